@@ -1,0 +1,200 @@
+"""`RobertaConfig`: the one object that describes a RoBERTa model, and its `config.json` I/O."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from typing import Any
+
+from ._io import atomic_write_text
+from .hub import resolve_file
+
+CONFIG_NAME = "config.json"
+MODEL_TYPE = "roberta"
+
+_ACTIVATIONS = ("gelu", "relu", "silu", "swish", "gelu_new", "gelu_fast", "gelu_pytorch_tanh", "quick_gelu", "tanh")
+_POSITION_TYPES = ("absolute", "relative_key", "relative_key_query")
+_PROBLEM_TYPES = ("regression", "single_label_classification", "multi_label_classification")
+
+# Every documented parameter with its default, in the reference's order.
+_DEFAULTS: dict[str, Any] = {
+    "vocab_size": 50265,
+    "hidden_size": 768,
+    "num_hidden_layers": 12,
+    "num_attention_heads": 12,
+    "intermediate_size": 3072,
+    "hidden_act": "gelu",
+    "hidden_dropout_prob": 0.1,
+    "attention_probs_dropout_prob": 0.1,
+    "max_position_embeddings": 512,
+    "type_vocab_size": 2,
+    "initializer_range": 0.02,
+    "layer_norm_eps": 1e-12,
+    "pad_token_id": 1,
+    "bos_token_id": 0,
+    "eos_token_id": 2,
+    "position_embedding_type": "absolute",
+    "use_cache": True,
+    "classifier_dropout": None,
+    "is_decoder": False,
+    "add_cross_attention": False,
+    "tie_word_embeddings": True,
+    "return_dict": True,
+    "output_attentions": False,
+    "output_hidden_states": False,
+    "problem_type": None,
+    "torch_dtype": None,
+    "chunk_size_feed_forward": 0,
+    "architectures": None,
+}
+
+# Keys the reference writes that carry no meaning for us; dropped when reading so they don't pile up.
+_IGNORED_KEYS = {"transformers_version", "_name_or_path", "_attn_implementation_autoset"}
+
+
+class RobertaConfig:
+    """Configuration of a RoBERTa model, compatible with the reference's `config.json`.
+
+    Every keyword has the reference's default (see `_DEFAULTS`). Unknown keywords are kept as attributes
+    and written back, so a `config.json` round-trips through this class unchanged. Labels: pass either
+    `num_labels`, or `id2label` / `label2id` (keys of `id2label` may be strings as in JSON).
+    """
+
+    model_type = MODEL_TYPE
+
+    def __init__(self, **kwargs: Any) -> None:
+        for key, default in _DEFAULTS.items():
+            setattr(self, key, kwargs.pop(key, copy.deepcopy(default)))
+        if "dtype" in kwargs:  # newer name of torch_dtype
+            self.torch_dtype = kwargs.pop("dtype")
+        self._attn_implementation = kwargs.pop("attn_implementation", None)
+        id2label = kwargs.pop("id2label", None)
+        label2id = kwargs.pop("label2id", None)
+        num_labels = kwargs.pop("num_labels", None)
+        if id2label is not None:
+            self.id2label = {int(k): str(v) for k, v in dict(id2label).items()}
+            if num_labels is not None and num_labels != len(self.id2label):
+                raise ValueError(f"num_labels={num_labels} does not match the {len(self.id2label)} entries of id2label")
+        else:
+            self.id2label = {i: f"LABEL_{i}" for i in range(2 if num_labels is None else int(num_labels))}
+        if label2id is not None:
+            self.label2id = {str(k): int(v) for k, v in dict(label2id).items()}
+        else:
+            self.label2id = {v: k for k, v in self.id2label.items()}
+        for key in _IGNORED_KEYS:
+            kwargs.pop(key, None)
+        mt = kwargs.pop("model_type", MODEL_TYPE)
+        if mt != MODEL_TYPE:
+            raise ValueError(f"config has model_type={mt!r}; roberta loads only model_type 'roberta'")
+        for key, value in kwargs.items():  # unknown keys are kept for round-tripping
+            setattr(self, key, value)
+        self.validate()
+
+    # ------------------------------------------------------------------ validation
+    def validate(self) -> None:
+        """Raise `ValueError` naming the first field that cannot work."""
+        if self.hidden_size % self.num_attention_heads != 0:
+            raise ValueError(
+                f"hidden_size ({self.hidden_size}) is not a multiple of num_attention_heads ({self.num_attention_heads})"
+            )
+        if self.hidden_act not in _ACTIVATIONS:
+            raise ValueError(f"hidden_act={self.hidden_act!r} is not one of {_ACTIVATIONS}")
+        if self.position_embedding_type not in _POSITION_TYPES:
+            raise ValueError(f"position_embedding_type={self.position_embedding_type!r} is not one of {_POSITION_TYPES}")
+        if self.problem_type is not None and self.problem_type not in _PROBLEM_TYPES:
+            raise ValueError(f"problem_type={self.problem_type!r} is not one of {_PROBLEM_TYPES} (or None)")
+        for key in ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
+                    "max_position_embeddings", "type_vocab_size"):
+            value = getattr(self, key)
+            if not isinstance(value, int) or value <= 0:
+                raise ValueError(f"{key} must be a positive integer, got {value!r}")
+
+    # ------------------------------------------------------------------ labels
+    @property
+    def num_labels(self) -> int:
+        return len(self.id2label)
+
+    @num_labels.setter
+    def num_labels(self, n: int) -> None:
+        if n != len(self.id2label):
+            self.id2label = {i: f"LABEL_{i}" for i in range(n)}
+            self.label2id = {v: k for k, v in self.id2label.items()}
+
+    @property
+    def head_dim(self) -> int:
+        return self.hidden_size // self.num_attention_heads
+
+    @property
+    def use_return_dict(self) -> bool:
+        return bool(self.return_dict)
+
+    @property
+    def dtype(self):
+        return self.torch_dtype
+
+    # ------------------------------------------------------------------ dict / JSON
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in self.__dict__.items():
+            if key.startswith("_"):
+                continue
+            out[key] = copy.deepcopy(value)
+        out["id2label"] = {str(k): v for k, v in self.id2label.items()}
+        if out.get("torch_dtype") is not None and not isinstance(out["torch_dtype"], str):
+            out["torch_dtype"] = str(out["torch_dtype"]).replace("torch.", "")
+        if out.get("architectures") is None:
+            out.pop("architectures", None)
+        out["model_type"] = MODEL_TYPE
+        return dict(sorted(out.items()))
+
+    def to_json_string(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], **overrides: Any) -> "RobertaConfig":
+        merged = dict(data)
+        merged.update(overrides)
+        return cls(**merged)
+
+    @classmethod
+    def from_json_file(cls, path: str | os.PathLike) -> "RobertaConfig":
+        try:
+            with open(path, encoding="utf-8") as f:
+                data = json.load(f)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{path} is not valid JSON: {e}") from None
+        if not isinstance(data, dict):
+            raise ValueError(f"{path} does not hold a JSON object")
+        return cls(**data)
+
+    def save_pretrained(self, save_directory: str | os.PathLike) -> None:
+        if os.path.isfile(save_directory):
+            raise ValueError(f"save_directory {save_directory} is a file, not a directory")
+        os.makedirs(save_directory, exist_ok=True)
+        atomic_write_text(os.path.join(save_directory, CONFIG_NAME), self.to_json_string())
+
+    @classmethod
+    def from_pretrained(cls, name_or_path: str | os.PathLike, **kwargs: Any) -> "RobertaConfig":
+        """Read `config.json` from a directory, a file path, or a hub id in the local cache.
+
+        Keyword arguments that are config fields override the file's values.
+        """
+        hub_kwargs = {k: kwargs.pop(k) for k in ("cache_dir", "revision", "local_files_only", "token") if k in kwargs}
+        path = name_or_path if os.path.isfile(name_or_path) else resolve_file(name_or_path, CONFIG_NAME, **hub_kwargs)
+        config = cls.from_json_file(path)
+        for key, value in kwargs.items():
+            if key == "num_labels":
+                config.num_labels = value
+            elif key in ("id2label", "label2id"):
+                setattr(config, key, {int(k): v for k, v in value.items()} if key == "id2label" else dict(value))
+            else:
+                setattr(config, key, value)
+        config.validate()
+        return config
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RobertaConfig) and self.to_dict() == other.to_dict()
+
+    def __repr__(self) -> str:
+        return f"RobertaConfig {self.to_json_string()}"

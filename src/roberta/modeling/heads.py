@@ -1,0 +1,322 @@
+"""Task heads on top of `RobertaModel`, with the reference's forward arguments, outputs and losses."""
+
+from __future__ import annotations
+
+import logging
+from typing import Optional
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..config import RobertaConfig
+from .attention import ATTENTION_BACKENDS
+from .linear import Linear
+from .model import RobertaModel
+from .outputs import (
+    CausalLMOutputWithCrossAttentions,
+    MaskedLMOutput,
+    MultipleChoiceModelOutput,
+    QuestionAnsweringModelOutput,
+    SequenceClassifierOutput,
+    TokenClassifierOutput,
+)
+from .packing import plan_packing
+from .pretrained import RobertaPreTrainedModel
+
+logger = logging.getLogger(__name__)
+
+class LMHead(nn.Module):
+    """dense -> gelu -> LayerNorm -> vocabulary projection (weight tied to the input embeddings) + bias."""
+
+    def __init__(self, hidden_size: int, vocab_size: int, eps: float) -> None:
+        super().__init__()
+        self.dense = Linear(hidden_size, hidden_size)
+        self.layer_norm = nn.LayerNorm(hidden_size, eps=eps)
+        self.decoder = nn.Linear(hidden_size, vocab_size, bias=False)
+        self.bias = nn.Parameter(torch.zeros(vocab_size))
+
+    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
+        x = self.layer_norm(F.gelu(self.dense(hidden)))
+        return F.linear(x, self.decoder.weight, self.bias)
+
+
+class ClassificationHead(nn.Module):
+    """Sentence-level head on the <s> token: dropout -> dense -> tanh -> dropout -> out_proj."""
+
+    def __init__(self, hidden_size: int, num_labels: int, dropout: float) -> None:
+        super().__init__()
+        self.dense = Linear(hidden_size, hidden_size)
+        self.dropout = nn.Dropout(dropout)
+        self.out_proj = nn.Linear(hidden_size, num_labels)
+
+    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
+        x = self.dropout(hidden[:, 0, :])
+        x = self.dropout(torch.tanh(self.dense(x)))
+        return self.out_proj(x)
+
+
+def _labelled(labels: Optional[torch.Tensor], shift: bool = False) -> Optional[torch.Tensor]:
+    """Positions whose outputs enter a per-token loss (labels != -100; for next-token loss, the position
+    before each label). The unpadded backend computes them even where they are padding."""
+    if labels is None:
+        return None
+    used = labels != -100
+    if shift:
+        used = F.pad(used[:, 1:], (0, 1), value=False)
+    return used
+
+
+def _classifier_dropout(config: RobertaConfig) -> float:
+    return config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
+
+
+def _return_dict(config: RobertaConfig, return_dict: Optional[bool]) -> bool:
+    return config.use_return_dict if return_dict is None else return_dict
+
+
+def _finish(output, return_dict: bool):
+    return output if return_dict else output.to_tuple()
+
+
+class _LMBase(RobertaPreTrainedModel):
+    def __init__(self, config: RobertaConfig) -> None:
+        super().__init__(config)
+        self.roberta = RobertaModel(config, add_pooling_layer=False)
+        self.lm_head = LMHead(config.hidden_size, config.vocab_size, config.layer_norm_eps)
+        self.post_init()
+
+    def get_output_embeddings(self) -> nn.Linear:
+        return self.lm_head.decoder
+
+    def set_output_embeddings(self, new: nn.Linear) -> None:
+        self.lm_head.decoder = new
+
+    def _dense_logits(self, hidden: torch.Tensor, attention_mask, labels=None) -> torch.Tensor:
+        """Logits (B, T, V). With the unpadded backend, the vocabulary projection (the costliest step) runs on
+        real tokens only and padded positions hold zeros."""
+        packing = None
+        if ATTENTION_BACKENDS[self.roberta.attn_implementation].packed:
+            packing = plan_packing(attention_mask, hidden.size(0), hidden.size(1), _labelled(labels))
+        if packing is None:
+            return self.lm_head(hidden)
+        return packing.unpack(self.lm_head(packing.pack(hidden)))
+
+
+class RobertaForMaskedLM(_LMBase):
+    """RoBERTa with its masked-language-modelling head. Loss: cross-entropy over labels != -100."""
+
+    def __init__(self, config: RobertaConfig) -> None:
+        if config.is_decoder:
+            logger.warning("RobertaForMaskedLM wants config.is_decoder=False for bi-directional self-attention.")
+        super().__init__(config)
+
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, head_mask=None,
+                inputs_embeds=None, encoder_hidden_states=None, encoder_attention_mask=None, labels=None,
+                output_attentions=None, output_hidden_states=None, return_dict=None, sparse_logits=None):
+        """`sparse_logits` (default: True when training with labels) runs the LM head only where labels != -100:
+        the loss is the same, and `logits` then holds those rows only, shaped (num_labelled, vocab)."""
+        out = self.roberta(input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
+                           position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
+                           encoder_hidden_states=encoder_hidden_states, encoder_attention_mask=encoder_attention_mask,
+                           output_attentions=output_attentions, output_hidden_states=output_hidden_states,
+                           return_dict=True, keep_positions=_labelled(labels))
+        hidden = out.last_hidden_state
+        if sparse_logits is None:
+            sparse_logits = self.training and labels is not None
+        loss = None
+        if sparse_logits:
+            if labels is None:
+                raise ValueError("sparse_logits=True needs labels (it computes logits only where labels != -100)")
+            labels = labels.to(hidden.device)
+            chosen = labels != -100
+            logits = self.lm_head(hidden[chosen])  # (num_labelled, V)
+            loss = F.cross_entropy(logits, labels[chosen])
+        else:
+            logits = self._dense_logits(hidden, attention_mask, labels)
+            if labels is not None:
+                loss = F.cross_entropy(logits.view(-1, logits.size(-1)), labels.to(logits.device).view(-1))
+        return _finish(MaskedLMOutput(loss=loss, logits=logits, hidden_states=out.hidden_states,
+                                      attentions=out.attentions), _return_dict(self.config, return_dict))
+
+
+class RobertaForCausalLM(_LMBase):
+    """RoBERTa as a left-to-right decoder (set `config.is_decoder=True`), with a KV cache.
+
+    Loss: next-token cross-entropy (labels shifted inside), computed in float32; `num_items_in_batch`
+    switches to a sum divided by that count, as in the reference.
+    """
+
+    def __init__(self, config: RobertaConfig) -> None:
+        if not config.is_decoder:
+            logger.warning("To use RobertaForCausalLM as a standalone decoder, set config.is_decoder=True.")
+        super().__init__(config)
+
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, head_mask=None,
+                inputs_embeds=None, encoder_hidden_states=None, encoder_attention_mask=None, labels=None,
+                past_key_values=None, use_cache=None, output_attentions=None, output_hidden_states=None,
+                return_dict=None, num_items_in_batch=None, **kwargs):
+        if labels is not None:
+            use_cache = False
+        out = self.roberta(input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
+                           position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
+                           encoder_hidden_states=encoder_hidden_states, encoder_attention_mask=encoder_attention_mask,
+                           past_key_values=past_key_values, use_cache=use_cache,
+                           output_attentions=output_attentions, output_hidden_states=output_hidden_states,
+                           return_dict=True, keep_positions=_labelled(labels, shift=True))
+        logits = self._dense_logits(out.last_hidden_state, attention_mask if past_key_values is None else None,
+                                    _labelled(labels, shift=True))
+        loss = None
+        if labels is not None:
+            labels = F.pad(labels.to(logits.device), (0, 1), value=-100)[:, 1:]  # token t predicts token t+1
+            flat_logits, flat_labels = logits.float().view(-1, logits.size(-1)), labels.reshape(-1)
+            if num_items_in_batch is None:
+                loss = F.cross_entropy(flat_logits, flat_labels, ignore_index=-100)
+            else:
+                loss = F.cross_entropy(flat_logits, flat_labels, ignore_index=-100, reduction="sum")
+                loss = loss / num_items_in_batch
+        return _finish(CausalLMOutputWithCrossAttentions(
+            loss=loss, logits=logits, past_key_values=out.past_key_values, hidden_states=out.hidden_states,
+            attentions=out.attentions, cross_attentions=out.cross_attentions), _return_dict(self.config, return_dict))
+
+    def prepare_inputs_for_generation(self, input_ids, past_key_values=None, attention_mask=None, **kwargs):
+        if past_key_values is not None:
+            input_ids = input_ids[:, past_key_values.get_seq_length():]
+        return {"input_ids": input_ids, "attention_mask": attention_mask, "past_key_values": past_key_values,
+                "use_cache": True}
+
+
+def sequence_classification_loss(config: RobertaConfig, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Regression, single-label or multi-label loss; infers and records `config.problem_type` like the reference."""
+    n = config.num_labels
+    if config.problem_type is None:
+        if n == 1:
+            config.problem_type = "regression"
+        elif labels.dtype in (torch.long, torch.int):
+            config.problem_type = "single_label_classification"
+        else:
+            config.problem_type = "multi_label_classification"
+    if config.problem_type == "regression":
+        if n == 1:
+            return F.mse_loss(logits.squeeze(), labels.squeeze().to(logits.dtype))
+        return F.mse_loss(logits, labels.to(logits.dtype))
+    if config.problem_type == "single_label_classification":
+        return F.cross_entropy(logits.view(-1, n), labels.view(-1))
+    return F.binary_cross_entropy_with_logits(logits, labels.to(logits.dtype))
+
+
+class RobertaForSequenceClassification(RobertaPreTrainedModel):
+    """Sentence (pair) classification or regression on the <s> token."""
+
+    def __init__(self, config: RobertaConfig) -> None:
+        super().__init__(config)
+        self.num_labels = config.num_labels
+        self.roberta = RobertaModel(config, add_pooling_layer=False)
+        self.classifier = ClassificationHead(config.hidden_size, config.num_labels, _classifier_dropout(config))
+        self.post_init()
+
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, head_mask=None,
+                inputs_embeds=None, labels=None, output_attentions=None, output_hidden_states=None,
+                return_dict=None):
+        out = self.roberta(input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
+                           position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
+                           output_attentions=output_attentions, output_hidden_states=output_hidden_states,
+                           return_dict=True)
+        logits = self.classifier(out.last_hidden_state)
+        loss = None if labels is None else sequence_classification_loss(self.config, logits, labels.to(logits.device))
+        return _finish(SequenceClassifierOutput(loss=loss, logits=logits, hidden_states=out.hidden_states,
+                                                attentions=out.attentions), _return_dict(self.config, return_dict))
+
+
+class RobertaForMultipleChoice(RobertaPreTrainedModel):
+    """Scores each of `num_choices` candidates: inputs are (batch, num_choices, seq); logits (batch, num_choices)."""
+
+    _ignore_unexpected = ()
+
+    def __init__(self, config: RobertaConfig) -> None:
+        super().__init__(config)
+        self.roberta = RobertaModel(config)
+        self.dropout = nn.Dropout(config.hidden_dropout_prob)
+        self.classifier = nn.Linear(config.hidden_size, 1)
+        self.post_init()
+
+    def forward(self, input_ids=None, token_type_ids=None, attention_mask=None, labels=None, position_ids=None,
+                head_mask=None, inputs_embeds=None, output_attentions=None, output_hidden_states=None,
+                return_dict=None):
+        ref = input_ids if input_ids is not None else inputs_embeds
+        if ref is None:
+            raise ValueError("pass input_ids or inputs_embeds")
+        num_choices = ref.shape[1]
+
+        def flat(t):  # (B, C, T[, H]) -> (B * C, T[, H])
+            return None if t is None else t.reshape(-1, *t.shape[2:])
+
+        out = self.roberta(flat(input_ids), attention_mask=flat(attention_mask), token_type_ids=flat(token_type_ids),
+                           position_ids=flat(position_ids), head_mask=head_mask, inputs_embeds=flat(inputs_embeds),
+                           output_attentions=output_attentions, output_hidden_states=output_hidden_states,
+                           return_dict=True)
+        logits = self.classifier(self.dropout(out.pooler_output)).view(-1, num_choices)
+        loss = None if labels is None else F.cross_entropy(logits, labels.to(logits.device))
+        return _finish(MultipleChoiceModelOutput(loss=loss, logits=logits, hidden_states=out.hidden_states,
+                                                 attentions=out.attentions), _return_dict(self.config, return_dict))
+
+
+class RobertaForTokenClassification(RobertaPreTrainedModel):
+    """Per-token labels (NER and the like). Loss: cross-entropy over labels != -100."""
+
+    def __init__(self, config: RobertaConfig) -> None:
+        super().__init__(config)
+        self.num_labels = config.num_labels
+        self.roberta = RobertaModel(config, add_pooling_layer=False)
+        self.dropout = nn.Dropout(_classifier_dropout(config))
+        self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+        self.post_init()
+
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, head_mask=None,
+                inputs_embeds=None, labels=None, output_attentions=None, output_hidden_states=None,
+                return_dict=None):
+        out = self.roberta(input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
+                           position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
+                           output_attentions=output_attentions, output_hidden_states=output_hidden_states,
+                           return_dict=True, keep_positions=_labelled(labels))
+        logits = self.classifier(self.dropout(out.last_hidden_state))
+        loss = None
+        if labels is not None:
+            loss = F.cross_entropy(logits.view(-1, self.num_labels), labels.to(logits.device).view(-1))
+        return _finish(TokenClassifierOutput(loss=loss, logits=logits, hidden_states=out.hidden_states,
+                                             attentions=out.attentions), _return_dict(self.config, return_dict))
+
+
+class RobertaForQuestionAnswering(RobertaPreTrainedModel):
+    """Extractive QA: start/end logits per token. Positions outside the sequence are clamped and ignored."""
+
+    def __init__(self, config: RobertaConfig) -> None:
+        super().__init__(config)
+        self.num_labels = config.num_labels
+        self.roberta = RobertaModel(config, add_pooling_layer=False)
+        self.qa_outputs = nn.Linear(config.hidden_size, config.num_labels)
+        self.post_init()
+
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, head_mask=None,
+                inputs_embeds=None, start_positions=None, end_positions=None, output_attentions=None,
+                output_hidden_states=None, return_dict=None):
+        out = self.roberta(input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
+                           position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
+                           output_attentions=output_attentions, output_hidden_states=output_hidden_states,
+                           return_dict=True,
+                           keep_positions=None if start_positions is None else torch.ones_like(input_ids
+                                                                                             if input_ids is not None
+                                                                                             else inputs_embeds[..., 0],
+                                                                                             dtype=torch.bool))
+        logits = self.qa_outputs(out.last_hidden_state)
+        start_logits, end_logits = (t.squeeze(-1).contiguous() for t in logits.split(1, dim=-1))
+        loss = None
+        if start_positions is not None and end_positions is not None:
+            ignored = start_logits.size(1)  # positions past the end (clamped there) do not count
+            start = start_positions.reshape(-1).clamp(0, ignored).to(start_logits.device)
+            end = end_positions.reshape(-1).clamp(0, ignored).to(end_logits.device)
+            loss = (F.cross_entropy(start_logits, start, ignore_index=ignored)
+                    + F.cross_entropy(end_logits, end, ignore_index=ignored)) / 2
+        return _finish(QuestionAnsweringModelOutput(loss=loss, start_logits=start_logits, end_logits=end_logits,
+                                                    hidden_states=out.hidden_states, attentions=out.attentions),
+                       _return_dict(self.config, return_dict))

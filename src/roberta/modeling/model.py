@@ -1,0 +1,369 @@
+"""The RoBERTa trunk: embeddings, transformer layers and `RobertaModel`.
+
+Module names say what they are (`qkv`, `ffn.up`); `weights.py` maps them to the reference's names on disk.
+The config is unpacked once here: inner modules get plain numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Optional
+
+import torch
+import torch.nn.functional as F
+import torch.utils.checkpoint
+from torch import nn
+
+from ..config import RobertaConfig
+from .attention import check_backend_name, resolve_backend
+from .cache import KVCache, as_cache
+from .linear import Linear
+from .masks import cross_attention_bias, self_attention_bias
+from .outputs import BaseModelOutputWithPoolingAndCrossAttentions
+from .packing import Packing, plan_packing
+from .pretrained import RobertaPreTrainedModel
+
+
+def _quick_gelu(x: torch.Tensor) -> torch.Tensor:
+    return x * torch.sigmoid(1.702 * x)
+
+
+def _gelu_tanh(x: torch.Tensor) -> torch.Tensor:
+    return F.gelu(x, approximate="tanh")
+
+
+ACTIVATIONS = {
+    "gelu": F.gelu, "relu": F.relu, "silu": F.silu, "swish": F.silu, "tanh": torch.tanh,
+    "gelu_new": _gelu_tanh, "gelu_fast": _gelu_tanh, "gelu_pytorch_tanh": _gelu_tanh, "quick_gelu": _quick_gelu,
+}
+
+
+def position_ids_from_input_ids(input_ids: torch.Tensor, padding_idx: int, past_length: int = 0) -> torch.Tensor:
+    """RoBERTa counts positions from padding_idx + 1 and gives padding tokens position padding_idx."""
+    real = input_ids.ne(padding_idx).int()
+    return ((torch.cumsum(real, dim=1).int() + past_length) * real).long() + padding_idx
+
+
+class Embeddings(nn.Module):
+    def __init__(self, *, vocab_size: int, hidden_size: int, max_positions: int, type_vocab_size: int,
+                 padding_idx: int, eps: float, dropout: float, absolute: bool) -> None:
+        super().__init__()
+        self.word_embeddings = nn.Embedding(vocab_size, hidden_size, padding_idx=padding_idx)
+        # Kept for every position type so checkpoints have the same keys; only added when `absolute`.
+        self.position_embeddings = nn.Embedding(max_positions, hidden_size, padding_idx=padding_idx)
+        self.token_type_embeddings = nn.Embedding(type_vocab_size, hidden_size)
+        self.norm = nn.LayerNorm(hidden_size, eps=eps)
+        self.dropout = nn.Dropout(dropout)
+        self.padding_idx, self.absolute, self.max_positions = padding_idx, absolute, max_positions
+
+    def position_ids(self, input_ids, inputs_embeds, past_length: int) -> torch.Tensor:
+        if input_ids is not None:
+            return position_ids_from_input_ids(input_ids, self.padding_idx, past_length)
+        b, t = inputs_embeds.shape[:2]
+        start = self.padding_idx + 1 + past_length
+        return torch.arange(start, start + t, device=inputs_embeds.device).expand(b, t)
+
+    def forward(self, input_ids, token_type_ids, position_ids, inputs_embeds, past_length: int = 0) -> torch.Tensor:
+        if inputs_embeds is None:
+            inputs_embeds = self.word_embeddings(input_ids)
+        x = inputs_embeds + self.token_type_embeddings(token_type_ids)
+        if self.absolute:
+            if position_ids is None:
+                position_ids = self.position_ids(input_ids, inputs_embeds, past_length)
+            _check_positions(position_ids, self.max_positions, self.padding_idx)
+            x = x + self.position_embeddings(position_ids)
+        return self.dropout(self.norm(x))
+
+
+def _check_positions(position_ids: torch.Tensor, max_positions: int, padding_idx: int) -> None:
+    top = int(position_ids.max()) if position_ids.numel() else 0
+    if top >= max_positions or (position_ids.numel() and int(position_ids.min()) < 0):
+        usable = max_positions - padding_idx - 1
+        raise ValueError(
+            f"position id {top} is outside the position table of size max_position_embeddings={max_positions}: "
+            f"this model takes at most {usable} tokens per sequence (cached tokens included); truncate the input "
+            f"(e.g. tokenizer(..., truncation=True, max_length={usable}))"
+        )
+
+
+class Attention(nn.Module):
+    """Multi-head attention with its output projection, residual and LayerNorm (post-norm).
+
+    Self-attention uses one fused (hidden -> 3 * hidden) projection; cross-attention projects queries from
+    the decoder and fused keys/values from the encoder states.
+    """
+
+    def __init__(self, *, hidden_size: int, num_heads: int, eps: float, dropout: float, attn_dropout: float,
+                 cross: bool, relative: Optional[str], max_positions: int) -> None:
+        super().__init__()
+        self.num_heads, self.head_dim = num_heads, hidden_size // num_heads
+        self.cross, self.relative, self.max_positions = cross, relative, max_positions
+        if cross:
+            self.q = Linear(hidden_size, hidden_size)
+            self.kv = Linear(hidden_size, 2 * hidden_size)
+        else:
+            self.qkv = Linear(hidden_size, 3 * hidden_size)
+        if relative is not None:
+            self.distance_embedding = nn.Embedding(2 * max_positions - 1, self.head_dim)
+        self.out = Linear(hidden_size, hidden_size)
+        self.norm = nn.LayerNorm(hidden_size, eps=eps)
+        self.dropout = nn.Dropout(dropout)
+        self.attn_dropout = attn_dropout
+
+    def _heads(self, x: torch.Tensor) -> torch.Tensor:
+        b, t, _ = x.shape
+        return x.reshape(b, t, self.num_heads, self.head_dim).transpose(1, 2)  # (B, H, T, D)
+
+    def _relative_bias(self, q, k, past_length: int) -> torch.Tensor:
+        """Relative-position scores, already divided by sqrt(D), shaped (B, H, L, S).
+
+        Query i sits at absolute position past_length + i, so cached steps score like a full pass
+        (the reference uses key_length - 1 for every query when a cache is given).
+        """
+        q_pos = torch.arange(past_length, past_length + q.size(2), device=q.device)
+        k_pos = torch.arange(k.size(2), device=q.device)
+        dist = q_pos[:, None] - k_pos[None, :] + self.max_positions - 1  # (L, S)
+        emb = self.distance_embedding(dist).to(q.dtype)  # (L, S, D)
+        scores = torch.einsum("bhld,lsd->bhls", q, emb)
+        if self.relative == "relative_key_query":
+            scores = scores + torch.einsum("bhsd,lsd->bhls", k, emb)
+        return scores / math.sqrt(self.head_dim)
+
+    def forward(self, x, bias, *, backend, head_mask=None, need_weights=False, cache: Optional[KVCache] = None,
+                layer_idx: int = 0, encoder_states=None, packing: Optional[Packing] = None):
+        """x is (B, T, hidden), or (N, hidden) real tokens when `packing` is given (unpadded execution)."""
+        unpack = packing.unpack if packing is not None else (lambda t: t)
+        past_length = 0
+        if self.cross:
+            q = self._heads(unpack(self.q(x)))
+            cached = cache.cross(layer_idx) if cache is not None else None
+            if cached is None:
+                k, v = (self._heads(t) for t in self.kv(encoder_states).chunk(2, dim=-1))
+                if cache is not None:
+                    cache.set_cross(layer_idx, k, v)
+            else:
+                k, v = cached
+        elif packing is not None and packing.buckets is not None and self.relative is None and cache is None:
+            return self._bucketed(x, packing, backend)
+        else:
+            q, k, v = (self._heads(t) for t in unpack(self.qkv(x)).chunk(3, dim=-1))
+            if cache is not None:
+                past_length = cache.get_seq_length(layer_idx)
+                k, v = cache.update(layer_idx, k, v)
+        if self.relative is not None:
+            rel = self._relative_bias(q, k, past_length)
+            bias = rel if bias is None else rel + bias
+        dropout_p = self.attn_dropout if self.training else 0.0
+        ctx, probs = backend.fn(q, k, v, bias=bias, dropout_p=dropout_p, head_mask=head_mask,
+                                need_weights=need_weights)
+        b, _, t, _ = ctx.shape
+        ctx = ctx.transpose(1, 2).reshape(b, t, -1)  # (B, L, hidden)
+        if packing is not None:
+            ctx = packing.pack(ctx)  # (N, hidden)
+        return self.norm(self.dropout(self.out(ctx)) + x), probs
+
+
+    def _bucketed(self, x: torch.Tensor, packing: Packing, backend):
+        """Self-attention over packed tokens (N, hidden), one attention call per length bucket."""
+        qkv = self.qkv(x)  # (N, 3 * hidden)
+        ctx = qkv.new_empty(qkv.size(0), qkv.size(1) // 3)
+        dropout_p = self.attn_dropout if self.training else 0.0
+        for bk in packing.buckets:
+            buf = qkv.new_zeros(bk.rows * bk.length, qkv.size(1))
+            buf.index_copy_(0, bk.slots, qkv.index_select(0, bk.tokens))
+            q, k, v = (self._heads(t) for t in buf.view(bk.rows, bk.length, -1).chunk(3, dim=-1))
+            out, _ = backend.fn(q, k, v, bias=bk.bias, dropout_p=dropout_p)  # (b, H, T_b, D)
+            out = out.transpose(1, 2).reshape(bk.rows * bk.length, -1)
+            ctx.index_copy_(0, bk.tokens, out.index_select(0, bk.slots))
+        return self.norm(self.dropout(self.out(ctx)) + x), None
+
+
+class FeedForward(nn.Module):
+    def __init__(self, *, hidden_size: int, intermediate_size: int, act: str, eps: float, dropout: float) -> None:
+        super().__init__()
+        self.up = Linear(hidden_size, intermediate_size)
+        self.down = Linear(intermediate_size, hidden_size)
+        self.norm = nn.LayerNorm(hidden_size, eps=eps)
+        self.dropout = nn.Dropout(dropout)
+        self.act = ACTIVATIONS[act]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.norm(self.dropout(self.down(self.act(self.up(x)))) + x)
+
+
+class Layer(nn.Module):
+    def __init__(self, config: RobertaConfig) -> None:
+        super().__init__()
+        c = config
+        common = dict(hidden_size=c.hidden_size, num_heads=c.num_attention_heads, eps=c.layer_norm_eps,
+                      dropout=c.hidden_dropout_prob, attn_dropout=c.attention_probs_dropout_prob,
+                      max_positions=c.max_position_embeddings)
+        relative = None if c.position_embedding_type == "absolute" else c.position_embedding_type
+        self.attn = Attention(cross=False, relative=relative, **common)
+        # Cross-attention always uses absolute positions, as in the reference.
+        self.cross = Attention(cross=True, relative=None, **common) if c.add_cross_attention else None
+        self.ffn = FeedForward(hidden_size=c.hidden_size, intermediate_size=c.intermediate_size, act=c.hidden_act,
+                               eps=c.layer_norm_eps, dropout=c.hidden_dropout_prob)
+
+    def forward(self, x, bias, cross_bias, encoder_states, head_mask, *, backend, need_weights, cache, layer_idx,
+                packing=None):
+        x, self_probs = self.attn(x, bias, backend=backend, head_mask=head_mask, need_weights=need_weights,
+                                  cache=cache, layer_idx=layer_idx, packing=packing)
+        cross_probs = None
+        if encoder_states is not None:
+            if self.cross is None:
+                raise ValueError("encoder_hidden_states were given but the model has no cross-attention; "
+                                 "build it with config.add_cross_attention=True")
+            x, cross_probs = self.cross(x, cross_bias, backend=backend, head_mask=head_mask, need_weights=need_weights,
+                                        cache=cache, layer_idx=layer_idx, encoder_states=encoder_states,
+                                        packing=packing)
+        return self.ffn(x), self_probs, cross_probs
+
+
+class Pooler(nn.Module):
+    def __init__(self, hidden_size: int) -> None:
+        super().__init__()
+        self.dense = Linear(hidden_size, hidden_size)
+
+    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
+        return torch.tanh(self.dense(hidden[:, 0]))  # the <s> token
+
+
+def _check_ids(name: str, ids: Optional[torch.Tensor], limit: int, limit_name: str) -> None:
+    if ids is None:
+        return
+    if not isinstance(ids, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(ids).__name__}")
+    if ids.is_floating_point() or ids.is_complex() or ids.dtype == torch.bool:
+        raise TypeError(f"{name} must hold integers (torch.long), got dtype {ids.dtype}")
+    if ids.numel() and (int(ids.max()) >= limit or int(ids.min()) < 0):
+        raise ValueError(f"{name} holds {int(ids.max()) if int(ids.max()) >= limit else int(ids.min())}, "
+                         f"outside [0, {limit}) set by {limit_name}={limit}")
+
+
+def _head_mask(head_mask, num_layers: int, dtype) -> list:
+    """[H] or [num_layers, H] (1 keeps a head) -> a per-layer mask broadcastable to (B, H, L, S)."""
+    if head_mask is None:
+        return [None] * num_layers
+    m = head_mask.to(dtype)
+    if m.dim() == 1:
+        m = m.unsqueeze(0).expand(num_layers, -1)
+    if m.dim() != 2 or m.size(0) != num_layers:
+        raise ValueError(f"head_mask must be shaped [num_heads] or [num_layers={num_layers}, num_heads], "
+                         f"got {tuple(head_mask.shape)}")
+    return [m[i][None, :, None, None] for i in range(num_layers)]
+
+
+class RobertaModel(RobertaPreTrainedModel):
+    """The RoBERTa encoder (or decoder, with `config.is_decoder`), returning hidden states and a pooled output.
+
+    Forward arguments and outputs follow the reference's `RobertaModel`.
+    """
+
+    def __init__(self, config: RobertaConfig, add_pooling_layer: bool = True) -> None:
+        super().__init__(config)
+        c = config
+        self.embeddings = Embeddings(vocab_size=c.vocab_size, hidden_size=c.hidden_size,
+                                     max_positions=c.max_position_embeddings, type_vocab_size=c.type_vocab_size,
+                                     padding_idx=c.pad_token_id, eps=c.layer_norm_eps, dropout=c.hidden_dropout_prob,
+                                     absolute=c.position_embedding_type == "absolute")
+        self.layers = nn.ModuleList([Layer(c) for _ in range(c.num_hidden_layers)])
+        self.pooler = Pooler(c.hidden_size) if add_pooling_layer else None
+        self.gradient_checkpointing = False
+        self.post_init()
+
+    def get_input_embeddings(self) -> nn.Embedding:
+        return self.embeddings.word_embeddings
+
+    def set_input_embeddings(self, value: nn.Embedding) -> None:
+        self.embeddings.word_embeddings = value
+
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, head_mask=None,
+                inputs_embeds=None, encoder_hidden_states=None, encoder_attention_mask=None, past_key_values=None,
+                use_cache=None, output_attentions=None, output_hidden_states=None, return_dict=None,
+                cache_position=None, keep_positions=None):
+        """`keep_positions` (B, T) bool, for the unpadded backend: padded positions that must still be computed
+        (heads pass the positions that carry labels, so losses equal the padded computation's)."""
+        c = self.config
+        output_attentions = c.output_attentions if output_attentions is None else output_attentions
+        output_hidden_states = c.output_hidden_states if output_hidden_states is None else output_hidden_states
+        return_dict = c.use_return_dict if return_dict is None else return_dict
+        use_cache = (c.use_cache if use_cache is None else use_cache) and c.is_decoder
+        if self.gradient_checkpointing and self.training:
+            use_cache = False
+
+        if (input_ids is None) == (inputs_embeds is None):
+            raise ValueError("pass exactly one of input_ids or inputs_embeds")
+        _check_ids("input_ids", input_ids, c.vocab_size, "vocab_size")
+        _check_ids("token_type_ids", token_type_ids, c.type_vocab_size, "type_vocab_size")
+        if inputs_embeds is not None and inputs_embeds.dtype != self.dtype:
+            raise TypeError(f"inputs_embeds has dtype {inputs_embeds.dtype} but the model runs in {self.dtype}")
+        ref = input_ids if input_ids is not None else inputs_embeds
+        if ref.dim() != (2 if input_ids is not None else 3):
+            raise ValueError(f"{'input_ids' if input_ids is not None else 'inputs_embeds'} must be batched: "
+                             f"shape (batch, seq{'' if input_ids is not None else ', hidden'}), got {tuple(ref.shape)}")
+        b, t = ref.shape[:2]
+        device = ref.device
+
+        cache = as_cache(past_key_values, c.num_hidden_layers)
+        if cache is None and use_cache:
+            cache = KVCache(c.num_hidden_layers)
+        past_length = cache.get_seq_length() if cache is not None else 0
+        if token_type_ids is None:
+            token_type_ids = torch.zeros((b, t), dtype=torch.long, device=device)
+
+        x = self.embeddings(input_ids, token_type_ids, position_ids, inputs_embeds, past_length)
+        backend = resolve_backend(self.attn_implementation, need_weights=bool(output_attentions),
+                                  head_mask=head_mask is not None)
+        bias = self_attention_bias(attention_mask, b, t, past_length, causal=c.is_decoder, dtype=x.dtype,
+                                   device=device)
+        cross_bias = None
+        if encoder_hidden_states is not None:
+            cross_bias = cross_attention_bias(encoder_attention_mask, t, dtype=x.dtype)
+        head_masks = _head_mask(head_mask, c.num_hidden_layers, x.dtype)
+        packing = None
+        if backend.packed and cache is None:
+            bucketed = not c.is_decoder and c.position_embedding_type == "absolute"
+            packing = plan_packing(attention_mask, b, t, keep_positions, bucket_dtype=x.dtype if bucketed else None)
+        unpack = packing.unpack if packing is not None else (lambda h: h)
+        if packing is not None:
+            x = packing.pack(x)  # (N, hidden): only real tokens (and position 0) from here on
+
+        all_hidden, all_self, all_cross = [], [], []
+        for i, layer in enumerate(self.layers):
+            if output_hidden_states:
+                all_hidden.append(unpack(x))
+            kwargs = dict(backend=backend, need_weights=bool(output_attentions), cache=cache, layer_idx=i,
+                          packing=packing)
+            if self.gradient_checkpointing and self.training:
+                x, p, cp = torch.utils.checkpoint.checkpoint(
+                    lambda *a, _l=layer, _k=kwargs: _l(*a, **_k), x, bias, cross_bias, encoder_hidden_states,
+                    head_masks[i], use_reentrant=False)
+            else:
+                x, p, cp = layer(x, bias, cross_bias, encoder_hidden_states, head_masks[i], **kwargs)
+            if output_attentions:
+                all_self.append(p)
+                if self.layers[i].cross is not None and cp is not None:
+                    all_cross.append(cp)
+        x = unpack(x)
+        if output_hidden_states:
+            all_hidden.append(x)
+
+        pooled = self.pooler(x) if self.pooler is not None else None
+        out = BaseModelOutputWithPoolingAndCrossAttentions(
+            last_hidden_state=x,
+            pooler_output=pooled,
+            past_key_values=cache if use_cache else None,
+            hidden_states=tuple(all_hidden) if output_hidden_states else None,
+            attentions=tuple(all_self) if output_attentions else None,
+            cross_attentions=tuple(all_cross) if output_attentions and c.add_cross_attention else None,
+        )
+        if return_dict:
+            return out
+        # The reference keeps the pooled slot (None without a pooler) in the tuple form.
+        rest = (out.past_key_values, out.hidden_states, out.attentions, out.cross_attentions)
+        return (x, pooled) + tuple(r for r in rest if r is not None)
+
+    @property
+    def attn_implementation(self) -> str:
+        return check_backend_name(self.config._attn_implementation)

@@ -1,0 +1,331 @@
+"""`RobertaPreTrainedModel`: weight init, tying, resizing, and `from_pretrained` / `save_pretrained`."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import os
+import re
+from typing import Any, Optional
+
+import torch
+from torch import nn
+
+from .._io import atomic_directory
+from ..config import _DEFAULTS, RobertaConfig
+from .attention import check_backend_name
+from .checkpoint_files import find_weight_files, is_weight_file, read_weight_files, save_weights
+from .weights import add_or_strip_prefix, from_disk, to_disk
+
+logger = logging.getLogger(__name__)
+
+_HUB_KWARGS = ("cache_dir", "revision", "local_files_only", "token", "use_auth_token", "force_download",
+               "proxies", "resume_download", "subfolder", "trust_remote_code", "low_cpu_mem_usage", "use_safetensors")
+_LABEL_KWARGS = ("num_labels", "id2label", "label2id")
+
+
+def _parse_dtype(dtype: Any, config: RobertaConfig) -> Optional[torch.dtype]:
+    if dtype is None:
+        return None
+    if dtype == "auto":
+        dtype = config.torch_dtype
+        if dtype is None:
+            return None
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    name = str(dtype).replace("torch.", "")
+    value = getattr(torch, name, None)
+    if not isinstance(value, torch.dtype):
+        raise ValueError(f"dtype={dtype!r} is not a torch dtype (try torch.float16, 'bfloat16' or 'auto')")
+    return value
+
+
+def _parse_device(device_map: Any) -> Optional[torch.device]:
+    if device_map is None:
+        return None
+    if device_map == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if isinstance(device_map, dict):
+        devices = set(device_map.values())
+        if len(devices) != 1:
+            raise ValueError("device_map spreading a model over several devices is not supported; "
+                             "pass one device, 'auto', or a dict naming one device")
+        device_map = devices.pop()
+    device = torch.device(device_map) if not isinstance(device_map, int) else torch.device("cuda", device_map)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device_map={device_map!r} asks for a GPU but torch sees none")
+    return device
+
+
+class RobertaPreTrainedModel(nn.Module):
+    """Base of every RoBERTa model: holds the config, initialises and ties weights, loads and saves checkpoints."""
+
+    config_class = RobertaConfig
+    base_model_prefix = "roberta"
+    supports_gradient_checkpointing = True
+    # Head classes list unexpected checkpoint keys that are fine to drop (e.g. a pooler they don't use).
+    _ignore_unexpected = (r"pooler\.",)
+
+    def __init__(self, config: RobertaConfig, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+        if not isinstance(config, RobertaConfig):
+            raise TypeError(f"config must be a RobertaConfig, got {type(config).__name__}")
+        self.config = config
+
+    # ------------------------------------------------------------------ init and tying
+    def post_init(self) -> None:
+        self.apply(self._init_weights)
+        self.tie_weights()
+
+    def _init_weights(self, module: nn.Module) -> None:
+        std = self.config.initializer_range
+        if isinstance(module, nn.Linear):
+            nn.init.normal_(module.weight, mean=0.0, std=std)
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+        elif isinstance(module, nn.Embedding):
+            nn.init.normal_(module.weight, mean=0.0, std=std)
+            if module.padding_idx is not None:
+                with torch.no_grad():
+                    module.weight[module.padding_idx].zero_()
+        elif isinstance(module, nn.LayerNorm):
+            nn.init.ones_(module.weight)
+            nn.init.zeros_(module.bias)
+        elif hasattr(module, "bias") and isinstance(module.bias, nn.Parameter) and module.bias.dim() == 1 \
+                and not isinstance(module, (nn.Linear, nn.LayerNorm)):
+            nn.init.zeros_(module.bias)  # the LM head's output bias
+
+    def init_weights(self) -> None:
+        self.apply(self._init_weights)
+        self.tie_weights()
+
+    def get_input_embeddings(self) -> nn.Embedding:
+        return getattr(self, self.base_model_prefix).get_input_embeddings()
+
+    def set_input_embeddings(self, value: nn.Embedding) -> None:
+        getattr(self, self.base_model_prefix).set_input_embeddings(value)
+
+    def get_output_embeddings(self) -> Optional[nn.Linear]:
+        return None
+
+    def tie_weights(self) -> None:
+        out = self.get_output_embeddings()
+        if out is not None and self.config.tie_word_embeddings:
+            out.weight = self.get_input_embeddings().weight
+
+    @property
+    def base_model(self) -> nn.Module:
+        return getattr(self, self.base_model_prefix, self)
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return next(self.parameters()).dtype
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    def num_parameters(self, only_trainable: bool = False) -> int:
+        params = {id(p): p for p in self.parameters() if p.requires_grad or not only_trainable}
+        return sum(p.numel() for p in params.values())
+
+    # ------------------------------------------------------------------ gradient checkpointing
+    def gradient_checkpointing_enable(self, gradient_checkpointing_kwargs: Optional[dict] = None) -> None:
+        for m in self.modules():
+            if hasattr(m, "gradient_checkpointing"):
+                m.gradient_checkpointing = True
+
+    def gradient_checkpointing_disable(self) -> None:
+        for m in self.modules():
+            if hasattr(m, "gradient_checkpointing"):
+                m.gradient_checkpointing = False
+
+    @property
+    def is_gradient_checkpointing(self) -> bool:
+        return any(getattr(m, "gradient_checkpointing", False) for m in self.modules())
+
+    # ------------------------------------------------------------------ resizing
+    def resize_token_embeddings(self, new_num_tokens: Optional[int] = None, pad_to_multiple_of: Optional[int] = None,
+                                mean_resizing: bool = True) -> nn.Embedding:
+        """Grow or shrink the vocabulary. New rows start at the mean of the old embeddings (as the reference's
+        mean resizing, whose sampled noise has negligible variance); a tied LM head follows, its bias padded
+        with zeros."""
+        old = self.get_input_embeddings()
+        n = old.num_embeddings if new_num_tokens is None else int(new_num_tokens)
+        if pad_to_multiple_of is not None:
+            n = ((n + pad_to_multiple_of - 1) // pad_to_multiple_of) * pad_to_multiple_of
+        if n <= 0:
+            raise ValueError(f"new_num_tokens must be positive, got {n}")
+        if n == old.num_embeddings:
+            return old
+        new = nn.Embedding(n, old.embedding_dim, padding_idx=old.padding_idx, device=old.weight.device,
+                           dtype=old.weight.dtype)
+        keep = min(n, old.num_embeddings)
+        with torch.no_grad():
+            new.weight[:keep] = old.weight[:keep]
+            if n > keep:
+                fill = old.weight.float().mean(0).to(old.weight.dtype) if mean_resizing else 0.0
+                if mean_resizing:
+                    new.weight[keep:] = fill
+                else:
+                    nn.init.normal_(new.weight[keep:], std=self.config.initializer_range)
+        self.set_input_embeddings(new)
+        out = self.get_output_embeddings()
+        if out is not None:
+            head = self.lm_head
+            if not self.config.tie_word_embeddings:
+                w = torch.zeros(n, out.in_features, dtype=out.weight.dtype, device=out.weight.device)
+                with torch.no_grad():
+                    w[:keep] = out.weight[:keep]
+                    if n > keep:
+                        w[keep:] = out.weight.float().mean(0).to(w.dtype)
+                out.weight = nn.Parameter(w)
+            out.out_features = n
+            b = torch.zeros(n, dtype=head.bias.dtype, device=head.bias.device)
+            with torch.no_grad():
+                b[:keep] = head.bias[:keep]
+            head.bias = nn.Parameter(b)
+        self.config.vocab_size = n
+        self.tie_weights()
+        return self.get_input_embeddings()
+
+    # ------------------------------------------------------------------ saving
+    def save_pretrained(self, save_directory: str | os.PathLike, *, safe_serialization: bool = True,
+                        max_shard_size: int | str = "5GB", state_dict: Optional[dict] = None,
+                        is_main_process: bool = True, **_: Any) -> None:
+        """Write `config.json` and the weights in the reference's layout. Files are written to a staging
+        directory and moved into place one by one, so an interrupted save never leaves a half-written file;
+        weight files of an older save that the new one does not use are removed afterwards."""
+        if not is_main_process:
+            return
+        save_directory = os.fspath(save_directory)
+        state = state_dict if state_dict is not None else self._state_for_saving()
+        config = copy.deepcopy(self.config)
+        config.architectures = [type(self).__name__]
+        config.torch_dtype = str(self.dtype).replace("torch.", "")
+        with atomic_directory(save_directory) as stage:
+            written = save_weights(to_disk(state), stage, max_shard_size=max_shard_size,
+                                   safe_serialization=safe_serialization)
+            config.save_pretrained(stage)
+        for name in os.listdir(save_directory):
+            if is_weight_file(name) and name not in written:
+                os.remove(os.path.join(save_directory, name))
+
+    def _state_for_saving(self) -> dict[str, torch.Tensor]:
+        state = {}
+        seen: set[int] = set()
+        for name, p in self.state_dict(keep_vars=True).items():
+            if id(p) in seen:  # tied weights are stored once, under the first name (the input embeddings)
+                continue
+            seen.add(id(p))
+            state[name] = p.detach()
+        return state
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path: str | os.PathLike, *model_args: Any,
+                        config: Optional[RobertaConfig] = None, state_dict: Optional[dict] = None,
+                        ignore_mismatched_sizes: bool = False, output_loading_info: bool = False,
+                        dtype: Any = None, torch_dtype: Any = None, attn_implementation: Optional[str] = None,
+                        device_map: Any = None, **kwargs: Any):
+        """Load a checkpoint directory (or a cached hub id) in the reference's layout.
+
+        Accepts the reference's keywords: `config`, `num_labels`, `id2label`, `label2id`, `problem_type` and any
+        other config field, `dtype` (alias `torch_dtype`, or "auto"), `attn_implementation`, `device_map`
+        ("auto", a device, or a dict naming one device), `ignore_mismatched_sizes`, `output_loading_info`,
+        `state_dict`. Other keywords go to the model's constructor (e.g. `add_pooling_layer=False`).
+        """
+        path = os.fspath(pretrained_model_name_or_path)
+        hub = {k: kwargs.pop(k) for k in _HUB_KWARGS if k in kwargs}
+        hub_for_files = {k: hub[k] for k in ("cache_dir", "revision") if k in hub}
+        config_fields = set(_DEFAULTS) | set(_LABEL_KWARGS) | {"problem_type"}
+        overrides = {k: kwargs.pop(k) for k in list(kwargs) if k in config_fields}
+        if config is None:
+            config = RobertaConfig.from_pretrained(path, **hub_for_files, **overrides)
+        else:
+            config = copy.deepcopy(config)
+            for k, v in overrides.items():
+                setattr(config, k, v)
+            config.validate()
+        if attn_implementation is not None:
+            config._attn_implementation = check_backend_name(attn_implementation)
+        torch_dtype = _parse_dtype(dtype if dtype is not None else torch_dtype, config)
+        device = _parse_device(device_map)
+
+        if state_dict is None:
+            files = find_weight_files(path, use_safetensors=hub.get("use_safetensors"), **hub_for_files)
+            disk = dict(read_weight_files(files))
+        else:
+            disk = dict(state_dict)
+
+        with torch.device("meta"):  # no memory and no random init; loaded tensors are assigned in place
+            model = cls(config, *model_args, **kwargs)
+        info = model._load_disk_state(disk, ignore_mismatched_sizes=ignore_mismatched_sizes, dtype=torch_dtype)
+        if device is not None:
+            model.to(device)
+        model.eval()
+        if output_loading_info:
+            return model, info
+        return model
+
+    def _load_disk_state(self, disk: dict[str, torch.Tensor], *, ignore_mismatched_sizes: bool,
+                         dtype: Optional[torch.dtype]) -> dict[str, list]:
+        ours, ignored, incomplete = from_disk(disk)
+        expected = self.state_dict(keep_vars=True)
+        ours = add_or_strip_prefix(ours, expected.keys(), self.base_model_prefix)
+        tied = self._tied_names()
+        mismatched, unexpected, load = [], [], {}
+        for name, tensor in ours.items():
+            if name not in expected:
+                if not any(re.search(p, name) for p in self._ignore_unexpected):
+                    unexpected.append(name)
+                continue
+            want = expected[name]
+            if tuple(tensor.shape) != tuple(want.shape):
+                mismatched.append((name, tuple(tensor.shape), tuple(want.shape)))
+                continue
+            if tensor.is_floating_point() and tensor.dtype != (dtype or want.dtype):
+                tensor = tensor.to(dtype or want.dtype)  # the reference loads into float32 unless told otherwise
+            load[name] = tensor
+        if mismatched and not ignore_mismatched_sizes:
+            listing = "; ".join(f"{n}: checkpoint {a}, model {b}" for n, a, b in mismatched)
+            raise ValueError(f"checkpoint shapes differ from the model's: {listing}. Pass "
+                             f"ignore_mismatched_sizes=True to re-initialise them (e.g. a new num_labels)")
+        missing = [n for n in expected if n not in load and n not in tied]
+        self.load_state_dict(load, strict=False, assign=True)
+        self._materialize_missing(dtype)
+        self.tie_weights()
+        info = {"missing_keys": missing + incomplete, "unexpected_keys": unexpected,
+                "mismatched_keys": mismatched, "error_msgs": [], "ignored_keys": ignored}
+        if missing or incomplete or mismatched:
+            logger.warning("Some weights of %s were not in the checkpoint and are newly initialised: %s",
+                           type(self).__name__, ", ".join(missing + incomplete + [m[0] for m in mismatched]))
+        if unexpected:
+            logger.warning("Some checkpoint weights were not used by %s: %s", type(self).__name__,
+                           ", ".join(unexpected))
+        return info
+
+    def _tied_names(self) -> set[str]:
+        """Parameter names that share storage with an earlier name (not expected on disk)."""
+        seen, tied = set(), set()
+        for name, p in self.state_dict(keep_vars=True).items():
+            if id(p) in seen:
+                tied.add(name)
+            seen.add(id(p))
+        return tied
+
+    def _materialize_missing(self, dtype: Optional[torch.dtype]) -> None:
+        """Parameters still on the meta device were not in the checkpoint: allocate and initialise them,
+        keeping the loaded parameters of the same module as they are."""
+        for module in self.modules():
+            params = dict(module.named_parameters(recurse=False))
+            if not any(p.is_meta for p in params.values()):
+                continue
+            loaded = {n: p for n, p in params.items() if not p.is_meta}
+            for pname, p in params.items():
+                if p.is_meta:
+                    fill = torch.empty(p.shape, dtype=dtype or p.dtype, device="cpu")
+                    setattr(module, pname, nn.Parameter(fill, requires_grad=p.requires_grad))
+            self._init_weights(module)
+            for pname, p in loaded.items():
+                setattr(module, pname, p)

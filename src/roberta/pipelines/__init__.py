@@ -1,0 +1,140 @@
+"""`pipeline(task, model=...)`: ready-to-use inference for every RoBERTa head, as in the reference.
+
+Nothing heavy happens at import time: task modules are imported when a pipeline of that task is built.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional, Union
+
+__all__ = ["SUPPORTED_TASKS", "TASK_ALIASES", "default_model_dir", "pipeline", "resolve_task"]
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """Where a task's pipeline class lives and which model class it loads."""
+
+    module: str
+    pipeline_class: str
+    model_class: str
+    description: str
+
+
+SUPPORTED_TASKS: dict[str, TaskSpec] = {
+    "fill-mask": TaskSpec("fill_mask", "FillMaskPipeline", "RobertaForMaskedLM",
+                          "predict the tokens hidden behind <mask>"),
+    "text-classification": TaskSpec("text_classification", "TextClassificationPipeline",
+                                    "RobertaForSequenceClassification", "label a text or a text pair"),
+    "token-classification": TaskSpec("token_classification", "TokenClassificationPipeline",
+                                     "RobertaForTokenClassification", "label each token / entity"),
+    "question-answering": TaskSpec("question_answering", "QuestionAnsweringPipeline",
+                                   "RobertaForQuestionAnswering", "extract an answer span from a context"),
+    "feature-extraction": TaskSpec("feature_extraction", "FeatureExtractionPipeline", "RobertaModel",
+                                   "hidden states of every token"),
+    "sentence-embedding": TaskSpec("feature_extraction", "SentenceEmbeddingPipeline", "RobertaModel",
+                                   "one L2-normalised mean-pooled vector per text"),
+    "text-generation": TaskSpec("text_generation", "TextGenerationPipeline", "RobertaForCausalLM",
+                                "continue a prompt with a RoBERTa decoder"),
+}
+
+TASK_ALIASES: dict[str, str] = {"sentiment-analysis": "text-classification", "ner": "token-classification"}
+
+
+def resolve_task(task: str) -> str:
+    """The canonical task name of `task` (aliases: sentiment-analysis, ner); ValueError if unknown."""
+    if not isinstance(task, str):
+        raise TypeError(f"task must be a str, got {type(task).__name__}")
+    name = TASK_ALIASES.get(task, task)
+    if name not in SUPPORTED_TASKS:
+        known = sorted([*SUPPORTED_TASKS, *TASK_ALIASES])
+        raise ValueError(f"Unknown task {task!r}; available tasks: {', '.join(known)}")
+    return name
+
+
+def default_model_dir() -> Path:
+    """The model bundled with the package (`roberta/data/default-model`); FileNotFoundError if missing."""
+    import roberta
+
+    path = Path(roberta.__file__).parent / "data" / "default-model"
+    if not path.is_dir():
+        raise FileNotFoundError(f"no model was given and the bundled default model is missing (expected the "
+                                f"directory {path}); pass model=DIR")
+    return path
+
+
+def pipeline(task: str, model: Any = None, tokenizer: Any = None, device: Any = None, dtype: Any = None,
+             batch_size: int = 8, *, torch_dtype: Any = None, **kwargs: Any) -> Any:
+    """Build the pipeline for `task`.
+
+    Args:
+        task: one of fill-mask, text-classification (alias sentiment-analysis), token-classification (alias
+            ner), question-answering, feature-extraction, sentence-embedding, text-generation.
+        model: a checkpoint directory, or a loaded roberta model (whose class must fit the task); None uses
+            `default_model_dir()`.
+        tokenizer: a tokenizer, or a directory to load one from; None loads the fast tokenizer from the model
+            directory (for a model instance: from its `config.name_or_path`, if that is a directory).
+        device: "cpu", "cuda", "cuda:N", an int GPU index, -1 (CPU) or a torch.device; None keeps a model
+            instance where it is and puts a loaded model on the CPU. A GPU torch does not see is an error.
+        dtype: a torch dtype or its name ("float16", "bf16", ...) or "auto"; `torch_dtype` is an alias.
+        batch_size: how many inputs (or chunks of long inputs) the model sees at once; lists of inputs are
+            sorted by length before batching and returned in input order.
+        **kwargs: default options of every call (for example `top_k=3`, `aggregation_strategy="simple"`).
+    """
+    import torch
+
+    from .. import modeling
+    from .base import load_tokenizer, resolve_device, resolve_dtype
+
+    name = resolve_task(task)
+    spec = SUPPORTED_TASKS[name]
+    if torch_dtype is not None:
+        if dtype is not None:
+            raise ValueError("give dtype or torch_dtype, not both")
+        dtype = torch_dtype
+    torch_dt = resolve_dtype(dtype)
+    model_class = getattr(modeling, spec.model_class)
+    if model is None:
+        model = default_model_dir()
+    if isinstance(model, (str, os.PathLike)):
+        path = Path(model)
+        if not path.is_dir():
+            raise FileNotFoundError(f"model directory {str(path)!r} does not exist")
+        if not (path / "config.json").is_file():
+            raise FileNotFoundError(f"{str(path)!r} is not a model directory (no config.json)")
+        model_dir: Optional[Path] = path
+        model = model_class.from_pretrained(str(path), dtype=torch_dt)
+        dev = resolve_device(device)
+    elif isinstance(model, torch.nn.Module):
+        if not isinstance(model, model_class):
+            raise TypeError(f"the {name} pipeline needs a {spec.model_class}, got {type(model).__name__}")
+        model_dir = None
+        config_path = getattr(model.config, "name_or_path", None) or getattr(model.config, "_name_or_path", None)
+        if config_path and Path(str(config_path)).is_dir():
+            model_dir = Path(str(config_path))
+        dev = resolve_device(device) if device is not None else next(model.parameters()).device
+        if torch_dt is not None:
+            model = model.to(torch_dt)
+    else:
+        raise TypeError(f"model must be a directory path or a roberta model, got {type(model).__name__}")
+    model = model.to(dev).eval()
+    if tokenizer is None:
+        if model_dir is None:
+            raise ValueError("the tokenizer cannot be found from a model instance: pass tokenizer=")
+        tokenizer = model_dir
+    tokenizer = load_tokenizer(tokenizer)
+    module = importlib.import_module(f"{__name__}.{spec.module}")
+    cls = getattr(module, spec.pipeline_class)
+    return cls(model, tokenizer, device=dev, batch_size=batch_size, task=name, **kwargs)
+
+
+def __getattr__(name: str) -> Any:  # lazy access to the pipeline classes: roberta.pipelines.FillMaskPipeline
+    for spec in SUPPORTED_TASKS.values():
+        if spec.pipeline_class == name:
+            return getattr(importlib.import_module(f"{__name__}.{spec.module}"), name)
+    if name == "Pipeline":
+        return importlib.import_module(f"{__name__}.base").Pipeline
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,1 @@
+"""The inference sub-commands of the `roberta` CLI: `roberta run` and `roberta fill-mask`."""

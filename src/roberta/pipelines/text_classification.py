@@ -1,0 +1,118 @@
+"""text-classification (alias sentiment-analysis), as the reference's `TextClassificationPipeline`."""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Union
+
+import numpy as np
+import torch
+
+from .base import Pipeline
+
+_FUNCTIONS = ("sigmoid", "softmax", "none")
+_UNSET = ""  # `top_k=None` means "all labels", so the reference uses "" for "not given"
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - np.max(x, axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+class TextClassificationPipeline(Pipeline):
+    """Sequence classification of texts or text pairs.
+
+    Inputs: a string, a `{"text": ..., "text_pair": ...}` dict, or a list of those.
+
+    Call options:
+        top_k: number of labels to return, best first; `None` returns every label. Left out, each input gives
+            one `{"label", "score"}` dict (and a single string input gives a list of one dict, as in the
+            reference); given, each input gives a list of dicts.
+        function_to_apply: "softmax", "sigmoid" or "none"; by default sigmoid for one label or
+            multi-label problems, softmax otherwise, none for regression.
+        return_all_scores: legacy; True is `top_k=None` in input order, False is the default.
+    """
+
+    task = "text-classification"
+
+    def _sanitize(self, top_k: Any = _UNSET, function_to_apply: Optional[str] = None,
+                  return_all_scores: Optional[bool] = None, **tokenizer_kwargs: Any
+                  ) -> tuple[dict[str, Any], dict[str, Any]]:
+        post: dict[str, Any] = {}
+        if top_k is None or (isinstance(top_k, int) and not isinstance(top_k, bool)):
+            if top_k is not None and top_k < 1:
+                raise ValueError(f"top_k must be an int >= 1 or None, got {top_k!r}")
+            post["top_k"], post["legacy"] = top_k, False
+        elif top_k != _UNSET:
+            raise ValueError(f"top_k must be an int >= 1 or None, got {top_k!r}")
+        elif return_all_scores is not None:
+            post["top_k"] = None if return_all_scores else 1
+        if function_to_apply is not None:
+            name = getattr(function_to_apply, "value", function_to_apply)
+            if not isinstance(name, str) or name.lower() not in _FUNCTIONS:
+                raise ValueError(f"function_to_apply must be one of {_FUNCTIONS}, got {function_to_apply!r}")
+            post["function_to_apply"] = name.lower()
+        allowed = {"truncation", "max_length", "padding"}
+        if set(tokenizer_kwargs) - allowed:
+            raise TypeError(f"text-classification got unexpected option(s) {sorted(set(tokenizer_kwargs) - allowed)}")
+        return tokenizer_kwargs, post
+
+    def preprocess(self, item: Any, **tokenizer_kwargs: Any) -> list[dict[str, Any]]:
+        if isinstance(item, dict):
+            if "text" not in item or set(item) - {"text", "text_pair"}:
+                raise ValueError(f'a text pair must be a dict with keys "text" and optionally "text_pair", got '
+                                 f"keys {sorted(item)}")
+            text, pair = item["text"], item.get("text_pair")
+            if not isinstance(text, str) or not (pair is None or isinstance(pair, str)):
+                raise TypeError('"text" and "text_pair" must be strings')
+            enc = self.tokenizer(text, pair, **tokenizer_kwargs)
+        elif isinstance(item, str):
+            enc = self.tokenizer(item, **tokenizer_kwargs)
+        elif isinstance(item, (list, tuple)):
+            raise ValueError('The pipeline received invalid inputs, if you are trying to send text pairs, you can '
+                             'try to send a dictionary `{"text": "My text", "text_pair": "My pair"}` in order to '
+                             'send a text pair.')
+        else:
+            raise TypeError(f"text-classification inputs must be str or dict, got {type(item).__name__}")
+        return [{"input_ids": list(enc["input_ids"])}]
+
+    def _forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, torch.Tensor]:
+        return {"logits": self.model(input_ids=input_ids, attention_mask=attention_mask).logits}
+
+    def _default_function(self) -> str:
+        config = self.model.config
+        problem = getattr(config, "problem_type", None)
+        if problem == "regression":
+            return "none"
+        if problem == "multi_label_classification" or config.num_labels == 1:
+            return "sigmoid"
+        return "softmax"
+
+    def postprocess(self, item: Any, features: list[dict[str, Any]], outputs: list[dict[str, torch.Tensor]],
+                    top_k: Optional[int] = 1, legacy: bool = True, function_to_apply: Optional[str] = None) -> Any:
+        logits = outputs[0]["logits"].numpy()
+        fn = function_to_apply or self._default_function()
+        scores = _sigmoid(logits) if fn == "sigmoid" else _softmax(logits) if fn == "softmax" else logits
+        id2label = self.model.config.id2label
+        if top_k == 1 and legacy:
+            return {"label": id2label[int(scores.argmax())], "score": float(scores.max())}
+        result = [{"label": id2label[i], "score": float(s)} for i, s in enumerate(scores)]
+        if not legacy:
+            result.sort(key=lambda r: r["score"], reverse=True)
+            if top_k is not None:
+                result = result[:top_k]
+        return result
+
+    def __call__(self, inputs: Union[str, dict, list], **kwargs: Any) -> Any:
+        """Classify one input or a list of inputs."""
+        if isinstance(inputs, dict):
+            single, items = True, [inputs]
+        else:
+            single, items = self._split_inputs(inputs)
+        result = self._run(single, items, kwargs)
+        if isinstance(inputs, str) and "top_k" not in kwargs:
+            return [result]  # the reference's legacy shape for one string
+        return result

@@ -1,0 +1,175 @@
+"""text-generation with a `RobertaForCausalLM` decoder: greedy or sampled decoding over the KV cache."""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Union
+
+import torch
+
+from .base import Pipeline, check_text, positive_int
+
+
+def filter_logits(logits: torch.Tensor, temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0
+                  ) -> torch.Tensor:
+    """Apply temperature, then top-k, then nucleus (top-p) filtering, in the reference's order; filtered
+    entries become -inf. `logits` is (batch, vocab) float."""
+    if temperature != 1.0:
+        logits = logits / temperature
+    if top_k and top_k > 0:
+        k = min(top_k, logits.shape[-1])
+        kth = torch.topk(logits, k).values[..., -1, None]
+        logits = logits.masked_fill(logits < kth, float("-inf"))
+    if top_p < 1.0:
+        sorted_logits, sorted_idx = torch.sort(logits, descending=False)
+        cumulative = sorted_logits.softmax(dim=-1).cumsum(dim=-1)
+        remove = cumulative <= (1 - top_p)
+        remove[..., -1:] = False  # always keep the most likely token
+        logits = logits.masked_fill(remove.scatter(1, sorted_idx, remove), float("-inf"))
+    return logits
+
+
+class TextGenerationPipeline(Pipeline):
+    """Continue a prompt with a left-to-right RoBERTa decoder (`RobertaForCausalLM`, `is_decoder=True`).
+
+    The prompt is tokenized as the reference does (with <s> ... </s>), the model runs once over it and then one
+    token at a time reusing its key/value cache, until `max_new_tokens` tokens or the end-of-sequence token.
+    Prompts of equal token length are generated together (up to `batch_size`), so no padding is involved.
+
+    Call options (defaults are the reference pipeline's): `max_new_tokens` (256), `do_sample` (True),
+    `temperature` (0.7), `top_k` (50; 0 disables), `top_p` (1.0), `num_return_sequences` (1),
+    `return_full_text` (True: the prompt followed by the new text; False: only the new text),
+    `return_tensors` (True: `generated_token_ids` instead of text), `skip_special_tokens` (True),
+    `clean_up_tokenization_spaces` (True), `generator` (a `torch.Generator` for reproducible sampling),
+    `position_ids_from_zero` (False).
+
+    Positions: by default every step uses the model's own RoBERTa positions (counted from
+    `pad_token_id + 1`, exactly as a full forward pass and as training with `labels` see them). The
+    reference's `generate()` instead feeds positions counted from 0 for RoBERTa; pass
+    `position_ids_from_zero=True` to reproduce its outputs token for token.
+
+    Returns, per prompt, a list of `num_return_sequences` dicts `{"generated_text": ...}`.
+    """
+
+    task = "text-generation"
+
+    def _sanitize(self, max_new_tokens: int = 256, do_sample: bool = True, temperature: float = 0.7,
+                  top_k: Optional[int] = 50, top_p: float = 1.0, num_return_sequences: int = 1,
+                  return_full_text: Optional[bool] = None, return_tensors: Optional[bool] = None,
+                  return_text: Optional[bool] = None, skip_special_tokens: bool = True,
+                  clean_up_tokenization_spaces: bool = True, generator: Optional[torch.Generator] = None,
+                  eos_token_id: Optional[int] = None, position_ids_from_zero: bool = False, **unknown: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        if unknown:
+            raise TypeError(f"text-generation got unexpected option(s) {sorted(unknown)}")
+        positive_int("max_new_tokens", max_new_tokens)
+        positive_int("num_return_sequences", num_return_sequences)
+        if not isinstance(temperature, (int, float)) or temperature <= 0:
+            raise ValueError(f"temperature must be a float > 0, got {temperature!r}")
+        if top_k is not None and (not isinstance(top_k, int) or top_k < 0):
+            raise ValueError(f"top_k must be an int >= 0, got {top_k!r}")
+        if not isinstance(top_p, (int, float)) or not 0 < top_p <= 1:
+            raise ValueError(f"top_p must be a float in (0, 1], got {top_p!r}")
+        if return_full_text is not None and (return_tensors is not None or return_text is not None):
+            raise ValueError("`return_full_text` is mutually exclusive with `return_tensors` and `return_text`")
+        gen = dict(max_new_tokens=max_new_tokens, do_sample=bool(do_sample), temperature=float(temperature),
+                   top_k=top_k or 0, top_p=float(top_p), num_return_sequences=num_return_sequences,
+                   generator=generator, position_ids_from_zero=bool(position_ids_from_zero),
+                   eos_token_id=self.model.config.eos_token_id if eos_token_id is None else eos_token_id)
+        post = dict(return_full_text=True if return_full_text is None else bool(return_full_text),
+                    return_tensors=bool(return_tensors), skip_special_tokens=bool(skip_special_tokens),
+                    clean_up_tokenization_spaces=bool(clean_up_tokenization_spaces))
+        return gen, post
+
+    def __call__(self, inputs: Union[str, list[str]], **kwargs: Any) -> Any:
+        """Generate from one prompt or a list of prompts."""
+        single, items = self._split_inputs(inputs)
+        gen, post = self._sanitize(**{**self._defaults, **kwargs})
+        prompts = [list(self.tokenizer(check_text(p, "prompt"))["input_ids"]) for p in items]
+        n = gen.pop("num_return_sequences")
+        rows = [ids for ids in prompts for _ in range(n)]
+        sequences = self.generate_ids(rows, **gen)
+        results = []
+        for i, (prompt_text, prompt_ids) in enumerate(zip(items, prompts)):
+            results.append([self._record(prompt_text, prompt_ids, seq, **post)
+                            for seq in sequences[i * n:(i + 1) * n]])
+        return results[0] if single else results
+
+    def run_batch(self, items: Any, **kwargs: Any) -> list[Any]:
+        """Generate for a list of prompts; one list of records per prompt."""
+        return self(list(items), **kwargs)
+
+    def _record(self, prompt_text: str, prompt_ids: list[int], sequence: list[int], return_full_text: bool,
+                return_tensors: bool, skip_special_tokens: bool, clean_up_tokenization_spaces: bool
+                ) -> dict[str, Any]:
+        if return_tensors:
+            return {"generated_token_ids": sequence}
+        options = dict(skip_special_tokens=skip_special_tokens,
+                       clean_up_tokenization_spaces=clean_up_tokenization_spaces)
+        text = self.tokenizer.decode(sequence, **options)
+        new_text = text[len(self.tokenizer.decode(prompt_ids, **options)):]
+        return {"generated_text": prompt_text + new_text if return_full_text else new_text}
+
+    def generate_ids(self, prompts: list[list[int]], max_new_tokens: int = 20, do_sample: bool = False,
+                     temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0,
+                     generator: Optional[torch.Generator] = None, eos_token_id: Optional[int] = None,
+                     position_ids_from_zero: bool = False) -> list[list[int]]:
+        """Token ids of each prompt followed by its continuation (ending at the first eos, if any)."""
+        config = self.model.config
+        usable = config.max_position_embeddings - (0 if position_ids_from_zero else (config.pad_token_id or 0) + 1)
+        for ids in prompts:
+            if len(ids) + max_new_tokens > usable:
+                raise ValueError(f"a prompt of {len(ids)} tokens plus max_new_tokens={max_new_tokens} exceeds the "
+                                 f"{usable} positions this model supports; shorten the prompt or lower "
+                                 f"max_new_tokens")
+        results: list[Optional[list[int]]] = [None] * len(prompts)
+        by_length: dict[int, list[int]] = {}
+        for i, ids in enumerate(prompts):
+            by_length.setdefault(len(ids), []).append(i)
+        for length in sorted(by_length, reverse=True):
+            group = by_length[length]
+            for start in range(0, len(group), self.batch_size):
+                batch = group[start:start + self.batch_size]
+                out = self._generate_batch([prompts[i] for i in batch], max_new_tokens, do_sample, temperature,
+                                           top_k, top_p, generator, eos_token_id, position_ids_from_zero)
+                for i, seq in zip(batch, out):
+                    results[i] = seq
+        return results  # type: ignore[return-value]
+
+    def _generate_batch(self, prompts: list[list[int]], max_new_tokens: int, do_sample: bool, temperature: float,
+                        top_k: int, top_p: float, generator: Optional[torch.Generator],
+                        eos_token_id: Optional[int], from_zero: bool = False) -> list[list[int]]:
+        pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 1
+        ids = torch.tensor(prompts, dtype=torch.long, device=self.device)
+        finished = torch.zeros(len(prompts), dtype=torch.bool, device=self.device)
+        new_tokens: list[torch.Tensor] = []
+        with torch.inference_mode():
+            length = ids.shape[1]
+            positions = torch.arange(length, device=self.device)[None].expand(len(prompts), -1) if from_zero else None
+            out = self.model(input_ids=ids, position_ids=positions, use_cache=True)
+            for step in range(max_new_tokens):
+                logits = out.logits[:, -1, :].float()
+                if do_sample:
+                    probs = filter_logits(logits, temperature, top_k, top_p).softmax(dim=-1)
+                    if generator is not None and generator.device != probs.device:
+                        next_ids = torch.multinomial(probs.cpu(), 1, generator=generator).squeeze(1)
+                        next_ids = next_ids.to(probs.device)
+                    else:
+                        next_ids = torch.multinomial(probs, 1, generator=generator).squeeze(1)
+                else:
+                    next_ids = logits.argmax(dim=-1)
+                next_ids = torch.where(finished, torch.full_like(next_ids, pad_id), next_ids)
+                new_tokens.append(next_ids)
+                if eos_token_id is not None:
+                    finished |= next_ids == eos_token_id
+                if bool(finished.all()) or step == max_new_tokens - 1:
+                    break
+                if from_zero:
+                    positions = torch.full((len(prompts), 1), length + step, device=self.device, dtype=torch.long)
+                out = self.model(input_ids=next_ids[:, None], position_ids=positions,
+                                 past_key_values=out.past_key_values, use_cache=True)
+        generated = torch.stack(new_tokens, dim=1).tolist() if new_tokens else [[] for _ in prompts]
+        sequences = []
+        for prompt, tokens in zip(prompts, generated):
+            if eos_token_id is not None and eos_token_id in tokens:
+                tokens = tokens[:tokens.index(eos_token_id) + 1]
+            sequences.append(list(prompt) + tokens)
+        return sequences

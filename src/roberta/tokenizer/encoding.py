@@ -1,0 +1,154 @@
+"""`BatchEncoding`: the dict a tokenizer call returns, with attribute access and tensor conversion."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+
+TENSOR_TYPES = ("pt", "np")
+
+
+def _as_tensor(key: str, value: Any, tensor_type: str) -> Any:
+    if tensor_type == "pt":
+        import torch
+
+        if torch.is_tensor(value):
+            return value
+        if isinstance(value, (list, tuple)) and value and isinstance(value[0], np.ndarray):
+            return torch.from_numpy(np.array(value))
+        return torch.tensor(value)
+    if isinstance(value, np.ndarray):
+        return value
+    if isinstance(value, (list, tuple)) and value and isinstance(value[0], (list, tuple, np.ndarray)):
+        if len({len(v) for v in value}) > 1:  # ragged: numpy object array, as the reference does
+            out = np.empty(len(value), dtype=object)
+            for i, v in enumerate(value):
+                out[i] = np.asarray(v)
+            return out
+    return np.asarray(value)
+
+
+class BatchEncoding(dict):
+    """Output of a tokenizer call: `input_ids`, `attention_mask`, ... as keys and as attributes.
+
+    For fast tokenizers `encodings` holds the `tokenizers.Encoding` of each row, which powers
+    `tokens()`, `word_ids()`, `sequence_ids()` and `char_to_token()`.
+    """
+
+    def __init__(self, data: Optional[dict] = None, encoding: Any = None, tensor_type: Optional[str] = None,
+                 prepend_batch_axis: bool = False, n_sequences: Optional[int] = None) -> None:
+        super().__init__(data or {})
+        if encoding is not None and not isinstance(encoding, (list, tuple)):
+            encoding = [encoding]
+        self._encodings = list(encoding) if encoding is not None else None
+        if n_sequences is None and self._encodings:
+            n_sequences = self._encodings[0].n_sequences
+        self._n_sequences = n_sequences
+        self.convert_to_tensors(tensor_type, prepend_batch_axis=prepend_batch_axis)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(f"BatchEncoding has no key or attribute {name!r}") from None
+
+    def __getitem__(self, item: Any) -> Any:
+        if isinstance(item, str):
+            return super().__getitem__(item)
+        if isinstance(item, int):
+            if self._encodings is None:
+                raise KeyError("indexing by integer needs a fast tokenizer's encodings; index by key instead")
+            return self._encodings[item]
+        if isinstance(item, slice):
+            return {key: value[item] for key, value in self.items()}
+        raise KeyError(f"invalid key {item!r}: use a string key, an integer row or a slice")
+
+    def __getstate__(self) -> dict:
+        return {"data": dict(self), "encodings": self._encodings, "n_sequences": self._n_sequences}
+
+    def __setstate__(self, state: dict) -> None:
+        self.update(state["data"])
+        self._encodings = state["encodings"]
+        self._n_sequences = state["n_sequences"]
+
+    @property
+    def data(self) -> dict:
+        """The underlying key -> value mapping (for compatibility with the reference's UserDict)."""
+        return dict(self)
+
+    @property
+    def encodings(self) -> Optional[list]:
+        """The `tokenizers.Encoding` of each row (fast tokenizers), else None."""
+        return self._encodings
+
+    @property
+    def is_fast(self) -> bool:
+        """Whether this came from a fast tokenizer."""
+        return self._encodings is not None
+
+    @property
+    def n_sequences(self) -> Optional[int]:
+        """1 for single sequences, 2 for pairs (None when unknown)."""
+        return self._n_sequences
+
+    def _encoding(self, batch_index: int, what: str) -> Any:
+        if self._encodings is None:
+            raise ValueError(f"{what}() is not available when using non-fast tokenizers (e.g. RobertaTokenizer); "
+                             "use RobertaTokenizerFast")
+        return self._encodings[batch_index]
+
+    def tokens(self, batch_index: int = 0) -> list[str]:
+        """The tokens of row `batch_index`."""
+        return self._encoding(batch_index, "tokens").tokens
+
+    def word_ids(self, batch_index: int = 0) -> list[Optional[int]]:
+        """For each token of row `batch_index`, the index of the word it came from (None for special tokens)."""
+        return self._encoding(batch_index, "word_ids").word_ids
+
+    def sequence_ids(self, batch_index: int = 0) -> list[Optional[int]]:
+        """For each token of row `batch_index`, 0 or 1 for the sequence it belongs to (None for special tokens)."""
+        return self._encoding(batch_index, "sequence_ids").sequence_ids
+
+    def char_to_token(self, batch_or_char_index: int, char_index: Optional[int] = None,
+                      sequence_index: int = 0) -> Optional[int]:
+        """Index of the token holding character `char_index` (row 0 when one index is given)."""
+        batch_index, char = (0, batch_or_char_index) if char_index is None else (batch_or_char_index, char_index)
+        return self._encoding(batch_index, "char_to_token").char_to_token(char, sequence_index)
+
+    def token_to_chars(self, batch_or_token_index: int, token_index: Optional[int] = None) -> Optional[tuple]:
+        """(start, end) character span of a token (row 0 when one index is given)."""
+        batch_index, token = (0, batch_or_token_index) if token_index is None else (batch_or_token_index, token_index)
+        return self._encoding(batch_index, "token_to_chars").token_to_chars(token)
+
+    def convert_to_tensors(self, tensor_type: Optional[str] = None, prepend_batch_axis: bool = False
+                           ) -> "BatchEncoding":
+        """Turn the values into "pt" (torch) or "np" (numpy) arrays, in place; None leaves lists."""
+        if tensor_type is None:
+            return self
+        tensor_type = getattr(tensor_type, "value", tensor_type)
+        if tensor_type not in TENSOR_TYPES:
+            raise ValueError(f"return_tensors must be one of {TENSOR_TYPES} or None, got {tensor_type!r}")
+        for key, value in list(self.items()):
+            if prepend_batch_axis:
+                value = [value]
+            try:
+                super().__setitem__(key, _as_tensor(key, value, tensor_type))
+            except (ValueError, TypeError, RuntimeError) as e:
+                if key == "overflowing_tokens":
+                    raise ValueError("Unable to create tensor returning overflowing tokens of different lengths. "
+                                     "Please see if a fast tokenizer might be available and use it instead.") from e
+                raise ValueError(
+                    f"Unable to create tensor for {key!r}: the rows have different lengths. Pass padding=True "
+                    "(and truncation=True) to get rows of the same length."
+                ) from e
+        return self
+
+    def to(self, device: Any, *, non_blocking: bool = False) -> "BatchEncoding":
+        """Move every torch tensor value to `device`; other values are left as they are."""
+        for key, value in list(self.items()):
+            if hasattr(value, "to") and callable(value.to):
+                super().__setitem__(key, value.to(device=device, non_blocking=non_blocking))
+        return self

@@ -1,0 +1,324 @@
+"""`RobertaTokenizerFast`: RoBERTa's tokenizer backed by the Rust `tokenizers` library."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Optional, Union
+
+from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, processors
+
+from roberta._io import atomic_write_text
+from roberta.hub import resolve_file
+
+from .base import RobertaTokenizerBase, default_special_tokens
+from .bpe import format_merges, load_merges, load_vocab
+from .encoding import BatchEncoding
+from .options import PaddingStrategy, TruncationStrategy
+
+
+class PretokenizedInputError(ValueError, AssertionError):
+    """Pre-split words given to a fast tokenizer built without `add_prefix_space=True`.
+
+    Also an AssertionError, which is what the reference raises in this case.
+    """
+
+
+def _build_backend(vocab_file: str, merges_file: str, add_prefix_space: bool, cls: tuple[str, int],
+                   sep: tuple[str, int]) -> Tokenizer:
+    vocab = load_vocab(vocab_file)
+    ranks = load_merges(merges_file)
+    merges = [pair for pair, _ in sorted(ranks.items(), key=lambda kv: kv[1])]
+    backend = Tokenizer(models.BPE(vocab=vocab, merges=merges, dropout=None, continuing_subword_prefix="",
+                                   end_of_word_suffix="", fuse_unk=False))
+    backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=add_prefix_space)
+    backend.decoder = decoders.ByteLevel()
+    backend.post_processor = processors.RobertaProcessing(sep=sep, cls=cls, add_prefix_space=add_prefix_space,
+                                                          trim_offsets=True)
+    return backend
+
+
+def _component_state(component: Any) -> Optional[dict[str, Any]]:
+    if component is None:
+        return None
+    try:
+        return json.loads(component.__getstate__())
+    except Exception:  # custom components may not serialise; leave them alone
+        return None
+
+
+class RobertaTokenizerFast(RobertaTokenizerBase):
+    """RoBERTa's byte-level BPE tokenizer on the `tokenizers` library, with offsets and word ids.
+
+    Loads `tokenizer.json` when given, else builds the pipeline from vocab.json + merges.txt.
+    `trim_offsets` keeps the leading space out of offsets; pre-split input
+    (`is_split_into_words=True`) needs `add_prefix_space=True`.
+    """
+
+    is_fast = True
+
+    def __init__(self, vocab_file: Optional[str] = None, merges_file: Optional[str] = None,
+                 tokenizer_file: Optional[str] = None, errors: str = "replace", add_prefix_space: bool = False,
+                 trim_offsets: bool = True, added_tokens_decoder: Optional[dict[int, AddedToken]] = None,
+                 tokenizer_object: Optional[Tokenizer] = None, **kwargs: Any) -> None:
+        special = default_special_tokens(kwargs)
+        if isinstance(special.get("mask_token"), str):
+            special["mask_token"] = AddedToken(special["mask_token"], lstrip=True, rstrip=False, normalized=False,
+                                               special=True)
+        super().__init__(errors=errors, add_prefix_space=add_prefix_space, **kwargs)
+        self.trim_offsets = trim_offsets
+        self.vocab_file, self.merges_file = vocab_file, merges_file
+        if tokenizer_object is not None:
+            self._tokenizer = Tokenizer.from_str(tokenizer_object.to_str())
+        elif tokenizer_file is not None:
+            if not os.path.isfile(tokenizer_file):
+                raise FileNotFoundError(f"tokenizer file not found: {tokenizer_file}")
+            try:
+                self._tokenizer = Tokenizer.from_file(os.fspath(tokenizer_file))
+            except Exception as e:
+                raise ValueError(f"{tokenizer_file} is not a valid tokenizers JSON file: {e}") from None
+        elif vocab_file is not None and merges_file is not None:
+            vocab = load_vocab(vocab_file)
+            ids = {name: vocab.get(str(special[name])) for name in ("cls_token", "sep_token")}
+            missing = [str(special[n]) for n, i in ids.items() if i is None]
+            if missing:
+                raise ValueError(f"special tokens {missing} are not in {vocab_file}")
+            self._tokenizer = _build_backend(vocab_file, merges_file, add_prefix_space,
+                                             (str(special["cls_token"]), ids["cls_token"]),
+                                             (str(special["sep_token"]), ids["sep_token"]))
+        else:
+            raise ValueError("RobertaTokenizerFast needs tokenizer_file, or both vocab_file and merges_file")
+        self._tokenizer.no_truncation()
+        self._tokenizer.no_padding()
+        self._settings: tuple[Any, Any] = (None, None)
+        self._init_special_tokens(special)
+        present = {t.content for t in self._tokenizer.get_added_tokens_decoder().values()}
+        extra = [t for _, t in sorted((added_tokens_decoder or {}).items()) if t.content not in present]
+        extra += [t for t in special.values() if t is not None and str(t) not in present
+                  and str(t) not in {str(e) for e in extra}]
+        for token in extra:
+            is_special = str(token) in self.all_special_tokens or getattr(token, "special", False)
+            token = token if isinstance(token, AddedToken) else AddedToken(token, special=is_special)
+            token.special = is_special
+            self._tokenizer.add_tokens([token])
+        self._sync_prefix_space(add_prefix_space, trim_offsets)
+
+    def _sync_prefix_space(self, add_prefix_space: bool, trim_offsets: bool) -> None:
+        state = _component_state(self._tokenizer.post_processor)
+        if state and state.get("type") == "RobertaProcessing":
+            if state.get("add_prefix_space") != add_prefix_space or state.get("trim_offsets") != trim_offsets:
+                self._tokenizer.post_processor = processors.RobertaProcessing(
+                    sep=tuple(state["sep"]), cls=tuple(state["cls"]), add_prefix_space=add_prefix_space,
+                    trim_offsets=trim_offsets)
+        state = _component_state(self._tokenizer.pre_tokenizer)
+        if state and state.get("type") == "ByteLevel" and state.get("add_prefix_space") != add_prefix_space:
+            self._tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(
+                add_prefix_space=add_prefix_space, use_regex=state.get("use_regex", True),
+                trim_offsets=state.get("trim_offsets", True))
+
+    @classmethod
+    def _resolve_files(cls, name_or_path: Any, hub: dict[str, Any]) -> dict[str, Optional[str]]:
+        tokenizer_file = resolve_file(name_or_path, "tokenizer.json", required=False, **hub)
+        required = tokenizer_file is None
+        return {"tokenizer_file": tokenizer_file,
+                "vocab_file": resolve_file(name_or_path, "vocab.json", required=required, **hub),
+                "merges_file": resolve_file(name_or_path, "merges.txt", required=required, **hub)}
+
+    @property
+    def backend_tokenizer(self) -> Tokenizer:
+        """The underlying `tokenizers.Tokenizer`."""
+        return self._tokenizer
+
+    # ----------------------------------------------------------------- vocabulary
+    @property
+    def vocab_size(self) -> int:
+        """Size of the base vocabulary (without added tokens)."""
+        return self._tokenizer.get_vocab_size(with_added_tokens=False)
+
+    def get_vocab(self) -> dict[str, int]:
+        """Token -> id, including added tokens."""
+        return self._tokenizer.get_vocab(with_added_tokens=True)
+
+    def __len__(self) -> int:
+        return self._tokenizer.get_vocab_size(with_added_tokens=True)
+
+    @property
+    def added_tokens_decoder(self) -> dict[int, AddedToken]:
+        """Id -> AddedToken of the added (and special) tokens."""
+        return dict(sorted(self._tokenizer.get_added_tokens_decoder().items()))
+
+    @property
+    def added_tokens_encoder(self) -> dict[str, int]:
+        """Content -> id of the added (and special) tokens."""
+        return {t.content: i for i, t in self.added_tokens_decoder.items()}
+
+    def add_tokens(self, new_tokens: Union[str, AddedToken, list], special_tokens: bool = False) -> int:
+        """Add tokens that are never split; returns how many new ids were created."""
+        if not isinstance(new_tokens, (list, tuple)):
+            new_tokens = [new_tokens]
+        for t in new_tokens:
+            if not isinstance(t, (str, AddedToken)):
+                raise TypeError(f"tokens must be str or AddedToken, got {type(t).__name__}")
+        if special_tokens:
+            return self._tokenizer.add_special_tokens(list(new_tokens))
+        return self._tokenizer.add_tokens(list(new_tokens))
+
+    def add_special_tokens(self, special_tokens_dict: dict[str, Any], replace_additional_special_tokens: bool = True
+                           ) -> int:
+        """Set special tokens by role (e.g. {"pad_token": "<pad>"}) and add them to the vocabulary."""
+        new: list[Any] = []
+        for name, value in special_tokens_dict.items():
+            if name == "additional_special_tokens":
+                strs = [str(v) for v in value]
+                if replace_additional_special_tokens:
+                    self.additional_special_tokens = strs
+                else:
+                    self.additional_special_tokens += [s for s in strs if s not in self.additional_special_tokens]
+                new += list(value)
+            elif name in self._special_tokens:
+                self._special_tokens[name] = value
+                new.append(value)
+            else:
+                raise ValueError(f"{name!r} is not a special-token role; use one of {list(self._special_tokens)}")
+        return self.add_tokens(new, special_tokens=True)
+
+    def _token_to_id(self, token: str) -> Optional[int]:
+        index = self._tokenizer.token_to_id(token)
+        if index is not None:
+            return index
+        unk = self._special_tokens.get("unk_token")
+        return None if unk is None else self._tokenizer.token_to_id(str(unk))
+
+    def convert_ids_to_tokens(self, ids: Any, skip_special_tokens: bool = False) -> Any:
+        """Id (or list of ids) -> token(s); with `skip_special_tokens`, special ids are dropped from lists."""
+        if isinstance(ids, int):
+            return self._tokenizer.id_to_token(ids)
+        skip = set(self.all_special_ids) if skip_special_tokens else ()
+        return [self._tokenizer.id_to_token(int(i)) for i in ids if int(i) not in skip]
+
+    def convert_tokens_to_string(self, tokens: list[str]) -> str:
+        """Join tokens into text with the byte-level decoder."""
+        decoder = self._tokenizer.decoder
+        return decoder.decode(tokens) if decoder is not None else " ".join(tokens)
+
+    def tokenize(self, text: str, pair: Optional[str] = None, add_special_tokens: bool = False,
+                 **kwargs: Any) -> list[str]:
+        """The tokens of `text` (without special tokens unless asked)."""
+        return self.encode_plus(text, pair, add_special_tokens=add_special_tokens, **kwargs).tokens()
+
+    # ----------------------------------------------------------------- encoding
+    def _configure(self, padding: PaddingStrategy, truncation: TruncationStrategy, max_length: Optional[int],
+                   stride: int, pad_to_multiple_of: Optional[int], padding_side: str) -> None:
+        trunc = None
+        if truncation != TruncationStrategy.DO_NOT_TRUNCATE:
+            trunc = dict(max_length=max_length, stride=stride, strategy=truncation.value,
+                         direction=self.truncation_side)
+        pad = None
+        if padding != PaddingStrategy.DO_NOT_PAD:
+            pad = dict(length=max_length if padding == PaddingStrategy.MAX_LENGTH else None, direction=padding_side,
+                       pad_id=self.pad_token_id, pad_token=self.pad_token, pad_type_id=self.pad_token_type_id,
+                       pad_to_multiple_of=pad_to_multiple_of)
+        if self._settings == (trunc, pad):
+            return
+        if trunc is None:
+            self._tokenizer.no_truncation()
+        else:
+            try:
+                self._tokenizer.enable_truncation(**trunc)
+            except Exception as e:
+                raise ValueError(f"invalid truncation settings {trunc}: {e}") from None
+        if pad is None:
+            self._tokenizer.no_padding()
+        else:
+            self._tokenizer.enable_padding(**pad)
+        self._settings = (trunc, pad)
+
+    def _encode_batch(self, inputs: list[tuple[Any, Any]], *, single: bool, add_special_tokens: bool = True,
+                      padding_strategy: PaddingStrategy, truncation_strategy: TruncationStrategy,
+                      max_length: Optional[int], stride: int = 0, is_split_into_words: bool = False,
+                      pad_to_multiple_of: Optional[int] = None, padding_side: str = "right",
+                      return_tensors: Optional[str] = None, return_token_type_ids: Optional[bool] = None,
+                      return_attention_mask: Optional[bool] = None, return_overflowing_tokens: bool = False,
+                      return_special_tokens_mask: bool = False, return_offsets_mapping: bool = False,
+                      return_length: bool = False, verbose: bool = True, split_special_tokens: bool = False,
+                      **kwargs: Any) -> BatchEncoding:
+        if kwargs:
+            raise TypeError(f"unexpected keyword argument(s) {sorted(kwargs)}")
+        if is_split_into_words and not self.add_prefix_space:
+            raise PretokenizedInputError(f"You need to instantiate {type(self).__name__} with add_prefix_space=True "
+                                         "to use it with pretokenized inputs (is_split_into_words=True).")
+        self._configure(padding_strategy, truncation_strategy, max_length, stride, pad_to_multiple_of, padding_side)
+        split_special = split_special_tokens or self.split_special_tokens
+        if self._tokenizer.encode_special_tokens != split_special:
+            self._tokenizer.encode_special_tokens = split_special
+        if single:
+            text, pair = inputs[0]
+            batch = [(text, pair)] if pair else [text]
+        else:
+            batch = [text if pair is None else (text, pair) for text, pair in inputs]
+        try:
+            encodings = self._tokenizer.encode_batch(batch, add_special_tokens=add_special_tokens,
+                                                     is_pretokenized=is_split_into_words)
+        except TypeError as e:
+            raise TypeError(f"cannot encode {batch!r:.80}: {e}") from None
+        except Exception as e:  # the Rust side raises a bare Exception (e.g. "Truncation error: ...")
+            raise ValueError(str(e)) from None
+        except BaseException as e:  # a Rust panic (pyo3 PanicException), e.g. stride >= room left by max_length
+            if type(e).__name__ != "PanicException":
+                raise
+            raise ValueError(f"invalid truncation settings (max_length={max_length}, stride={stride}): {e}") from None
+        if return_token_type_ids is None:
+            return_token_type_ids = "token_type_ids" in self.model_input_names
+        if return_attention_mask is None:
+            return_attention_mask = "attention_mask" in self.model_input_names
+        fields = [("input_ids", "ids", True), ("token_type_ids", "type_ids", return_token_type_ids),
+                  ("attention_mask", "attention_mask", return_attention_mask),
+                  ("special_tokens_mask", "special_tokens_mask", return_special_tokens_mask),
+                  ("offset_mapping", "offsets", return_offsets_mapping)]
+        fields = [(key, attr) for key, attr, wanted in fields if wanted]
+        rows, sample_map = [], []
+        for index, encoding in enumerate(encodings):
+            group = [encoding] + (encoding.overflowing if return_overflowing_tokens else [])
+            rows += group
+            sample_map += [index] * len(group)
+        data: dict[str, Any] = {key: [getattr(e, attr) for e in rows] for key, attr in fields}
+        if return_length:
+            data["length"] = [len(e.ids) for e in rows]
+        if return_overflowing_tokens:
+            data["overflow_to_sample_mapping"] = sample_map
+        if single and return_tensors is None and not return_overflowing_tokens:
+            data = {k: (v[0] if v and isinstance(v[0], list) else v) for k, v in data.items()}
+            return BatchEncoding(data, rows)
+        return BatchEncoding(data, rows, tensor_type=return_tensors)
+
+    # ----------------------------------------------------------------- decoding
+    def _decode(self, ids: list[int], skip_special_tokens: bool, **kwargs: Any) -> str:
+        return self._tokenizer.decode(ids, skip_special_tokens=skip_special_tokens)
+
+    # ----------------------------------------------------------------- saving
+    def _model_files(self) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
+        model = json.loads(self._tokenizer.to_str())["model"]
+        merges = [tuple(m.split(" ", 1)) if isinstance(m, str) else tuple(m) for m in model["merges"]]
+        return model["vocab"], {pair: rank for rank, pair in enumerate(merges)}
+
+    def save_vocabulary(self, save_directory: Union[str, os.PathLike], filename_prefix: Optional[str] = None
+                        ) -> tuple[str, str]:
+        """Write vocab.json and merges.txt into `save_directory`; returns their paths."""
+        directory = os.fspath(save_directory)
+        if not os.path.isdir(directory):
+            raise ValueError(f"Vocabulary path ({directory}) should be a directory")
+        prefix = filename_prefix + "-" if filename_prefix else ""
+        vocab, ranks = self._model_files()
+        vocab_path = os.path.join(directory, prefix + "vocab.json")
+        merges_path = os.path.join(directory, prefix + "merges.txt")
+        atomic_write_text(vocab_path, json.dumps(vocab, ensure_ascii=False, separators=(",", ":")) + "\n")
+        atomic_write_text(merges_path, format_merges(ranks))
+        return vocab_path, merges_path
+
+    def _save_extra(self, directory: str) -> list[str]:
+        state = json.loads(self._tokenizer.to_str())
+        state["truncation"] = None
+        state["padding"] = None
+        path = os.path.join(directory, "tokenizer.json")
+        atomic_write_text(path, json.dumps(state, indent=2, ensure_ascii=False) + "\n")
+        return [path]

@@ -1,0 +1,110 @@
+"""Special-token attributes (`bos_token`, `pad_token_id`, `all_special_ids`, ...) shared by both tokenizers."""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Union
+
+from tokenizers import AddedToken
+
+SPECIAL_TOKEN_ATTRIBUTES = ("bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token",
+                            "mask_token")
+
+DEFAULT_SPECIAL_TOKENS = {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "sep_token": "</s>",
+                          "pad_token": "<pad>", "cls_token": "<s>", "mask_token": "<mask>"}
+
+TokenLike = Union[str, AddedToken]
+
+
+def added_token_to_dict(token: AddedToken, with_special: bool = True) -> dict[str, Any]:
+    """JSON form of an AddedToken, as tokenizer_config.json stores it."""
+    out = {"content": token.content, "lstrip": token.lstrip, "normalized": token.normalized,
+           "rstrip": token.rstrip, "single_word": token.single_word}
+    if with_special:
+        out["special"] = token.special
+    return out
+
+
+def added_token_from_json(value: Any, special: bool) -> TokenLike:
+    """Accept a plain string, an AddedToken or its JSON dict form."""
+    if isinstance(value, dict):
+        kw = {k: value[k] for k in ("lstrip", "rstrip", "single_word", "normalized") if k in value}
+        return AddedToken(value["content"], special=value.get("special", special), **kw)
+    if isinstance(value, (str, AddedToken)) or value is None:
+        return value
+    raise TypeError(f"a special token must be a str, an AddedToken or None, got {type(value).__name__}")
+
+
+def _special_property(name: str) -> property:
+    def get(self: "SpecialTokensMixin") -> Optional[str]:
+        value = self._special_tokens.get(name)
+        return None if value is None else str(value)
+
+    def set_(self: "SpecialTokensMixin", value: Optional[TokenLike]) -> None:
+        if value is not None and not isinstance(value, (str, AddedToken)):
+            raise TypeError(f"{name} must be a str, an AddedToken or None, got {type(value).__name__}")
+        self._special_tokens[name] = value
+
+    def get_id(self: "SpecialTokensMixin") -> Optional[int]:
+        value = self._special_tokens.get(name)
+        return None if value is None else self.convert_tokens_to_ids(str(value))
+
+    def set_id(self: "SpecialTokensMixin", value: Optional[int]) -> None:
+        self._special_tokens[name] = None if value is None else self.convert_ids_to_tokens(value)
+
+    return property(get, set_, doc=f"The {name.replace('_', ' ')} (a str), or None."), property(
+        get_id, set_id, doc=f"The id of the {name.replace('_', ' ')}, or None.")
+
+
+class SpecialTokensMixin:
+    """Holds the special tokens by role; subclasses provide `convert_tokens_to_ids`/`convert_ids_to_tokens`."""
+
+    _special_tokens: dict[str, Optional[TokenLike]]
+    additional_special_tokens: list[str]
+
+    def _init_special_tokens(self, values: dict[str, Optional[TokenLike]]) -> None:
+        self._special_tokens = {name: values.get(name) for name in SPECIAL_TOKEN_ATTRIBUTES}
+        self.additional_special_tokens = []
+
+    @property
+    def special_tokens_map(self) -> dict[str, Union[str, list[str]]]:
+        """Role -> token string for each special token that is set."""
+        out: dict[str, Union[str, list[str]]] = {n: str(v) for n, v in self._special_tokens.items() if v is not None}
+        if self.additional_special_tokens:
+            out["additional_special_tokens"] = list(self.additional_special_tokens)
+        return out
+
+    @property
+    def special_tokens_map_extended(self) -> dict[str, Any]:
+        """Role -> token, keeping AddedToken objects as they were given."""
+        return {n: v for n, v in self._special_tokens.items() if v is not None}
+
+    @property
+    def all_special_tokens(self) -> list[str]:
+        """Every distinct special token string, in role order."""
+        seen: dict[str, None] = {}
+        for value in self._special_tokens.values():
+            if value is not None:
+                seen.setdefault(str(value))
+        for value in self.additional_special_tokens:
+            seen.setdefault(str(value))
+        return list(seen)
+
+    @property
+    def all_special_ids(self) -> list[int]:
+        """The ids of `all_special_tokens`."""
+        return self.convert_tokens_to_ids(self.all_special_tokens)
+
+    @property
+    def pad_token_type_id(self) -> int:
+        """Token type id used for padding (always 0 for RoBERTa)."""
+        return 0
+
+
+def _install_properties() -> None:
+    for name in SPECIAL_TOKEN_ATTRIBUTES:
+        token_prop, id_prop = _special_property(name)
+        setattr(SpecialTokensMixin, name, token_prop)
+        setattr(SpecialTokensMixin, name + "_id", id_prop)
+
+
+_install_properties()

@@ -1,0 +1,59 @@
+"""Truncating one sequence or a pair of id lists, as the reference's slow tokenizers do."""
+
+from __future__ import annotations
+
+import logging
+from typing import Optional
+
+from .options import TruncationStrategy
+
+logger = logging.getLogger(__name__)
+
+
+def _cut(ids: list[int], n: int, stride: int, side: str) -> tuple[list[int], list[int]]:
+    """Remove `n` tokens from `side`; the overflow keeps `stride` extra tokens of context."""
+    window = min(len(ids), stride + n)
+    if side == "left":
+        return ids[n:], ids[:window]
+    return ids[:-n], ids[-window:]
+
+
+def truncate_pair(ids: list[int], pair: Optional[list[int]], n: int, strategy: TruncationStrategy,
+                  stride: int = 0, side: str = "right") -> tuple[list[int], Optional[list[int]], list[int]]:
+    """Remove `n` tokens from `ids`/`pair` by `strategy`; returns (ids, pair, overflowing_tokens).
+
+    When the chosen sequence is too short to lose `n` tokens nothing is removed (the reference logs an
+    error and does the same).
+    """
+    if side not in ("left", "right"):
+        raise ValueError(f"truncation_side must be 'left' or 'right', got {side!r}")
+    if n <= 0:
+        return ids, pair, []
+    if strategy == TruncationStrategy.ONLY_FIRST or (strategy == TruncationStrategy.LONGEST_FIRST and pair is None):
+        if len(ids) > n:
+            ids, overflow = _cut(ids, n, stride, side)
+            return ids, pair, overflow
+        logger.error("We need to remove %d tokens to truncate the input but the first sequence has a length %d.",
+                     n, len(ids))
+        return ids, pair, []
+    if strategy == TruncationStrategy.LONGEST_FIRST:
+        len_pair = len(pair)
+        first_remove = min(abs(len_pair - len(ids)), n)
+        second_remove = n - first_remove
+        if len(ids) > len_pair:
+            from_ids, from_pair = first_remove + second_remove // 2, second_remove - second_remove // 2
+        else:
+            from_ids, from_pair = second_remove // 2, first_remove + second_remove - second_remove // 2
+        if side == "right":
+            ids = ids[:-from_ids] if from_ids > 0 else ids
+            pair = pair[:-from_pair] if from_pair > 0 else pair
+        else:
+            ids, pair = ids[from_ids:], pair[from_pair:]
+        return ids, pair, []
+    if strategy == TruncationStrategy.ONLY_SECOND and pair is not None:
+        if len(pair) > n:
+            pair, overflow = _cut(pair, n, stride, side)
+            return ids, pair, overflow
+        logger.error("We need to remove %d tokens to truncate the input but the second sequence has a length %d.",
+                     n, len(pair))
+    return ids, pair, []

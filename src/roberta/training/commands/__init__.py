@@ -1,0 +1,1 @@
+"""Thin CLI wrappers: `roberta train-tokenizer`, `roberta pretrain`, `roberta finetune TASK`."""

@@ -1,0 +1,245 @@
+"""The training loop shared by pretraining and every fine-tuning task.
+
+The data order is a pure function of `(seed, epoch)` and each sample's masking/randomness of its *stream
+position* (the count of samples drawn before it), so a resumed run and a run on N processes see exactly the
+batches and masks of an uninterrupted single-process run. The loss of an optimizer step is the sum of
+per-unit losses (masked tokens, labelled tokens or samples) over the whole global batch divided by their
+global count, which makes gradient accumulation and data parallelism exact rewrites of one big batch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Optional, Protocol, Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from .checkpoint import capture_rng, latest_checkpoint, load_state, restore_rng, save_checkpoint
+from .distributed import DistInfo, all_reduce_sum, barrier, gather_objects
+from .logs import MetricsLog, Progress, plot_metrics
+from .optim import make_optimizer, make_scheduler
+
+METRICS_FILE = "metrics.jsonl"
+PLOT_FILE = "metrics.png"
+
+
+class Task(Protocol):
+    """What the loop needs from a task."""
+
+    num_samples: int
+
+    def make_batch(self, indices: Sequence[int], positions: Sequence[int]) -> dict[str, torch.Tensor]:
+        """Collate the samples `indices`, drawn at stream `positions` (seed their randomness with these)."""
+
+    def count(self, batch: dict[str, torch.Tensor]) -> int:
+        """How many loss units (tokens or samples) the batch holds."""
+
+    def loss_sum(self, model: nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """The summed (not averaged) loss of the batch."""
+
+    def evaluate(self, model: nn.Module) -> dict[str, float]:
+        """Validation metrics (may be empty)."""
+
+    def save_artifacts(self, directory: str) -> None:
+        """Extra files for a saved model directory (tokenizer files)."""
+
+
+@dataclass
+class TrainArgs:
+    """Settings of one training run (the CLI's options)."""
+
+    output_dir: str
+    max_steps: int
+    batch_size: int = 8                   # per process, per micro-step
+    grad_accum: int = 1
+    lr: float = 1e-4
+    warmup_steps: int = 0
+    weight_decay: float = 0.01
+    betas: tuple[float, float] = (0.9, 0.98)
+    eps: float = 1e-6
+    max_grad_norm: Optional[float] = 1.0
+    seed: int = 42
+    shuffle: bool = True
+    save_steps: int = 0                   # 0: only at the end
+    keep_checkpoints: int = 2
+    log_steps: int = 1
+    eval_steps: int = 0                   # 0: only at the end
+    resume: bool = False
+    stop_at_step: Optional[int] = None    # stop (after checkpointing) early, e.g. for time-limited jobs
+    progress: bool = True
+    optimizer: str = "auto"
+    bf16: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def global_batch(self, world_size: int) -> int:
+        return self.batch_size * self.grad_accum * world_size
+
+
+class SampleOrder:
+    """Maps a stream position to a sample index: one seeded permutation per epoch."""
+
+    def __init__(self, num_samples: int, seed: int, shuffle: bool) -> None:
+        if num_samples <= 0:
+            raise ValueError("the training data holds no samples")
+        self.n, self.seed, self.shuffle = num_samples, seed, shuffle
+        self._cache: dict[int, np.ndarray] = {}
+
+    def __call__(self, position: int) -> int:
+        epoch, at = divmod(position, self.n)
+        if not self.shuffle:
+            return at
+        if epoch not in self._cache:
+            self._cache = {epoch: np.random.default_rng([self.seed, epoch]).permutation(self.n)}
+        return int(self._cache[epoch][at])
+
+
+def seed_everything(seed: int) -> None:
+    """Seed python, numpy and torch."""
+    random.seed(seed)
+    np.random.seed(seed % (2 ** 32))
+    torch.manual_seed(seed)
+
+
+def _unwrap(model: nn.Module) -> nn.Module:
+    return model.module if hasattr(model, "module") else model
+
+
+def train(task: Task, build_model: Callable[[Optional[str]], nn.Module], args: TrainArgs, info: DistInfo,
+          log: Callable[[str], None] = lambda s: None) -> dict[str, Any]:
+    """Run (or resume) training; return the final record (last loss, eval metrics, output paths).
+
+    `build_model(checkpoint_dir)` returns the model: fresh / from the user's start point when given None,
+    else loaded from that checkpoint directory. Only rank 0 writes files.
+    """
+    seed_everything(args.seed)
+    os.makedirs(args.output_dir, exist_ok=True) if info.is_main else None
+    ckpt = latest_checkpoint(args.output_dir) if args.resume else None
+    if args.resume and ckpt is None:
+        log(f"no checkpoint in {args.output_dir}; starting from scratch")
+    model = build_model(ckpt).to(info.device)
+    model.train()
+    opt = make_optimizer(model, args.lr, weight_decay=args.weight_decay, betas=args.betas, eps=args.eps,
+                         implementation=args.optimizer)
+    sched = make_scheduler(opt, args.warmup_steps, args.max_steps)
+    step, samples_seen = 0, 0
+    metrics = MetricsLog(os.path.join(args.output_dir, METRICS_FILE), info.is_main)
+    if ckpt is not None:
+        state = load_state(ckpt)
+        opt.load_state_dict(state["optimizer"])
+        sched.load_state_dict(state["scheduler"])
+        step, samples_seen = state["step"], state["samples_seen"]
+        rngs = state["rng"]
+        restore_rng(rngs[info.rank] if info.rank < len(rngs) else rngs[0])
+        metrics.truncate_after(step)
+        log(f"resumed from {ckpt} at step {step}")
+    elif info.is_main and os.path.isfile(metrics.path):
+        os.remove(metrics.path)
+    wrapped: nn.Module = model
+    if info.enabled:
+        wrapped = nn.parallel.DistributedDataParallel(
+            model, device_ids=[info.device.index] if info.device.type == "cuda" else None)
+
+    order = SampleOrder(task.num_samples, args.seed, args.shuffle)
+    G = args.global_batch(info.world_size)
+    bar = Progress(args.max_steps, step, args.progress and info.is_main)
+    autocast = (torch.autocast(info.device.type, dtype=torch.bfloat16) if args.bf16
+                else contextlib.nullcontext())
+
+    def checkpoint(at: int) -> None:
+        rngs = gather_objects(capture_rng(), info)
+        if info.is_main:
+            state = {"optimizer": opt.state_dict(), "scheduler": sched.state_dict(), "step": at,
+                     "samples_seen": samples_seen, "rng": rngs, "world_size": info.world_size,
+                     "args": {k: v for k, v in asdict(args).items() if k != "extra"}}
+            path = save_checkpoint(args.output_dir, at, model, state, task.save_artifacts, args.keep_checkpoints)
+            log(f"checkpoint {path}")
+        barrier(info)
+
+    def evaluate(at: int) -> dict[str, float]:
+        result: dict[str, float] = {}
+        if info.is_main:
+            model.eval()
+            with torch.no_grad():
+                result = {f"eval_{k}": v for k, v in task.evaluate(model).items()}
+            model.train()
+            if result:
+                metrics.write({"step": at, **result})
+                log(f"step {at}: " + ", ".join(f"{k}={v:.4g}" for k, v in result.items()))
+        barrier(info)
+        return result
+
+    last: dict[str, Any] = {}
+    eval_result: dict[str, float] = {}
+    t_start = time.perf_counter()
+    while step < args.max_steps:
+        if args.stop_at_step is not None and step >= args.stop_at_step:
+            break
+        t0 = time.perf_counter()
+        positions = list(range(samples_seen + info.rank, samples_seen + G, info.world_size))
+        micro = [positions[i:i + args.batch_size] for i in range(0, len(positions), args.batch_size)]
+        batches = [task.make_batch([order(p) for p in ps], ps) for ps in micro]
+        local_count = sum(task.count(b) for b in batches)
+        total = all_reduce_sum(torch.tensor(float(local_count)), info).item()
+        scale = info.world_size / max(total, 1.0)
+        loss_sum = torch.zeros((), dtype=torch.float64)
+        tokens = 0
+        for i, batch in enumerate(batches):
+            batch = {k: v.to(info.device) for k, v in batch.items()}
+            tokens += int(batch["attention_mask"].sum()) if "attention_mask" in batch else 0
+            sync = (contextlib.nullcontext() if not info.enabled or i == len(batches) - 1
+                    else wrapped.no_sync())
+            with sync:
+                with autocast:
+                    s = task.loss_sum(wrapped, batch)
+                (s.float() * scale).backward()
+            loss_sum += s.detach().double().cpu()
+        grad_norm = None
+        if args.max_grad_norm:
+            grad_norm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), args.max_grad_norm))
+        lr = opt.param_groups[0]["lr"]
+        opt.step()
+        sched.step()
+        opt.zero_grad(set_to_none=True)
+        step += 1
+        samples_seen += G
+        loss = (all_reduce_sum(loss_sum, info) / max(total, 1.0)).item()
+        tokens = int(all_reduce_sum(torch.tensor(float(tokens)), info).item())
+        dt = max(time.perf_counter() - t0, 1e-9)
+        last = {"step": step, "loss": loss, "lr": lr, "grad_norm": grad_norm, "tokens_per_s": tokens / dt,
+                "samples_per_s": G / dt, "epoch": samples_seen / task.num_samples,
+                "elapsed_s": time.perf_counter() - t_start}
+        if not math.isfinite(loss):
+            raise FloatingPointError(f"loss became {loss} at step {step}")
+        if step % max(1, args.log_steps) == 0 or step == args.max_steps:
+            metrics.write(last)
+        bar.update(loss=loss, lr=lr, tok_s=f"{tokens / dt:.0f}")
+        if args.eval_steps and step % args.eval_steps == 0 and step < args.max_steps:
+            eval_result = evaluate(step)
+        if args.save_steps and step % args.save_steps == 0 and step < args.max_steps:
+            checkpoint(step)
+    bar.close()
+    if step < args.max_steps:  # stopped early: leave a resumable checkpoint
+        checkpoint(step)
+        return {**last, "stopped_at": step}
+    eval_result = evaluate(step)
+    if info.is_main:
+        model.save_pretrained(args.output_dir)
+        task.save_artifacts(args.output_dir)
+        summary = {**last, **eval_result}
+        from .._io import atomic_write_text
+
+        atomic_write_text(os.path.join(args.output_dir, "train_results.json"), json.dumps(summary, indent=1))
+        if os.path.isfile(metrics.path):
+            png = plot_metrics(metrics.path, os.path.join(args.output_dir, PLOT_FILE))
+            if png is None:
+                log("matplotlib is not installed: no plot written")
+    barrier(info)
+    return {**last, **eval_result}

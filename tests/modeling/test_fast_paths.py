@@ -1,0 +1,117 @@
+"""Every fast path is exact: unpadded execution, the sparse MLM head, the small-row linear."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import roberta
+from roberta.modeling.linear import SMALL_ROWS, Linear
+from roberta.modeling.packing import plan_packing
+from roberta_testing import TINY, assert_close, batch
+
+
+@pytest.fixture(scope="module")
+def mlm_dir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("mlm")
+    torch.manual_seed(0)
+    roberta.RobertaForMaskedLM(roberta.RobertaConfig(**TINY)).save_pretrained(d)
+    return d
+
+
+def test_unpadded_is_the_default_and_equals_sdpa(mlm_dir):
+    fast = roberta.RobertaForMaskedLM.from_pretrained(mlm_dir)
+    assert fast.roberta.attn_implementation == "unpadded"
+    padded = roberta.RobertaForMaskedLM.from_pretrained(mlm_dir, attn_implementation="sdpa")
+    for side in ("left", "right"):
+        ids, mask = batch(side, b=3, t=20)
+        with torch.no_grad():
+            a = fast(input_ids=ids, attention_mask=mask, output_hidden_states=True)
+            b = padded(input_ids=ids, attention_mask=mask, output_hidden_states=True)
+        assert_close(a.logits, b.logits, mask, side)
+        assert_close(a.hidden_states, b.hidden_states, mask, side)
+        pads = (mask == 0) & (torch.arange(20) > 0)
+        assert a.logits[pads].abs().max() == 0  # padded positions are not computed
+        assert a.hidden_states[-1][:, 0].abs().min() > 0  # position 0 always is (pooler / <s> heads)
+
+
+def test_packing_plan():
+    mask = torch.tensor([[1, 1, 1, 0], [0, 0, 1, 1]])
+    plan = plan_packing(mask, 2, 4)
+    assert plan.index.tolist() == [0, 1, 2, 4, 6, 7]  # real tokens plus position 0 of every row
+    x = torch.arange(8.0).view(2, 4, 1)
+    assert plan.pack(x).flatten().tolist() == [0, 1, 2, 4, 6, 7]
+    assert plan.unpack(plan.pack(x)).flatten().tolist() == [0, 1, 2, 0, 4, 0, 6, 7]
+    assert plan_packing(torch.ones(2, 4), 2, 4) is None  # nothing to drop
+    assert plan_packing(mask, 2, 4, also_keep=torch.ones(2, 4)) is None
+
+
+def test_sparse_mlm_head_gives_the_same_loss_and_gradients(mlm_dir):
+    model = roberta.RobertaForMaskedLM.from_pretrained(mlm_dir).train()
+    for m in model.modules():  # no dropout, so both passes see the same network
+        if isinstance(m, torch.nn.Dropout):
+            m.p = 0.0
+        if hasattr(m, "attn_dropout"):
+            m.attn_dropout = 0.0
+    ids, mask = batch("right", t=16)
+    labels = torch.full_like(ids, -100)
+    labels[:, 2:9:3] = ids[:, 2:9:3]
+    sparse = model(input_ids=ids, attention_mask=mask, labels=labels)
+    assert sparse.logits.shape == (int((labels != -100).sum()), 99)
+    sparse.loss.backward()
+    g_sparse = model.lm_head.dense.weight.grad.clone()
+    model.zero_grad()
+    dense = model(input_ids=ids, attention_mask=mask, labels=labels, sparse_logits=False)
+    assert dense.logits.shape == (3, 16, 99)
+    dense.loss.backward()
+    assert abs(sparse.loss.item() - dense.loss.item()) < 1e-5
+    assert torch.allclose(g_sparse, model.lm_head.dense.weight.grad, atol=1e-6)
+    with pytest.raises(ValueError, match="needs labels"):
+        model(input_ids=ids, sparse_logits=True)
+
+
+def test_labels_on_padding_still_count_like_the_reference(mlm_dir):
+    """A loss over padded positions (labels not -100 there) uses real outputs there, as the padded pass does."""
+    fast = roberta.RobertaForMaskedLM.from_pretrained(mlm_dir)
+    padded = roberta.RobertaForMaskedLM.from_pretrained(mlm_dir, attn_implementation="sdpa")
+    ids, mask = batch("right", t=16)
+    with torch.no_grad():
+        a = fast(input_ids=ids, attention_mask=mask, labels=ids).loss
+        b = padded(input_ids=ids, attention_mask=mask, labels=ids).loss
+    assert abs(a.item() - b.item()) < 1e-5
+
+
+@pytest.mark.parametrize("rows", [1, SMALL_ROWS[0], 40, SMALL_ROWS[1], 300])
+def test_small_row_linear_is_exact(rows):
+    lin = Linear(64, 96)
+    ref = torch.nn.Linear(64, 96)
+    ref.load_state_dict(lin.state_dict())
+    x = torch.randn(2, rows, 64)
+    with torch.no_grad():
+        assert torch.allclose(lin(x), ref(x), atol=1e-5)
+    assert list(lin.state_dict()) == ["weight", "bias"]
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_length_buckets_on_a_large_mixed_batch(mlm_dir, side):
+    """40 rows of lengths 2..30 land in several buckets; real tokens (and position 0) match the padded pass."""
+    fast = roberta.RobertaForSequenceClassification.from_pretrained(mlm_dir)
+    padded = roberta.RobertaForSequenceClassification.from_pretrained(mlm_dir, attn_implementation="sdpa")
+    padded.load_state_dict(fast.state_dict())  # the classifier is freshly initialised in each
+    g = torch.Generator().manual_seed(3)
+    lengths = torch.randint(2, 31, (40,), generator=g)
+    ids = torch.full((40, 30), 1)
+    mask = torch.zeros_like(ids)
+    for i, n in enumerate(lengths.tolist()):
+        cols = slice(0, n) if side == "right" else slice(30 - n, 30)
+        ids[i, cols] = torch.randint(3, 99, (n,), generator=g)
+        mask[i, cols] = 1
+    plan = plan_packing(mask, 40, 30, bucket_dtype=torch.float32)
+    assert len(plan.buckets) == 5 and sum(b.rows for b in plan.buckets) == 40
+    assert sum(b.tokens.numel() for b in plan.buckets) == plan.index.numel()
+    assert sum(b.rows * b.length for b in plan.buckets) < 40 * 30
+    with torch.no_grad():
+        a = fast(input_ids=ids, attention_mask=mask, output_hidden_states=True)
+        b = padded(input_ids=ids, attention_mask=mask, output_hidden_states=True)
+    assert_close(a.hidden_states, b.hidden_states, mask, side)
+    assert_close(a.logits, b.logits)  # reads position 0, a pad token in left-padded rows

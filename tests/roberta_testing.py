@@ -1,0 +1,58 @@
+"""Helpers shared by the test modules (imported by name: `tests/` is on pytest's pythonpath)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "roberta-base"
+TOL = 2e-4  # the parity bound the project promises in fp32
+
+TINY = dict(vocab_size=99, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=37,
+            max_position_embeddings=64, type_vocab_size=2, hidden_dropout_prob=0.1,
+            attention_probs_dropout_prob=0.1)
+
+
+def tiny_config(**overrides):
+    """A tiny reference config (transformers.RobertaConfig) with overrides."""
+    import transformers
+
+    return transformers.RobertaConfig(**{**TINY, **overrides})
+
+
+def make_reference(cls_name: str, path: Path, **overrides):
+    """Build a random-weight reference model, save it to `path`, return it in eval mode."""
+    import transformers
+
+    model = getattr(transformers, cls_name)(tiny_config(**overrides)).eval()
+    model.save_pretrained(path)
+    return model
+
+
+def batch(side: str, b: int = 3, t: int = 12, vocab: int = 99):
+    """Random ids with rows padded by 0, 4 and 7 tokens on `side` ("left" or "right")."""
+    ids = torch.randint(3, vocab, (b, t))
+    ids[:, 0] = 0
+    mask = torch.ones_like(ids)
+    for row, n_pad in enumerate([0, 4, 7][:b]):
+        if n_pad:
+            if side == "right":
+                ids[row, t - n_pad:], mask[row, t - n_pad:] = 1, 0
+            else:
+                ids[row, :n_pad], mask[row, :n_pad] = 1, 0
+    return ids, mask
+
+
+def assert_close(a, b, mask=None, what=""):
+    """Max |a - b| <= TOL, over real (mask == 1) positions when a mask is given."""
+    if isinstance(a, (tuple, list)):
+        assert len(a) == len(b), what
+        for x, y in zip(a, b):
+            assert_close(x, y, mask, what)
+        return
+    assert a.shape == b.shape, f"{what}: {a.shape} vs {b.shape}"
+    if mask is not None and a.dim() >= 2 and a.shape[:2] == mask.shape:
+        a, b = a[mask.bool()], b[mask.bool()]
+    diff = (a - b).abs().max().item() if a.numel() else 0.0
+    assert diff <= TOL, f"{what}: max |diff| {diff:.3e}"
