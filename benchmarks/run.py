@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -109,10 +108,15 @@ class Bench:
                             "ref": lambda: ref(input_ids=ids, attention_mask=mask)}, repeats)
         self.add("W1", "int8 (opt-in) real tok/s", real / t["ours"], real / t["ref"])
 
-    def w2(self, repeats, compiled: bool):
+    def w2(self, repeats, compiled: bool = False, int8: bool = False):
         ours, ref = self.models()
         ids = torch.randint(3, 50000, (1, 16))
         label = "latency ms, 16 tokens"
+        if int8:
+            from roberta.inference import quantize_int8
+
+            quantize_int8(ours)
+            label = "int8 (opt-in) latency ms, 16 tokens"
         if compiled:
             from roberta.inference import compile_model
 
@@ -162,12 +166,14 @@ class Bench:
 
     def l1(self, repeats):
         script = (
-            "import sys, time, resource; t = time.perf_counter(); lib = sys.argv[1]\n"
+            "import sys, time; t = time.perf_counter(); lib = sys.argv[1]\n"
             "import torch; torch.set_num_threads(2)\n"
             "mod = __import__(lib); kw = {'attn_implementation': 'sdpa'} if lib == 'transformers' else {}\n"
             "m = mod.RobertaForMaskedLM.from_pretrained(sys.argv[2], **kw).eval()\n"
             "with torch.inference_mode(): m(input_ids=torch.tensor([[0, 31414, 232, 2]]))\n"
-            "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
+            # VmHWM, not ru_maxrss: after fork + exec, ru_maxrss still counts the (large) parent's pages
+            "hwm = next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1]\n"
+            "print(time.perf_counter() - t, hwm)\n")
         runs = {"ours": [], "ref": []}
         for _ in range(repeats):
             for name, lib in (("ours", "roberta"), ("ref", "transformers")):
@@ -270,7 +276,7 @@ def write_results(bench: Bench, path: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="W1,W1q,W2,W2c,W3,T1,L1,K1,P1")
+    parser.add_argument("--only", default="W1,W1q,W2,W2c,W2q,W3,T1,L1,K1,P1")
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     torch.set_num_threads(THREADS)
@@ -280,6 +286,7 @@ def main() -> None:
         steps = {"W1": lambda: bench.w1(args.repeats), "W1q": lambda: bench.w1_int8(args.repeats),
                  "W2": lambda: bench.w2(args.repeats * 4, compiled=False),
                  "W2c": lambda: bench.w2(args.repeats * 4, compiled=True),
+                 "W2q": lambda: bench.w2(args.repeats * 4, int8=True),
                  "W3": lambda: bench.w3(args.repeats), "T1": lambda: bench.t1(args.repeats),
                  "L1": lambda: bench.l1(args.repeats), "K1": lambda: bench.k1(args.repeats),
                  "P1": lambda: bench.p1(args.repeats)}

@@ -33,7 +33,8 @@ def heldout_accuracy(model, tokenizer, path: Path, seed: int = 0) -> dict[str, f
     g = torch.Generator().manual_seed(seed)
     hit1 = hit5 = total = 0
     for start in range(0, len(docs), 32):
-        enc = tokenizer(docs[start:start + 32], padding=True, truncation=True, max_length=128, return_tensors="pt")
+        enc = tokenizer(docs[start:start + 32], padding=True, truncation=True, return_tensors="pt",
+                        max_length=model.config.max_position_embeddings - 2)
         ids, mask = enc["input_ids"], enc["attention_mask"]
         special = (ids == tokenizer.bos_token_id) | (ids == tokenizer.eos_token_id) | (mask == 0)
         chosen = (torch.rand(ids.shape, generator=g) < 0.15) & ~special
@@ -46,6 +47,29 @@ def heldout_accuracy(model, tokenizer, path: Path, seed: int = 0) -> dict[str, f
         hit5 += int((top5 == target[:, None]).any(-1).sum())
         total += int(chosen.sum())
     return {"masked_tokens": total, "top1_accuracy": hit1 / total, "top5_accuracy": hit5 / total}
+
+
+def training_summary(run_dir: Path) -> dict:
+    """Last training loss and held-out loss at or before the exported step, from the run's metrics.jsonl (a
+    finished run's directory, or one of its checkpoints/step-N directories)."""
+    for directory in (run_dir, run_dir.parent.parent):
+        path = directory / "metrics.jsonl"
+        if path.is_file():
+            break
+    else:
+        return {}
+    name = run_dir.name
+    limit = int(name.split("-")[1]) if name.startswith("step-") else None
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    rows = [r for r in rows if limit is None or r["step"] <= limit]
+    train = [r for r in rows if "loss" in r]
+    evals = [r for r in rows if "eval_loss" in r]
+    out = {"step": limit if limit is not None else (train[-1]["step"] if train else None)}
+    if train:
+        out["loss"] = train[-1]["loss"]
+    if evals:
+        out["eval_step"], out["eval_loss"] = evals[-1]["step"], evals[-1]["eval_loss"]
+    return out
 
 
 def main(run_dir: str, tokenizer_dir: str, target: str, heldout: str) -> None:
@@ -61,13 +85,15 @@ def main(run_dir: str, tokenizer_dir: str, target: str, heldout: str) -> None:
     scores = heldout_accuracy(model, tokenizer, Path(heldout))
     fill = roberta.pipeline("fill-mask", model=model, tokenizer=tokenizer)
     answers = {s: [r["token_str"].strip() for r in fill(s, top_k=5)] for s in SENTENCES}
-    results = json.loads((Path(run_dir) / "train_results.json").read_text()) if (Path(run_dir) / "train_results.json").exists() else {}
+    results = training_summary(Path(run_dir))
     card = (Path(__file__).with_name("MODEL_CARD.template.md").read_text()
             .replace("{{SCORES}}", json.dumps(scores, indent=1))
             .replace("{{ANSWERS}}", "\n".join(f"| {s} | {', '.join(a)} |" for s, a in answers.items()))
-            .replace("{{TRAIN}}", json.dumps({k: results[k] for k in ("step", "loss", "eval_loss") if k in results},
-                                             indent=1))
-            .replace("{{PARAMS}}", f"{model.num_parameters() / 1e6:.1f}M"))
+            .replace("{{TRAIN}}", json.dumps(results, indent=1))
+            .replace("{{PARAMS}}", f"{model.num_parameters() / 1e6:.1f}M")
+            .replace("{{POSITIONS}}", str(model.config.max_position_embeddings))
+            .replace("{{SEQ}}", str(model.config.max_position_embeddings - 2))
+            .replace("{{STEP}}", str(results.get("step", "?"))))
     (staging / "README.md").write_text(card, encoding="utf-8")
     if out.exists():
         shutil.rmtree(out)

@@ -59,6 +59,22 @@ def test_weights_are_memory_mapped_not_copied(tmp_path):
     assert not w.untyped_storage().resizable()
 
 
+def test_fused_sources_give_their_pages_back_and_only_mapped_ones(tmp_path):
+    from roberta.modeling.checkpoint_files import read_safetensors, release_pages
+
+    big = {"a": torch.randn(64, 1024), "b": torch.randn(64, 1024)}  # 256 KiB each: whole pages to drop
+    save_file(big, str(tmp_path / "w.safetensors"))
+    mapped = read_safetensors(str(tmp_path / "w.safetensors"))
+    fused = torch.cat([mapped["a"], mapped["b"]])
+    release_pages(mapped["a"])
+    # dropped pages of a private, unwritten mapping come back from the file: contents unchanged
+    assert torch.equal(mapped["a"], big["a"]) and torch.equal(fused, torch.cat([big["a"], big["b"]]))
+    in_memory = torch.randn(64, 1024)
+    copy = in_memory.clone()
+    release_pages(in_memory)  # not from a mapping: must be left alone (dropping it would zero it)
+    assert torch.equal(in_memory, copy)
+
+
 def test_base_checkpoint_into_head_and_head_into_base(tmp_path):
     base = make_reference("RobertaModel", tmp_path / "base")
     head, info = roberta.RobertaForSequenceClassification.from_pretrained(tmp_path / "base", output_loading_info=True)

@@ -7,10 +7,12 @@ corrupt file fails with a message naming it.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import mmap
 import os
 import struct
+import sys
 from typing import Iterator
 
 import torch
@@ -73,8 +75,38 @@ def read_safetensors(path: str) -> dict[str, torch.Tensor]:
         if numel == 0:
             out[name] = torch.empty(shape, dtype=dtype)
             continue
-        out[name] = torch.frombuffer(buf, dtype=dtype, count=numel, offset=data_start + begin).view(shape)
+        tensor = torch.frombuffer(buf, dtype=dtype, count=numel, offset=data_start + begin).view(shape)
+        tensor._roberta_private_map = True  # see release_pages
+        out[name] = tensor
     return out
+
+
+def release_pages(tensor: torch.Tensor) -> None:
+    """Drop the whole memory pages of a tensor read by `read_safetensors` from this process's resident set,
+    once it is no longer needed (its contents were copied into a fused tensor). The mapping is private and
+    never written, so the pages stay correct: touching them again re-reads the file. Does nothing for any
+    other tensor, and off Linux."""
+    if not getattr(tensor, "_roberta_private_map", False) or not sys.platform.startswith("linux"):
+        return
+    global _madvise
+    if _madvise is None:
+        try:
+            _madvise = ctypes.CDLL(None, use_errno=True).madvise
+            _madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+        except (OSError, AttributeError):
+            _madvise = False
+    if not _madvise:
+        return
+    start = tensor.data_ptr()
+    end = start + tensor.numel() * tensor.element_size()
+    lo = -(-start // mmap.PAGESIZE) * mmap.PAGESIZE  # only pages the tensor covers whole
+    hi = end // mmap.PAGESIZE * mmap.PAGESIZE
+    if hi > lo:
+        _madvise(lo, hi - lo, _MADV_DONTNEED)
+
+
+_MADV_DONTNEED = 4
+_madvise = None
 
 
 def write_safetensors(tensors: dict[str, torch.Tensor], path: str, metadata: dict[str, str] | None = None) -> None:

@@ -13,6 +13,8 @@ from typing import Iterable, Mapping
 
 import torch
 
+from .checkpoint_files import release_pages
+
 _L = "encoder.layer.{i}"
 RENAME_TABLE: list[tuple[str, str | tuple[str, ...]]] = [
     ("embeddings.norm", "embeddings.LayerNorm"),
@@ -106,6 +108,8 @@ def from_disk(state: Mapping[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor
             incomplete.append(key)
         else:
             out[key] = torch.cat(parts, dim=0)
+            for part in parts:  # memory-mapped sources are now copied: give their pages back
+                release_pages(part)
     return out, ignored, incomplete
 
 
