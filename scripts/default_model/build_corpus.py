@@ -1,9 +1,14 @@
 """Turn WordNet 3.0 (Debian package `wordnet-base`, WordNet 3.0 licence) into English training text.
 
-Each synset becomes a short document: "<lemma>: <gloss>." followed by its example sentences, with a blank
-line between documents. Every 40th synset is held out for evaluation.
+Each synset becomes a short document, with a blank line between documents; every 40th synset is held out
+for evaluation. Two styles of the same content:
 
-    python build_corpus.py WORDNET_DIR OUT_DIR      # WORDNET_DIR holds data.noun, data.verb, ...
+- `gloss` (stage 1): "<lemma> (also <synonyms>): <gloss>." followed by its example sentences;
+- `sentences` (stage 2): the definition as an English sentence ("A holophyte is an organism that ...",
+  "To oversee is to watch and direct.", "Photosynthetic means relating to ..."), then the examples, so the
+  model also sees definitions as running text rather than as dictionary entries.
+
+    python build_corpus.py WORDNET_DIR OUT_DIR [gloss|sentences]   # WORDNET_DIR holds data.noun, data.verb, ...
 """
 
 from __future__ import annotations
@@ -23,14 +28,41 @@ def synsets(wordnet_dir: Path):
             fields = head.split()
             count = int(fields[3], 16)
             lemmas = [re.sub(r"\(.*\)$", "", fields[4 + 2 * i]).replace("_", " ") for i in range(count)]
-            yield lemmas, gloss.strip()
+            yield part, lemmas, gloss.strip()
 
 
-def document(lemmas: list[str], gloss: str) -> str:
+def as_sentence(part: str, lemma: str, definition: str) -> str:
+    if part == "verb":
+        return f"To {lemma} is to {definition}."
+    if part == "noun":
+        if lemma[:1].isupper():
+            return f"{lemma} is {definition}."
+        article = "An" if lemma[:1].lower() in "aeiou" else "A"
+        return f"{article} {lemma} is {definition}."
+    return f"{lemma[:1].upper() + lemma[1:]} means {definition}."
+
+
+def called(part: str, lemma: str, definition: str) -> str:
+    """The definition first, the word last: "An organism that produces its own food ... is called a holophyte."
+    """
+    head = definition[:1].upper() + definition[1:]
+    if part == "verb":
+        return f"To {definition} is to {lemma}."
+    if part == "noun" and not lemma[:1].isupper():
+        return f"{head} is called {'an' if lemma[:1].lower() in 'aeiou' else 'a'} {lemma}."
+    return f"{head} is called {lemma}."
+
+
+def document(part: str, lemmas: list[str], gloss: str, style: str = "gloss") -> str:
     examples = re.findall(r'"([^"]+)"', gloss)
     definition = re.sub(r'"[^"]*"', "", gloss).strip(" ;")
     lines = []
-    if definition:
+    if definition and style == "sentences":
+        lines.append(as_sentence(part, lemmas[0], definition))
+    elif definition and style == "mixed":  # either order, chosen per synset: no fixed word at a fixed position
+        flip = random.Random(f"{lemmas[0]}|{definition}").random() < 0.5
+        lines.append(called(part, lemmas[0], definition) if flip else as_sentence(part, lemmas[0], definition))
+    elif definition:
         names = lemmas[0] if len(lemmas) == 1 else f"{lemmas[0]} (also {', '.join(lemmas[1:4])})"
         lines.append(f"{names}: {definition}.")
     for ex in examples:
@@ -40,8 +72,10 @@ def document(lemmas: list[str], gloss: str) -> str:
     return "\n".join(lines)
 
 
-def main(wordnet_dir: str, out_dir: str) -> None:
-    docs = [document(lemmas, gloss) for lemmas, gloss in synsets(Path(wordnet_dir))]
+def main(wordnet_dir: str, out_dir: str, style: str = "gloss") -> None:
+    if style not in ("gloss", "sentences", "mixed"):
+        raise SystemExit(f"unknown style {style!r}: gloss, sentences or mixed")
+    docs = [document(part, lemmas, gloss, style) for part, lemmas, gloss in synsets(Path(wordnet_dir))]
     docs = [d for d in docs if d]
     random.Random(0).shuffle(docs)
     out = Path(out_dir)
@@ -55,4 +89,4 @@ def main(wordnet_dir: str, out_dir: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    main(*sys.argv[1:4])

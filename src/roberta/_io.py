@@ -9,6 +9,12 @@ import tempfile
 from typing import Callable, Iterator
 
 
+def _default_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 @contextlib.contextmanager
 def atomic_path(final_path: str | os.PathLike) -> Iterator[str]:
     """Yield a temporary path beside `final_path`; on success rename it over `final_path`.
@@ -24,6 +30,7 @@ def atomic_path(final_path: str | os.PathLike) -> Iterator[str]:
         yield tmp
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
+        os.chmod(tmp, _default_mode())  # mkstemp makes 0600; a saved file gets what open() would give it
         os.replace(tmp, final_path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
