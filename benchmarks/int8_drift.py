@@ -56,11 +56,14 @@ def main() -> None:
             i = rng.choice(candidates)
             target = tok.encode(" " + words[i], add_special_tokens=False)
             words[i] = "<mask>"
-            enc = tok(" ".join(words), return_tensors="pt", truncation=True, max_length=128)
+            enc = tok(" ".join(words), return_tensors="pt", truncation=True,
+                      max_length=fp32.config.max_position_embeddings - 2)
+            where = enc["input_ids"][0] == tok.mask_token_id
+            if not where.any():  # the mask fell beyond the model's length
+                continue
             a = fp32(**enc, output_hidden_states=True)
             b = int8(**enc, output_hidden_states=True)
             cos.append(torch.nn.functional.cosine_similarity(a.hidden_states[-1][0], b.hidden_states[-1][0], dim=-1))
-            where = enc["input_ids"][0] == tok.mask_token_id
             top_a, top_b = a.logits[0][where].argmax(-1), b.logits[0][where].argmax(-1)
             agree += int(top_a[0] == top_b[0])
             if len(target) == 1:

@@ -42,26 +42,12 @@ def as_sentence(part: str, lemma: str, definition: str) -> str:
     return f"{lemma[:1].upper() + lemma[1:]} means {definition}."
 
 
-def called(part: str, lemma: str, definition: str) -> str:
-    """The definition first, the word last: "An organism that produces its own food ... is called a holophyte."
-    """
-    head = definition[:1].upper() + definition[1:]
-    if part == "verb":
-        return f"To {definition} is to {lemma}."
-    if part == "noun" and not lemma[:1].isupper():
-        return f"{head} is called {'an' if lemma[:1].lower() in 'aeiou' else 'a'} {lemma}."
-    return f"{head} is called {lemma}."
-
-
 def document(part: str, lemmas: list[str], gloss: str, style: str = "gloss") -> str:
     examples = re.findall(r'"([^"]+)"', gloss)
     definition = re.sub(r'"[^"]*"', "", gloss).strip(" ;")
     lines = []
     if definition and style == "sentences":
         lines.append(as_sentence(part, lemmas[0], definition))
-    elif definition and style == "mixed":  # either order, chosen per synset: no fixed word at a fixed position
-        flip = random.Random(f"{lemmas[0]}|{definition}").random() < 0.5
-        lines.append(called(part, lemmas[0], definition) if flip else as_sentence(part, lemmas[0], definition))
     elif definition:
         names = lemmas[0] if len(lemmas) == 1 else f"{lemmas[0]} (also {', '.join(lemmas[1:4])})"
         lines.append(f"{names}: {definition}.")
@@ -73,8 +59,8 @@ def document(part: str, lemmas: list[str], gloss: str, style: str = "gloss") -> 
 
 
 def main(wordnet_dir: str, out_dir: str, style: str = "gloss") -> None:
-    if style not in ("gloss", "sentences", "mixed"):
-        raise SystemExit(f"unknown style {style!r}: gloss, sentences or mixed")
+    if style not in ("gloss", "sentences"):
+        raise SystemExit(f"unknown style {style!r}: gloss or sentences")
     docs = [document(part, lemmas, gloss, style) for part, lemmas, gloss in synsets(Path(wordnet_dir))]
     docs = [d for d in docs if d]
     random.Random(0).shuffle(docs)
