@@ -49,29 +49,6 @@ def heldout_accuracy(model, tokenizer, path: Path, seed: int = 0) -> dict[str, f
     return {"masked_tokens": total, "top1_accuracy": hit1 / total, "top5_accuracy": hit5 / total}
 
 
-def training_summary(run_dir: Path) -> dict:
-    """Last training loss and held-out loss at or before the exported step, from the run's metrics.jsonl (a
-    finished run's directory, or one of its checkpoints/step-N directories)."""
-    for directory in (run_dir, run_dir.parent.parent):
-        path = directory / "metrics.jsonl"
-        if path.is_file():
-            break
-    else:
-        return {}
-    name = run_dir.name
-    limit = int(name.split("-")[1]) if name.startswith("step-") else None
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    rows = [r for r in rows if limit is None or r["step"] <= limit]
-    train = [r for r in rows if "loss" in r]
-    evals = [r for r in rows if "eval_loss" in r]
-    out = {"step": limit if limit is not None else (train[-1]["step"] if train else None)}
-    if train:
-        out["loss"] = train[-1]["loss"]
-    if evals:
-        out["eval_step"], out["eval_loss"] = evals[-1]["step"], evals[-1]["eval_loss"]
-    return out
-
-
 def main(run_dir: str, tokenizer_dir: str, target: str, heldout: str) -> None:
     out = Path(target)
     staging = out.with_name(out.name + ".tmp")
@@ -85,7 +62,8 @@ def main(run_dir: str, tokenizer_dir: str, target: str, heldout: str) -> None:
     scores = heldout_accuracy(model, tokenizer, Path(heldout))
     fill = roberta.pipeline("fill-mask", model=model, tokenizer=tokenizer)
     answers = {s: [r["token_str"].strip() for r in fill(s, top_k=5)] for s in SENTENCES}
-    results = training_summary(Path(run_dir))
+    summary = Path(run_dir) / "train_results.json"  # written by a finished `roberta pretrain` run
+    results = {k: v for k, v in json.loads(summary.read_text()).items() if k in ("step", "loss", "eval_loss")}
     card = (Path(__file__).with_name("MODEL_CARD.template.md").read_text()
             .replace("{{SCORES}}", json.dumps(scores, indent=1))
             .replace("{{ANSWERS}}", "\n".join(f"| {s} | {', '.join(a)} |" for s, a in answers.items()))

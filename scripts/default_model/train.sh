@@ -8,7 +8,7 @@
 # 2. Stage 1, `roberta pretrain` from scratch on the gloss-style text: the "mini" preset (4 layers x 256,
 #    4 heads), the real roberta-base byte-level BPE vocabulary, FULL-SENTENCES packing to 64 tokens, dynamic
 #    masking, bf16 autocast, batch 32, a 9000-step schedule (peak lr 7e-4, 500 warmup steps, linear decay)
-#    stopped at step 5500 (STAGE1_STEPS) when the session's time ran out. ~1 s a step on 2 CPU cores.
+#    stopped at step 5500 (STOP_AT_STEP) when the session's time ran out. ~1 s a step on 2 CPU cores.
 # 3. Stage 2, `roberta pretrain --model` from that checkpoint on the sentence-style text of the same synsets:
 #    1000 steps, lr 3e-4 (50 warmup steps) decayed to zero, so the model also reads definitions as running
 #    text (stage 1 alone learnt to expect "lemma: ..." after a sentence's first words).

@@ -8,6 +8,7 @@ corrupt file fails with a message naming it.
 from __future__ import annotations
 
 import ctypes
+import functools
 import json
 import mmap
 import os
@@ -88,25 +89,28 @@ def release_pages(tensor: torch.Tensor) -> None:
     other tensor, and off Linux."""
     if not getattr(tensor, "_roberta_private_map", False) or not sys.platform.startswith("linux"):
         return
-    global _madvise
-    if _madvise is None:
-        try:
-            _madvise = ctypes.CDLL(None, use_errno=True).madvise
-            _madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-        except (OSError, AttributeError):
-            _madvise = False
-    if not _madvise:
+    madvise = _libc_madvise()
+    if madvise is None:
         return
     start = tensor.data_ptr()
     end = start + tensor.numel() * tensor.element_size()
     lo = -(-start // mmap.PAGESIZE) * mmap.PAGESIZE  # only pages the tensor covers whole
     hi = end // mmap.PAGESIZE * mmap.PAGESIZE
     if hi > lo:
-        _madvise(lo, hi - lo, _MADV_DONTNEED)
+        madvise(lo, hi - lo, _MADV_DONTNEED)
 
 
 _MADV_DONTNEED = 4
-_madvise = None
+
+
+@functools.cache
+def _libc_madvise():
+    try:
+        fn = ctypes.CDLL(None, use_errno=True).madvise
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    return fn
 
 
 def write_safetensors(tensors: dict[str, torch.Tensor], path: str, metadata: dict[str, str] | None = None) -> None:
