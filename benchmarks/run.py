@@ -108,10 +108,15 @@ class Bench:
                             "ref": lambda: ref(input_ids=ids, attention_mask=mask)}, repeats)
         self.add("W1", "int8 (opt-in) real tok/s", real / t["ours"], real / t["ref"])
 
-    def w2(self, repeats, compiled: bool = False, int8: bool = False):
+    def w2(self, repeats, compiled: bool = False, int8: bool = False, prepacked: bool = False):
         ours, ref = self.models()
         ids = torch.randint(3, 50000, (1, 16))
         label = "latency ms, 16 tokens"
+        if prepacked:
+            from roberta.inference import prepack_linears
+
+            prepack_linears(ours)
+            label = "prepacked (opt-in) latency ms, 16 tokens"
         if int8:
             from roberta.inference import quantize_int8
 
@@ -124,7 +129,7 @@ class Bench:
             compile_model(ours)
             with torch.inference_mode():
                 ours(input_ids=ids)
-            label = f"compiled latency ms (compile {time.perf_counter() - start:.0f} s)"
+            label = f"compiled + prepacked latency ms (compile {time.perf_counter() - start:.0f} s)"
         with torch.inference_mode():
             t = interleave({"ours": lambda: ours(input_ids=ids), "ref": lambda: ref(input_ids=ids)}, repeats, 3)
         self.add("W2", label, t["ours"] * 1e3, t["ref"] * 1e3, higher_is_better=False, fmt="{:.1f}")
@@ -276,7 +281,7 @@ def write_results(bench: Bench, path: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="W1,W1q,W2,W2c,W2q,W3,T1,L1,K1,P1")
+    parser.add_argument("--only", default="W1,W1q,W2,W2p,W2c,W2q,W3,T1,L1,K1,P1")
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     torch.set_num_threads(THREADS)
@@ -285,6 +290,7 @@ def main() -> None:
         bench = Bench(Path(tmp))
         steps = {"W1": lambda: bench.w1(args.repeats), "W1q": lambda: bench.w1_int8(args.repeats),
                  "W2": lambda: bench.w2(args.repeats * 4, compiled=False),
+                 "W2p": lambda: bench.w2(args.repeats * 4, prepacked=True),
                  "W2c": lambda: bench.w2(args.repeats * 4, compiled=True),
                  "W2q": lambda: bench.w2(args.repeats * 4, int8=True),
                  "W3": lambda: bench.w3(args.repeats), "T1": lambda: bench.t1(args.repeats),

@@ -1,12 +1,31 @@
-"""Opt-in inference modes: int8 quantization stays close, compiled mode is exact."""
+"""Opt-in inference modes: int8 quantization stays close; prepacked linears and compiled mode are exact."""
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 import roberta
-from roberta.inference import compile_model, quantize_int8
+from roberta.inference import compile_model, prepack_linears, quantize_int8, unpack_linears
+from roberta.modeling.linear import Linear, can_prepack
 from roberta_testing import TINY, batch
+
+needs_onednn = pytest.mark.skipif(not can_prepack(), reason="PyTorch built without oneDNN")
+
+
+def _packed_calls(monkeypatch) -> list:
+    """Record the row counts that took the prepacked path, so a test knows it really ran."""
+    calls = []
+    real = Linear._use_packed
+
+    def spy(self, x, rows):
+        used = real(self, x, rows)
+        if used:
+            calls.append(rows)
+        return used
+
+    monkeypatch.setattr(Linear, "_use_packed", spy)
+    return calls
 
 
 def test_int8_quantization_stays_close():
@@ -35,3 +54,66 @@ def test_compiled_mode_is_exact():
         compiled = model(input_ids=ids, attention_mask=mask).last_hidden_state
     real = mask.bool()
     assert (eager[real] - compiled[real]).abs().max() < 1e-4
+
+
+@needs_onednn
+def test_prepacked_linears_are_exact_and_leave_the_state_dict_alone(monkeypatch, tmp_path):
+    torch.manual_seed(0)
+    model = roberta.RobertaForMaskedLM(roberta.RobertaConfig(**TINY)).eval()
+    model.save_pretrained(tmp_path / "before")
+    keys = set(model.state_dict())
+    inputs = [batch("right", t=16), batch("left", b=2, t=20), (torch.randint(3, 99, (3, 60)), None)]
+    with torch.no_grad():
+        want = [model(input_ids=i, attention_mask=m).logits for i, m in inputs]
+        prepack_linears(model)
+        calls = _packed_calls(monkeypatch)
+        got = [model(input_ids=i, attention_mask=m).logits for i, m in inputs]
+    for (ids, mask), a, b in zip(inputs, want, got):
+        real = mask.bool() if mask is not None else torch.ones_like(ids, dtype=torch.bool)
+        assert (a[real] - b[real]).abs().max() < 1e-4
+    assert calls and max(calls) <= 128  # 3 x 60 rows went to BLAS instead
+    assert set(model.state_dict()) == keys
+    model.save_pretrained(tmp_path / "after")
+    assert (tmp_path / "after/model.safetensors").read_bytes() == (tmp_path / "before/model.safetensors").read_bytes()
+    unpack_linears(model)
+    assert all(m.packed is None for m in model.modules() if isinstance(m, Linear))
+
+
+@needs_onednn
+def test_prepacked_weight_follows_in_place_changes_and_training_uses_the_parameter():
+    torch.manual_seed(0)
+    model = roberta.RobertaModel(roberta.RobertaConfig(**TINY)).eval()
+    prepack_linears(model)
+    ids = torch.randint(3, 99, (1, 10))
+    with torch.no_grad():
+        for p in model.parameters():
+            p.mul_(1.5)  # e.g. an optimizer step or load_state_dict after prepacking
+        packed = model(input_ids=ids).last_hidden_state
+        unpack_linears(model)
+        plain = model(input_ids=ids).last_hidden_state
+    assert (packed - plain).abs().max() < 1e-4
+    prepack_linears(model)
+    model.train()
+    model(input_ids=ids).last_hidden_state.sum().backward()  # no backward through the oneDNN op is needed
+    assert model.layers[0].attn.qkv.weight.grad is not None
+
+
+@needs_onednn
+def test_prepacking_needs_fp32_cpu_weights():
+    model = roberta.RobertaModel(roberta.RobertaConfig(**TINY)).half()
+    with pytest.raises(ValueError, match="fp32 weights on the CPU"):
+        prepack_linears(model)
+    assert all(m.packed is None for m in model.modules() if isinstance(m, Linear))  # nothing half-done
+
+
+@needs_onednn
+def test_compiled_mode_with_prepacked_linears_is_exact():
+    torch.manual_seed(0)
+    model = roberta.RobertaModel(roberta.RobertaConfig(**TINY)).eval()
+    ids = torch.randint(3, 99, (1, 16))
+    with torch.no_grad():
+        eager = model(input_ids=ids).last_hidden_state
+        compile_model(model)
+        compiled = model(input_ids=ids).last_hidden_state
+    assert model.layers[0].attn.qkv.packed is not None
+    assert (eager - compiled).abs().max() < 1e-4

@@ -3,21 +3,26 @@
 #
 #   bash scripts/default_model/train.sh [WORK_DIR] [STOP_AT_STEP]
 #
-# 1. English text: WordNet 3.0 glosses and example sentences, from Debian's `wordnet-base` package
-#    (WordNet 3.0 licence, permissive; see MODEL_CARD.md).
-# 2. Stage 1, `roberta pretrain` from scratch on the gloss-style text: the "mini" preset (4 layers x 256,
+# 1. English text, from Debian packages: WordNet 3.0 glosses and example sentences (`wordnet-base`, WordNet 3.0
+#    licence) and GCIDE, the GNU Collaborative International Dictionary of English (`dict-gcide`, GPL v2+);
+#    see MODEL_CARD.md.
+# 2. Stage 1, `roberta pretrain` from scratch on the WordNet gloss-style text: the "mini" preset (4 layers x 256,
 #    4 heads), the real roberta-base byte-level BPE vocabulary, FULL-SENTENCES packing to 64 tokens, dynamic
-#    masking, bf16 autocast, batch 32, a 9000-step schedule (peak lr 7e-4, 500 warmup steps, linear decay)
-#    stopped at step 5500 (STOP_AT_STEP) when the session's time ran out. ~1 s a step on 2 CPU cores.
-# 3. Stage 2, `roberta pretrain --model` from that checkpoint on the sentence-style text of the same synsets:
+#    masking, bf16 autocast, batch 32, 9000 steps (peak lr 7e-4, 500 warmup steps, linear decay). ~0.9 s a
+#    step on 2 CPU cores. A session that must stop early passes STOP_AT_STEP and re-runs the script later: the
+#    stage resumes from its last checkpoint with the same data order (that is how the bundled model was made:
+#    stopped at 5500, resumed to 9000).
+# 3. Stage 2, `roberta pretrain --model` from stage 1 on the sentence-style text of the same synsets:
 #    1000 steps, lr 3e-4 (50 warmup steps) decayed to zero, so the model also reads definitions as running
 #    text (stage 1 alone learnt to expect "lemma: ..." after a sentence's first words).
-# 4. Export: fp16 weights + tokenizer files into the package, then the held-out evaluation and model card.
+# 4. Stage 3, from stage 2 on GCIDE's longer, more encyclopaedic definitions mixed with the stage-2 text:
+#    2500 steps, lr 3e-4 (100 warmup steps) decayed to zero.
+# 5. Export: fp16 weights + tokenizer files into the package, then the held-out evaluation and model card.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 work="${1:-/tmp/roberta-default-model}"
-stop="${2:-5500}"
+stop="${2:+--stop-at-step $2}"
 vocab="${ROBERTA_BASE_DIR:-$repo/../shared/roberta-base}"
 python="${PYTHON:-python3}"
 mkdir -p "$work"
@@ -27,14 +32,28 @@ if [ ! -d wordnet ]; then
   dpkg-deb -x wordnet-base_*.deb pkg
   mv pkg/usr/share/wordnet wordnet
 fi
+if [ ! -f gcide.dict.dz ]; then
+  apt-get download dict-gcide
+  dpkg-deb -x dict-gcide_*.deb pkg
+  mv pkg/usr/share/dictd/gcide.dict.dz gcide.dict.dz
+fi
 "$python" "$here/build_corpus.py" wordnet text gloss
 "$python" "$here/build_corpus.py" wordnet text2 sentences
-"$python" -m roberta pretrain text/train.txt --tokenizer "$vocab" --size mini --max-seq-length 64 -o run \
-  --max-steps 9000 --stop-at-step "$stop" --batch-size 32 --lr 7e-4 --warmup 500 --log-steps 50 \
-  --save-steps 250 --keep-checkpoints 2 --bf16 --seed 0 --validation-file text/heldout.txt --eval-steps 1500 \
-  --no-progress
-"$python" -m roberta pretrain text2/train.txt --model "run/checkpoints/$(cat run/checkpoints/latest)" \
+"$python" "$here/build_gcide.py" gcide.dict.dz gcide
+if [ ! -f run/train_results.json ]; then  # stage 1 not finished: start it, or resume it
+  resume=""
+  [ -f run/checkpoints/latest ] && resume="--resume"
+  "$python" -m roberta pretrain text/train.txt --tokenizer "$vocab" --size mini --max-seq-length 64 -o run \
+    --max-steps 9000 $stop --batch-size 32 --lr 7e-4 --warmup 500 --log-steps 50 \
+    --save-steps 250 --keep-checkpoints 2 --bf16 --seed 0 --validation-file text/heldout.txt --eval-steps 1500 \
+    --no-progress $resume
+  [ -f run/train_results.json ] || { echo "stage 1 stopped early; run this script again to resume it"; exit 0; }
+fi
+"$python" -m roberta pretrain text2/train.txt --model run \
   --tokenizer "$vocab" --max-seq-length 64 -o run2 --max-steps 1000 --batch-size 32 --lr 3e-4 --warmup 50 \
   --log-steps 50 --save-steps 250 --keep-checkpoints 4 --bf16 --seed 1 --validation-file text2/heldout.txt \
   --eval-steps 500 --no-progress
-"$python" "$here/export.py" run2 "$vocab" "$repo/src/roberta/data/default-model" text2/heldout.txt
+"$python" -m roberta pretrain gcide/train.txt text2/train.txt --model run2 --tokenizer "$vocab" --max-seq-length 64 \
+  -o run3 --max-steps 2500 --batch-size 32 --lr 3e-4 --warmup 100 --log-steps 50 --save-steps 500 \
+  --keep-checkpoints 2 --bf16 --seed 2 --validation-file text2/heldout.txt --eval-steps 1250 --no-progress
+"$python" "$here/export.py" run3 "$vocab" "$repo/src/roberta/data/default-model" text2/heldout.txt

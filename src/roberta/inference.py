@@ -1,6 +1,6 @@
-"""Opt-in inference modes: dynamic int8 quantization and `torch.compile`.
+"""Opt-in inference modes: dynamic int8 quantization, prepacked linear weights and `torch.compile`.
 
-Neither changes the default path; both return the model they were given, changed in place.
+None changes the default path; each returns the model it was given, changed in place.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import warnings
 import torch
 from torch import nn
 
-from .modeling.linear import Linear
+from .modeling.linear import Linear, can_prepack
 
 
 def quantize_int8(model: nn.Module) -> nn.Module:
@@ -35,9 +35,39 @@ def quantize_int8(model: nn.Module) -> nn.Module:
     return model
 
 
-def compile_model(model: nn.Module, *, dynamic: bool = True, mode: str | None = None) -> nn.Module:
+def prepack_linears(model: nn.Module, rows_hint: int = 16) -> nn.Module:
+    """Copy every linear weight once into oneDNN's blocked layout, used for inputs of up to 128 tokens in
+    inference (no gradients). A 16-token roberta-base forward takes about half the time; the price is a
+    second copy of the linear weights in memory (~340 MB for roberta-base). Outputs equal the default path
+    up to fp32 summation order. The state dict and `save_pretrained` are unchanged; a weight that is later
+    changed in place, reloaded or moved is packed again on its next use. `unpack_linears` undoes it."""
+    if not can_prepack():
+        raise RuntimeError("prepacking needs PyTorch built with oneDNN (torch.backends.mkldnn.is_available())")
+    linears = [m for m in model.modules() if isinstance(m, Linear)]
+    for m in linears:
+        m.prepack(rows_hint)  # raises for weights that are not fp32 on the CPU, before anything is half-done
+    return model
+
+
+def unpack_linears(model: nn.Module) -> nn.Module:
+    for m in model.modules():
+        if isinstance(m, Linear):
+            m.unpack()
+    return model
+
+
+def compile_model(model: nn.Module, *, dynamic: bool = True, mode: str | None = None,
+                  prepack: bool | None = None) -> nn.Module:
     """Compile the model's forward with `torch.compile` (inductor). The first call of each new input shape
-    pays the compile cost (tens of seconds on a CPU; see docs/performance.md); later calls are faster."""
+    pays the compile cost (tens of seconds on a CPU; see docs/performance.md); later calls are faster.
+
+    `prepack` (default: when the model is fp32 on a CPU with oneDNN) first applies `prepack_linears`, whose
+    oneDNN products the compiled graph calls as opaque ops; pass False to keep one copy of the weights."""
     model.eval()
+    p = next(model.parameters(), None)
+    if prepack is None:
+        prepack = p is not None and p.device.type == "cpu" and p.dtype == torch.float32 and can_prepack()
+    if prepack:
+        prepack_linears(model)
     model.forward = torch.compile(model.forward, dynamic=dynamic, mode=mode)
     return model
