@@ -16,15 +16,15 @@ needs_onednn = pytest.mark.skipif(not can_prepack(), reason="PyTorch built witho
 def _packed_calls(monkeypatch) -> list:
     """Record the row counts that took the prepacked path, so a test knows it really ran."""
     calls = []
-    real = Linear._use_packed
+    real = Linear._packed_forward
 
     def spy(self, x, rows):
-        used = real(self, x, rows)
-        if used:
+        out = real(self, x, rows)
+        if out is not None:
             calls.append(rows)
-        return used
+        return out
 
-    monkeypatch.setattr(Linear, "_use_packed", spy)
+    monkeypatch.setattr(Linear, "_packed_forward", spy)
     return calls
 
 
@@ -103,7 +103,12 @@ def test_prepacking_needs_fp32_cpu_weights():
     model = roberta.RobertaModel(roberta.RobertaConfig(**TINY)).half()
     with pytest.raises(ValueError, match="fp32 weights on the CPU"):
         prepack_linears(model)
-    assert all(m.packed is None for m in model.modules() if isinstance(m, Linear))  # nothing half-done
+    assert all(m.packed is None for m in model.modules() if isinstance(m, Linear))
+    mixed = roberta.RobertaModel(roberta.RobertaConfig(**TINY))
+    mixed.layers[-1].ffn.down.half()  # only the last linear is unfit: the earlier ones must stay unpacked too
+    with pytest.raises(ValueError, match="fp32 weights on the CPU"):
+        prepack_linears(mixed)
+    assert all(m.packed is None for m in mixed.modules() if isinstance(m, Linear))  # nothing half-done
 
 
 @needs_onednn
