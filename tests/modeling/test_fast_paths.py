@@ -6,7 +6,8 @@ import pytest
 import torch
 
 import roberta
-from roberta.modeling.linear import SMALL_ROWS, Linear
+from roberta.modeling import linear as linear_module
+from roberta.modeling.linear import Linear
 from roberta.modeling.packing import plan_packing
 from roberta_testing import TINY, assert_close, batch
 
@@ -81,15 +82,30 @@ def test_labels_on_padding_still_count_like_the_reference(mlm_dir):
     assert abs(a.item() - b.item()) < 1e-5
 
 
-@pytest.mark.parametrize("rows", [1, SMALL_ROWS[0], 40, SMALL_ROWS[1], 300])
-def test_small_row_linear_is_exact(rows):
+@pytest.mark.parametrize("shape", [(1, 64), (2, 20, 64), (129, 64), (2, 700, 64), (0, 64)])
+def test_inference_linear_is_exact(shape, monkeypatch):
+    """fp32 inference runs through oneDNN; the result equals nn.Linear's and is contiguous (so attention
+    gets SDPA's fused kernel); with gradients on, nn.Linear's product runs."""
+    calls = []
+    real = linear_module._onednn_linear
+    monkeypatch.setattr(linear_module, "_onednn_linear", lambda *a: calls.append(1) or real(*a))
     lin = Linear(64, 96)
     ref = torch.nn.Linear(64, 96)
     ref.load_state_dict(lin.state_dict())
-    x = torch.randn(2, rows, 64)
+    x = torch.randn(*shape)
     with torch.no_grad():
-        assert torch.allclose(lin(x), ref(x), atol=1e-5)
+        out = lin(x)
+        assert torch.allclose(out, ref(x), atol=1e-5) and out.is_contiguous()
+    expected = torch.backends.mkldnn.is_available()
+    assert len(calls) == int(expected)
+    out = lin(x)
+    assert out.requires_grad and len(calls) == int(expected)  # no oneDNN call with gradients on
     assert list(lin.state_dict()) == ["weight", "bias"]
+
+
+def test_linear_shape_error_is_torchs():
+    with torch.no_grad(), pytest.raises(RuntimeError, match="cannot be multiplied"):
+        Linear(8, 4)(torch.randn(3, 7))
 
 
 @pytest.mark.parametrize("side", ["left", "right"])
