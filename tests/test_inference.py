@@ -7,6 +7,7 @@ import torch
 
 import roberta
 from roberta.inference import compile_model, prepack_linears, quantize_int8, unpack_linears
+from roberta.modeling import linear as linear_module
 from roberta.modeling.linear import Linear, can_prepack
 from roberta_testing import TINY, batch
 
@@ -14,17 +15,16 @@ needs_onednn = pytest.mark.skipif(not can_prepack(), reason="PyTorch built witho
 
 
 def _packed_calls(monkeypatch) -> list:
-    """Record the row counts that took the prepacked path, so a test knows it really ran."""
+    """Record the row counts that ran on a prepacked weight, so a test knows that path really ran."""
     calls = []
-    real = Linear._packed_forward
+    real = linear_module._onednn_linear
 
-    def spy(self, x):
-        out = real(self, x)
-        if out is not None:
-            calls.append(x.numel() // self.in_features)
-        return out
+    def spy(x, weight, bias):
+        if weight.is_mkldnn:
+            calls.append(x.numel() // x.size(-1))
+        return real(x, weight, bias)
 
-    monkeypatch.setattr(Linear, "_packed_forward", spy)
+    monkeypatch.setattr(linear_module, "_onednn_linear", spy)
     return calls
 
 

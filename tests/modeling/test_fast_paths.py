@@ -103,6 +103,20 @@ def test_inference_linear_is_exact(shape, monkeypatch):
     assert list(lin.state_dict()) == ["weight", "bias"]
 
 
+def test_inference_linear_leaves_autocast_and_disabled_onednn_to_torch(monkeypatch):
+    calls = []
+    real = linear_module._onednn_linear
+    monkeypatch.setattr(linear_module, "_onednn_linear", lambda *a: calls.append(1) or real(*a))
+    lin, x = Linear(64, 96), torch.randn(4, 64)
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        assert lin(x).dtype == torch.bfloat16  # as nn.Linear under autocast
+    with torch.no_grad(), torch.backends.mkldnn.flags(enabled=False):
+        lin(x)
+    assert calls == []
+    lin.requires_grad_(False)
+    assert not lin(x).requires_grad and calls == [1]  # nothing needs a gradient: oneDNN even in grad mode
+
+
 def test_linear_shape_error_is_torchs():
     with torch.no_grad(), pytest.raises(RuntimeError, match="cannot be multiplied"):
         Linear(8, 4)(torch.randn(3, 7))
