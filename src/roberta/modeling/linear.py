@@ -23,11 +23,13 @@ from torch import nn
 ROWS_HINT = 16  # the row count oneDNN lays the packed weight out for (any count stays correct)
 
 
+_ONEDNN = torch.backends.mkldnn.is_available() and hasattr(torch.ops.mkldnn, "_linear_pointwise")
+
+
 def can_prepack() -> bool:
-    return torch.backends.mkldnn.is_available() and hasattr(torch.ops.mkldnn, "_reorder_linear_weight")
+    return _ONEDNN and hasattr(torch.ops.mkldnn, "_reorder_linear_weight")
 
 
-_ONEDNN = torch.backends.mkldnn.is_available()
 try:
     torch.is_autocast_enabled("cpu")
     _cpu_autocast = lambda: torch.is_autocast_enabled("cpu")  # noqa: E731
