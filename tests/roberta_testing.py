@@ -56,3 +56,19 @@ def assert_close(a, b, mask=None, what=""):
         a, b = a[mask.bool()], b[mask.bool()]
     diff = (a - b).abs().max().item() if a.numel() else 0.0
     assert diff <= TOL, f"{what}: max |diff| {diff:.3e}"
+
+
+def onednn_calls(monkeypatch) -> list:
+    """Spy on `Linear`'s oneDNN products: each call appends (rows, whether the weight was prepacked), so a
+    test knows which path really ran."""
+    from roberta.modeling import linear
+
+    calls = []
+    real = linear._onednn_linear
+
+    def spy(x, weight, bias):
+        calls.append((x.numel() // x.size(-1), weight.is_mkldnn))
+        return real(x, weight, bias)
+
+    monkeypatch.setattr(linear, "_onednn_linear", spy)
+    return calls

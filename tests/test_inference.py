@@ -7,25 +7,10 @@ import torch
 
 import roberta
 from roberta.inference import compile_model, prepack_linears, quantize_int8, unpack_linears
-from roberta.modeling import linear as linear_module
 from roberta.modeling.linear import Linear, can_prepack
-from roberta_testing import TINY, batch
+from roberta_testing import TINY, batch, onednn_calls
 
 needs_onednn = pytest.mark.skipif(not can_prepack(), reason="PyTorch built without oneDNN")
-
-
-def _packed_calls(monkeypatch) -> list:
-    """Record the row counts that ran on a prepacked weight, so a test knows that path really ran."""
-    calls = []
-    real = linear_module._onednn_linear
-
-    def spy(x, weight, bias):
-        if weight.is_mkldnn:
-            calls.append(x.numel() // x.size(-1))
-        return real(x, weight, bias)
-
-    monkeypatch.setattr(linear_module, "_onednn_linear", spy)
-    return calls
 
 
 def test_int8_quantization_stays_close():
@@ -66,12 +51,12 @@ def test_prepacked_linears_are_exact_and_leave_the_state_dict_alone(monkeypatch,
     with torch.no_grad():
         want = [model(input_ids=i, attention_mask=m).logits for i, m in inputs]
         prepack_linears(model)
-        calls = _packed_calls(monkeypatch)
+        calls = onednn_calls(monkeypatch)
         got = [model(input_ids=i, attention_mask=m).logits for i, m in inputs]
     for (ids, mask), a, b in zip(inputs, want, got):
         real = mask.bool() if mask is not None else torch.ones_like(ids, dtype=torch.bool)
         assert (a[real] - b[real]).abs().max() < 1e-4
-    assert calls and 180 in calls  # the packed weights ran, for 3 x 60 rows too
+    assert calls and all(packed for _, packed in calls) and (180, True) in calls  # 3 x 60 rows too
     assert set(model.state_dict()) == keys
     model.save_pretrained(tmp_path / "after")
     assert (tmp_path / "after/model.safetensors").read_bytes() == (tmp_path / "before/model.safetensors").read_bytes()

@@ -9,7 +9,7 @@ import roberta
 from roberta.modeling import linear as linear_module
 from roberta.modeling.linear import Linear
 from roberta.modeling.packing import plan_packing
-from roberta_testing import TINY, assert_close, batch
+from roberta_testing import TINY, assert_close, batch, onednn_calls
 
 
 @pytest.fixture(scope="module")
@@ -86,9 +86,7 @@ def test_labels_on_padding_still_count_like_the_reference(mlm_dir):
 def test_inference_linear_is_exact(shape, monkeypatch):
     """fp32 inference runs through oneDNN; the result equals nn.Linear's and is contiguous (so attention
     gets SDPA's fused kernel); with gradients on, nn.Linear's product runs."""
-    calls = []
-    real = linear_module._onednn_linear
-    monkeypatch.setattr(linear_module, "_onednn_linear", lambda *a: calls.append(1) or real(*a))
+    calls = onednn_calls(monkeypatch)
     lin = Linear(64, 96)
     ref = torch.nn.Linear(64, 96)
     ref.load_state_dict(lin.state_dict())
@@ -96,7 +94,7 @@ def test_inference_linear_is_exact(shape, monkeypatch):
     with torch.no_grad():
         out = lin(x)
         assert torch.allclose(out, ref(x), atol=1e-5) and out.is_contiguous()
-    expected = torch.backends.mkldnn.is_available()
+    expected = linear_module._ONEDNN
     assert len(calls) == int(expected)
     out = lin(x)
     assert out.requires_grad and len(calls) == int(expected)  # no oneDNN call with gradients on
@@ -104,9 +102,7 @@ def test_inference_linear_is_exact(shape, monkeypatch):
 
 
 def test_inference_linear_leaves_autocast_and_disabled_onednn_to_torch(monkeypatch):
-    calls = []
-    real = linear_module._onednn_linear
-    monkeypatch.setattr(linear_module, "_onednn_linear", lambda *a: calls.append(1) or real(*a))
+    calls = onednn_calls(monkeypatch)
     lin, x = Linear(64, 96), torch.randn(4, 64)
     with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
         assert lin(x).dtype == torch.bfloat16  # as nn.Linear under autocast
@@ -114,7 +110,7 @@ def test_inference_linear_leaves_autocast_and_disabled_onednn_to_torch(monkeypat
         lin(x)
     assert calls == []
     lin.requires_grad_(False)
-    assert not lin(x).requires_grad and calls == [1]  # nothing needs a gradient: oneDNN even in grad mode
+    assert not lin(x).requires_grad and calls == [(4, False)]  # nothing needs a gradient: oneDNN even in grad mode
 
 
 def test_linear_shape_error_is_torchs():

@@ -68,9 +68,13 @@ class Linear(nn.Linear):
     packed: Optional[torch.Tensor] = None  # oneDNN copy of the weight, set by prepack(); not in the state dict
     _packed_from: tuple = ()  # (data_ptr, version) of the weight it was made from
 
+    @property
+    def prepackable(self) -> bool:
+        return self.weight.device.type == "cpu" and self.weight.dtype == torch.float32
+
     def check_prepackable(self) -> None:
-        w = self.weight
-        if w.device.type != "cpu" or w.dtype != torch.float32:
+        if not self.prepackable:
+            w = self.weight
             raise ValueError(f"prepacking needs fp32 weights on the CPU, got {w.dtype} on {w.device}")
 
     def prepack(self) -> None:
