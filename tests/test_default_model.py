@@ -23,7 +23,7 @@ def test_bundled_files_are_small_fp16_and_documented():
         header = json.loads(f.read(int.from_bytes(f.read(8), "little")))
     assert {v["dtype"] for k, v in header.items() if k != "__metadata__"} == {"F16"}
     card = (d / "README.md").read_text()
-    assert "WordNet" in card and "licence" in card and "top1_accuracy" in card
+    assert "WordNet" in card and "Austen" in card and "licence" in card and "top1_accuracy" in card
     for name in ("vocab.json", "merges.txt", "tokenizer.json", "config.json"):
         assert (d / name).is_file()
 

@@ -8,7 +8,11 @@ of ...", "To coagulate is to cause ...", "Hereditably means by inheritance."); d
 (pronunciations, etymologies, source tags, quotation authors, synonym lists, cross-reference braces) is
 removed.
 
-    python build_gcide.py GCIDE_DICT OUT_DIR    # GCIDE_DICT: gcide.dict.dz (or an uncompressed copy)
+    python build_gcide.py GCIDE_DICT OUT_DIR [--quoted]    # GCIDE_DICT: gcide.dict.dz (or an uncompressed copy)
+
+`--quoted` (the stage-5 text) writes entries that are neither nouns nor verbs as 'The word "hereditably"
+means by inheritance.' instead of "Hereditably means by inheritance.": a quarter of the entries start that
+way, and a model trained on them learns to expect "means" as the third word of any sentence.
 """
 
 from __future__ import annotations
@@ -50,7 +54,7 @@ def clean(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def frame(pos: str | None, word: str, definition: str) -> str:
+def frame(pos: str | None, word: str, definition: str, quoted: bool = False) -> str:
     definition = definition.rstrip(" .;:") + "."
     first = definition.split()[0]
     common = first in ("A", "An", "The") or first[1:].islower()  # not a name or an abbreviation
@@ -59,10 +63,10 @@ def frame(pos: str | None, word: str, definition: str) -> str:
         return f"{word} is {lowered}"
     if pos and pos.startswith("v") and lowered.startswith("to "):
         return f"To {word.lower()} is {lowered}"
-    return f"{word} means {lowered}"
+    return f'The word "{word}" means {lowered}' if quoted else f"{word} means {lowered}"
 
 
-def document(header: str, body: list[str]) -> str:
+def document(header: str, body: list[str], quoted: bool = False) -> str:
     m = HEAD.match(header)
     if not m or header.startswith("00-"):
         return ""
@@ -85,13 +89,13 @@ def document(header: str, body: list[str]) -> str:
     text = re.sub(r"^\([^)]*\)\s*", "", text)  # a leading domain label such as (Plant Physiol.)
     senses = [re.sub(r"^\([^)]*\)\s*", "", s.strip()) for s in SENSE.split(text)]  # and per-sense labels
     senses = [s for s in senses if len(s.split()) >= 3 and s[0].isalnum()]
-    return "\n".join(frame(pos, word, s) for s in senses[:6])
+    return "\n".join(frame(pos, word, s, quoted) for s in senses[:6])
 
 
-def main(dict_path: str, out_dir: str) -> None:
+def main(dict_path: str, out_dir: str, quoted: bool = False) -> None:
     raw = Path(dict_path).read_bytes()
     text = (gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode("utf-8", errors="replace")
-    docs = [d for d in (document(h, b) for h, b in entries(text)) if d]
+    docs = [d for d in (document(h, b, quoted) for h, b in entries(text)) if d]
     random.Random(0).shuffle(docs)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -100,4 +104,6 @@ def main(dict_path: str, out_dir: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    if len(sys.argv) not in (3, 4) or sys.argv[3:] not in ([], ["--quoted"]):
+        sys.exit(__doc__)
+    main(sys.argv[1], sys.argv[2], quoted=sys.argv[3:] == ["--quoted"])

@@ -1,9 +1,9 @@
 """Export a `roberta pretrain` run as the bundled default model, evaluate it, and write its model card.
 
-    python export.py RUN_DIR TOKENIZER_DIR TARGET_DIR HELDOUT_TXT
+    python export.py RUN_DIR TOKENIZER_DIR TARGET_DIR HELDOUT_TXT [HELDOUT_TXT ...]
 
 Weights are stored in fp16 safetensors next to the roberta-base tokenizer files. The card reports masked-token
-accuracy on held-out text (15% of tokens replaced by <mask>, top-1 and top-5) and the fill-mask answers for
+accuracy on each held-out text (15% of tokens replaced by <mask>, top-1 and top-5) and the fill-mask answers for
 a few everyday sentences.
 """
 
@@ -28,8 +28,23 @@ SENTENCES = [
 TOKENIZER_FILES = ("vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json")
 
 
+def windows(document: str, tokenizer, budget: int) -> list[str]:
+    """A document's lines, grouped into as few consecutive runs as fit `budget` tokens (a longer line: alone)."""
+    out, run, size = [], [], 0
+    for line in document.splitlines():
+        n = len(tokenizer.tokenize(" " + line))
+        if run and size + n > budget:
+            out.append(" ".join(run))
+            run, size = [], 0
+        run.append(line)
+        size += n
+    return out + [" ".join(run)] if run else out
+
+
 def heldout_accuracy(model, tokenizer, path: Path, seed: int = 0) -> dict[str, float]:
-    docs = [d.strip() for d in path.read_text(encoding="utf-8").split("\n\n") if d.strip()]
+    budget = model.config.max_position_embeddings - 4  # <s> ... </s>, and the position offset of 2
+    docs = [w for d in path.read_text(encoding="utf-8").split("\n\n") if d.strip()
+            for w in windows(d.strip(), tokenizer, budget)]
     g = torch.Generator().manual_seed(seed)
     hit1 = hit5 = total = 0
     for start in range(0, len(docs), 32):
@@ -49,7 +64,7 @@ def heldout_accuracy(model, tokenizer, path: Path, seed: int = 0) -> dict[str, f
     return {"masked_tokens": total, "top1_accuracy": hit1 / total, "top5_accuracy": hit5 / total}
 
 
-def main(run_dir: str, tokenizer_dir: str, target: str, heldout: str) -> None:
+def main(run_dir: str, tokenizer_dir: str, target: str, *heldout: str) -> None:
     out = Path(target)
     staging = out.with_name(out.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
@@ -59,7 +74,7 @@ def main(run_dir: str, tokenizer_dir: str, target: str, heldout: str) -> None:
         shutil.copy(Path(tokenizer_dir) / name, staging / name)
     model = roberta.RobertaForMaskedLM.from_pretrained(staging).eval()  # as users get it: fp16 -> fp32
     tokenizer = roberta.RobertaTokenizerFast.from_pretrained(staging)
-    scores = heldout_accuracy(model, tokenizer, Path(heldout))
+    scores = {f"{Path(h).parent.name}/{Path(h).name}": heldout_accuracy(model, tokenizer, Path(h)) for h in heldout}
     fill = roberta.pipeline("fill-mask", model=model, tokenizer=tokenizer)
     answers = {s: [r["token_str"].strip() for r in fill(s, top_k=5)] for s in SENTENCES}
     summary = Path(run_dir) / "train_results.json"  # written by a finished `roberta pretrain` run
@@ -80,4 +95,6 @@ def main(run_dir: str, tokenizer_dir: str, target: str, heldout: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:5])
+    if len(sys.argv) < 5:
+        sys.exit(__doc__)
+    main(*sys.argv[1:])

@@ -17,7 +17,15 @@
 #    text (stage 1 alone learnt to expect "lemma: ..." after a sentence's first words).
 # 4. Stage 3, from stage 2 on GCIDE's longer, more encyclopaedic definitions mixed with the stage-2 text:
 #    2500 steps, lr 3e-4 (100 warmup steps) decayed to zero.
-# 5. Export: fp16 weights + tokenizer files into the package, then the held-out evaluation and model card.
+# 5. Stage 4, from stage 3 on running prose, Jane Austen's six novels (`r-cran-janeaustenr`, public domain text,
+#    MIT-licensed package), given three times, mixed with the stage-3 text: 6000 steps, lr 3e-4 (200 warmup
+#    steps) decayed to zero. Dictionary text alone taught the model to expect "means" or "is" as a sentence's
+#    third word; the novels teach it ordinary sentences.
+# 6. Stage 5, from stage 4 on the same mix, but GCIDE written with `--quoted` ('The word "apropos" means ...'
+#    instead of "Apropos means ..."): 4000 steps, lr 3e-4 (200 warmup steps) decayed to zero. After stage 4 the
+#    model still put "means" first in "Plants create <mask> ...": a quarter of the GCIDE entries had taught it
+#    that the third word of a sentence is "means".
+# 7. Export: fp16 weights + tokenizer files into the package, then the held-out evaluation and model card.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -37,9 +45,16 @@ if [ ! -f gcide.dict.dz ]; then
   dpkg-deb -x dict-gcide_*.deb pkg
   mv pkg/usr/share/dictd/gcide.dict.dz gcide.dict.dz
 fi
+if [ ! -d janeaustenr ]; then
+  apt-get download r-cran-janeaustenr
+  dpkg-deb -x r-cran-janeaustenr_*.deb pkg
+  mv pkg/usr/lib/R/site-library/janeaustenr/data janeaustenr
+fi
 "$python" "$here/build_corpus.py" wordnet text gloss
 "$python" "$here/build_corpus.py" wordnet text2 sentences
 "$python" "$here/build_gcide.py" gcide.dict.dz gcide
+"$python" "$here/build_gcide.py" gcide.dict.dz gcide5 --quoted
+"$python" "$here/build_austen.py" janeaustenr austen
 if [ ! -f run/train_results.json ]; then  # stage 1 not finished: start it, or resume it
   resume=""
   [ -f run/checkpoints/latest ] && resume="--resume"
@@ -49,11 +64,20 @@ if [ ! -f run/train_results.json ]; then  # stage 1 not finished: start it, or r
     --no-progress $resume
   [ -f run/train_results.json ] || { echo "stage 1 stopped early; run this script again to resume it"; exit 0; }
 fi
-"$python" -m roberta pretrain text2/train.txt --model run \
+[ -f run2/train_results.json ] || "$python" -m roberta pretrain text2/train.txt --model run \
   --tokenizer "$vocab" --max-seq-length 64 -o run2 --max-steps 1000 --batch-size 32 --lr 3e-4 --warmup 50 \
   --log-steps 50 --save-steps 250 --keep-checkpoints 4 --bf16 --seed 1 --validation-file text2/heldout.txt \
   --eval-steps 500 --no-progress
-"$python" -m roberta pretrain gcide/train.txt text2/train.txt --model run2 --tokenizer "$vocab" --max-seq-length 64 \
-  -o run3 --max-steps 2500 --batch-size 32 --lr 3e-4 --warmup 100 --log-steps 50 --save-steps 500 \
-  --keep-checkpoints 2 --bf16 --seed 2 --validation-file text2/heldout.txt --eval-steps 1250 --no-progress
-"$python" "$here/export.py" run3 "$vocab" "$repo/src/roberta/data/default-model" text2/heldout.txt
+[ -f run3/train_results.json ] || "$python" -m roberta pretrain gcide/train.txt text2/train.txt --model run2 \
+  --tokenizer "$vocab" --max-seq-length 64 -o run3 --max-steps 2500 --batch-size 32 --lr 3e-4 --warmup 100 \
+  --log-steps 50 --save-steps 500 --keep-checkpoints 2 --bf16 --seed 2 --validation-file text2/heldout.txt \
+  --eval-steps 1250 --no-progress
+[ -f run4/train_results.json ] || "$python" -m roberta pretrain austen/train.txt austen/train.txt austen/train.txt \
+  text2/train.txt gcide/train.txt --model run3 --tokenizer "$vocab" --max-seq-length 64 -o run4 --max-steps 6000 \
+  --batch-size 32 --lr 3e-4 --warmup 200 --log-steps 50 --save-steps 500 --keep-checkpoints 2 --bf16 --seed 3 \
+  --validation-file austen/heldout.txt --eval-steps 1500 --no-progress
+[ -f run5/train_results.json ] || "$python" -m roberta pretrain austen/train.txt austen/train.txt austen/train.txt \
+  text2/train.txt gcide5/train.txt --model run4 --tokenizer "$vocab" --max-seq-length 64 -o run5 --max-steps 4000 \
+  --batch-size 32 --lr 3e-4 --warmup 200 --log-steps 50 --save-steps 500 --keep-checkpoints 2 --bf16 --seed 4 \
+  --validation-file austen/heldout.txt --eval-steps 2000 --no-progress
+"$python" "$here/export.py" run5 "$vocab" "$repo/src/roberta/data/default-model" text2/heldout.txt austen/heldout.txt

@@ -1,0 +1,76 @@
+"""The default model's recipe: the reader for Jane Austen's novels as Debian's `r-cran-janeaustenr` stores them."""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).parents[1] / "scripts" / "default_model" / "build_austen.py"
+spec = importlib.util.spec_from_file_location("build_austen", SCRIPT)
+build_austen = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(build_austen)
+
+
+# A tiny writer for R's XDR serialisation (format 3), enough to build the files the reader expects.
+def _int(*values: int) -> bytes:
+    return struct.pack(f">{len(values)}i", *values)
+
+
+def _chars(text: str | None) -> bytes:
+    if text is None:
+        return _int(9, -1)
+    raw = text.encode()
+    return _int(9, len(raw)) + raw
+
+
+def _strings(values, names=None) -> bytes:
+    return _int(16 | (1 << 9 if names else 0), len(values)) + b"".join(map(_chars, values)) + _names(names)
+
+
+def _names(names) -> bytes:
+    if not names:
+        return b""
+    # attribute pairlist: one tagged cell ("names" symbol -> character vector), then the end of the list
+    return _int(2 | 1 << 10) + _int(1) + _chars("names") + _strings(names) + _int(254)
+
+
+def _list(items: dict) -> bytes:
+    return _int(19 | 1 << 9, len(items)) + b"".join(items.values()) + _names(list(items))
+
+
+def _serialise(body: bytes) -> bytes:
+    return b"X\n" + _int(3, 0x040201, 0x030500, 5) + b"UTF-8" + body
+
+
+def test_reader_reads_named_lists_integers_strings_and_missing_values():
+    data = _serialise(_list({"x": _int(13, 2, 10, 20), "y": _strings(["a", None])}))
+    assert build_austen.Reader(data).item() == {"x": [10, 20], "y": ["a", None]}
+
+
+def test_reader_rejects_other_formats():
+    with pytest.raises(ValueError, match="XDR"):
+        build_austen.Reader(b"A\n" + _int(3))
+    with pytest.raises(ValueError, match="type 6"):
+        build_austen.Reader(_serialise(_int(6))).item()  # a language object: not in the novels' data
+
+
+def test_novels_from_a_lazy_load_database(tmp_path):
+    novel = ["EMMA", "", "CHAPTER 1", "", "Mr. Knightley was _very_ cross.  Emma", "laughed. Then she left.", "",
+             "A second paragraph!", "", "CHAPTER 2", "", "The end."]
+    blob = _serialise(_strings(novel))
+    record = struct.pack(">I", len(blob)) + zlib.compress(blob)
+    (tmp_path / "Rdata.rdb").write_bytes(b"\0" * 7 + record)
+    index = _list({"variables": _list({"emma": _int(13, 2, 7, len(record))}), "compressed": _int(10, 1, 1)})
+    (tmp_path / "Rdata.rdx").write_bytes(gzip.compress(_serialise(index)))
+    texts = build_austen.novels(tmp_path)
+    assert texts == {"emma": novel}
+    assert list(build_austen.chapters(texts["emma"])) == [
+        ["EMMA"],
+        ["Mr. Knightley was very cross.", "Emma laughed.", "Then she left.", "A second paragraph!"],
+        ["The end."],
+    ]
