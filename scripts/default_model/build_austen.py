@@ -57,12 +57,12 @@ class Reader:
                 return None
             self.pos += size
             return self.data[self.pos - size:self.pos].decode("utf-8", errors="replace")
-        if kind == LIST:  # a pairlist: attributes, here only read past
-            attrs = self.item() if has_attr else None
+        if kind == LIST:  # a pairlist, as [(tag, value), ...]; a cell's own attributes are read past
+            if has_attr:
+                self.item()
             tag = self.item() if has_tag else None
             head = self.item()
-            rest = self.item()
-            return [(tag, head, attrs)] + (rest or [])
+            return [(tag, head)] + (self.item() or [])
         if kind in (LGL, INT, REAL, STR, VEC):
             n = self.int()
             if kind in (LGL, INT):
@@ -74,7 +74,7 @@ class Reader:
             else:
                 value = [self.item() for _ in range(n)]
             if has_attr:
-                attrs = {tag: head for tag, head, _ in self.item()}
+                attrs = dict(self.item())
                 if "names" in attrs:
                     return dict(zip(attrs["names"], value))
             return value

@@ -14,9 +14,12 @@ import shutil
 import sys
 from pathlib import Path
 
+import numpy as np
 import torch
 
 import roberta
+from roberta.training.data import pack_documents, pad_batch
+from roberta.training.readers import iter_documents
 
 SENTENCES = [
     "Plants create <mask> through a process known as photosynthesis.",
@@ -28,29 +31,16 @@ SENTENCES = [
 TOKENIZER_FILES = ("vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json")
 
 
-def windows(document: str, tokenizer, budget: int) -> list[str]:
-    """A document's lines, grouped into as few consecutive runs as fit `budget` tokens (a longer line: alone)."""
-    out, run, size = [], [], 0
-    for line in document.splitlines():
-        n = len(tokenizer.tokenize(" " + line))
-        if run and size + n > budget:
-            out.append(" ".join(run))
-            run, size = [], 0
-        run.append(line)
-        size += n
-    return out + [" ".join(run)] if run else out
-
-
 def heldout_accuracy(model, tokenizer, path: Path, seed: int = 0) -> dict[str, float]:
-    budget = model.config.max_position_embeddings - 4  # <s> ... </s>, and the position offset of 2
-    docs = [w for d in path.read_text(encoding="utf-8").split("\n\n") if d.strip()
-            for w in windows(d.strip(), tokenizer, budget)]
+    """Masked-token accuracy on `path`, read and packed into sequences exactly as `roberta pretrain` does."""
+    documents = (tokenizer(doc, add_special_tokens=False)["input_ids"] for doc in iter_documents([path]))
+    sequences = list(pack_documents(documents, model.config.max_position_embeddings - 2, tokenizer.bos_token_id,
+                                    tokenizer.eos_token_id))
     g = torch.Generator().manual_seed(seed)
     hit1 = hit5 = total = 0
-    for start in range(0, len(docs), 32):
-        enc = tokenizer(docs[start:start + 32], padding=True, truncation=True, return_tensors="pt",
-                        max_length=model.config.max_position_embeddings - 2)
-        ids, mask = enc["input_ids"], enc["attention_mask"]
+    for start in range(0, len(sequences), 32):
+        batch = pad_batch([np.asarray(q) for q in sequences[start:start + 32]], tokenizer.pad_token_id)
+        ids, mask = batch["input_ids"], batch["attention_mask"]
         special = (ids == tokenizer.bos_token_id) | (ids == tokenizer.eos_token_id) | (mask == 0)
         chosen = (torch.rand(ids.shape, generator=g) < 0.15) & ~special
         inputs = ids.masked_fill(chosen, tokenizer.mask_token_id)

@@ -55,29 +55,26 @@ fi
 "$python" "$here/build_gcide.py" gcide.dict.dz gcide
 "$python" "$here/build_gcide.py" gcide.dict.dz gcide5 --quoted
 "$python" "$here/build_austen.py" janeaustenr austen
+common=(--tokenizer "$vocab" --max-seq-length 64 --batch-size 32 --log-steps 50 --bf16 --no-progress)
+novels=(austen/train.txt austen/train.txt austen/train.txt)  # the novels three times: ~28% of the words
 if [ ! -f run/train_results.json ]; then  # stage 1 not finished: start it, or resume it
   resume=""
   [ -f run/checkpoints/latest ] && resume="--resume"
-  "$python" -m roberta pretrain text/train.txt --tokenizer "$vocab" --size mini --max-seq-length 64 -o run \
-    --max-steps 9000 $stop --batch-size 32 --lr 7e-4 --warmup 500 --log-steps 50 \
-    --save-steps 250 --keep-checkpoints 2 --bf16 --seed 0 --validation-file text/heldout.txt --eval-steps 1500 \
-    --no-progress $resume
+  "$python" -m roberta pretrain text/train.txt "${common[@]}" --size mini -o run --max-steps 9000 $stop --lr 7e-4 \
+    --warmup 500 --save-steps 250 --keep-checkpoints 2 --seed 0 --validation-file text/heldout.txt \
+    --eval-steps 1500 $resume
   [ -f run/train_results.json ] || { echo "stage 1 stopped early; run this script again to resume it"; exit 0; }
 fi
-[ -f run2/train_results.json ] || "$python" -m roberta pretrain text2/train.txt --model run \
-  --tokenizer "$vocab" --max-seq-length 64 -o run2 --max-steps 1000 --batch-size 32 --lr 3e-4 --warmup 50 \
-  --log-steps 50 --save-steps 250 --keep-checkpoints 4 --bf16 --seed 1 --validation-file text2/heldout.txt \
-  --eval-steps 500 --no-progress
+[ -f run2/train_results.json ] || "$python" -m roberta pretrain text2/train.txt --model run "${common[@]}" -o run2 \
+  --max-steps 1000 --lr 3e-4 --warmup 50 --save-steps 250 --keep-checkpoints 4 --seed 1 \
+  --validation-file text2/heldout.txt --eval-steps 500
 [ -f run3/train_results.json ] || "$python" -m roberta pretrain gcide/train.txt text2/train.txt --model run2 \
-  --tokenizer "$vocab" --max-seq-length 64 -o run3 --max-steps 2500 --batch-size 32 --lr 3e-4 --warmup 100 \
-  --log-steps 50 --save-steps 500 --keep-checkpoints 2 --bf16 --seed 2 --validation-file text2/heldout.txt \
-  --eval-steps 1250 --no-progress
-[ -f run4/train_results.json ] || "$python" -m roberta pretrain austen/train.txt austen/train.txt austen/train.txt \
-  text2/train.txt gcide/train.txt --model run3 --tokenizer "$vocab" --max-seq-length 64 -o run4 --max-steps 6000 \
-  --batch-size 32 --lr 3e-4 --warmup 200 --log-steps 50 --save-steps 500 --keep-checkpoints 2 --bf16 --seed 3 \
-  --validation-file austen/heldout.txt --eval-steps 1500 --no-progress
-[ -f run5/train_results.json ] || "$python" -m roberta pretrain austen/train.txt austen/train.txt austen/train.txt \
-  text2/train.txt gcide5/train.txt --model run4 --tokenizer "$vocab" --max-seq-length 64 -o run5 --max-steps 4000 \
-  --batch-size 32 --lr 3e-4 --warmup 200 --log-steps 50 --save-steps 500 --keep-checkpoints 2 --bf16 --seed 4 \
-  --validation-file austen/heldout.txt --eval-steps 2000 --no-progress
+  "${common[@]}" -o run3 --max-steps 2500 --lr 3e-4 --warmup 100 --save-steps 500 --keep-checkpoints 2 --seed 2 \
+  --validation-file text2/heldout.txt --eval-steps 1250
+[ -f run4/train_results.json ] || "$python" -m roberta pretrain "${novels[@]}" text2/train.txt gcide/train.txt \
+  --model run3 "${common[@]}" -o run4 --max-steps 6000 --lr 3e-4 --warmup 200 --save-steps 500 \
+  --keep-checkpoints 2 --seed 3 --validation-file austen/heldout.txt --eval-steps 1500
+[ -f run5/train_results.json ] || "$python" -m roberta pretrain "${novels[@]}" text2/train.txt gcide5/train.txt \
+  --model run4 "${common[@]}" -o run5 --max-steps 4000 --lr 3e-4 --warmup 200 --save-steps 500 \
+  --keep-checkpoints 2 --seed 4 --validation-file austen/heldout.txt --eval-steps 2000
 "$python" "$here/export.py" run5 "$vocab" "$repo/src/roberta/data/default-model" text2/heldout.txt austen/heldout.txt
