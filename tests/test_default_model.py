@@ -13,6 +13,7 @@ import roberta
 from roberta.pipelines import default_model_dir
 
 SEED = "Plants create <mask> through a process known as photosynthesis."
+FITTING = {"energy", "food", "oxygen", "sugar", "sugars", "glucose", "carbohydrates", "starch", "nutrients"}
 
 
 def test_bundled_files_are_small_fp16_and_documented():
@@ -23,7 +24,7 @@ def test_bundled_files_are_small_fp16_and_documented():
         header = json.loads(f.read(int.from_bytes(f.read(8), "little")))
     assert {v["dtype"] for k, v in header.items() if k != "__metadata__"} == {"F16"}
     card = (d / "README.md").read_text()
-    assert "WordNet" in card and "Austen" in card and "licence" in card and "top1_accuracy" in card
+    assert "WordNet" in card and "Austen" in card and "Moby-Dick" in card and "licence" in card and "top1_accuracy" in card
     for name in ("vocab.json", "merges.txt", "tokenizer.json", "config.json"):
         assert (d / name).is_file()
 
@@ -53,6 +54,8 @@ def test_cli_on_the_bundled_model_as_a_new_user_runs_it():
     assert len(lines) == 1
     results = json.loads(lines[0])
     assert len(results) == 5 and {"score", "token", "token_str", "sequence"} <= set(results[0])
+    words = {r["token_str"].strip() for r in results}
+    assert words & FITTING, f"no fitting word for the seed sentence in {words}"
 
 
 def test_bundled_model_was_trained_not_random():

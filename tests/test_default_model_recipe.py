@@ -1,10 +1,12 @@
-"""The default model's recipe: the reader for Jane Austen's novels as Debian's `r-cran-janeaustenr` stores them."""
+"""The default model's recipe: the reader for Jane Austen's novels as Debian's `r-cran-janeaustenr` stores them, and
+the plain-text prose builder for the State of the Union addresses and Moby-Dick."""
 
 from __future__ import annotations
 
 import gzip
 import importlib.util
 import struct
+import sys
 import zlib
 from pathlib import Path
 
@@ -14,6 +16,10 @@ SCRIPT = Path(__file__).parents[1] / "scripts" / "default_model" / "build_austen
 spec = importlib.util.spec_from_file_location("build_austen", SCRIPT)
 build_austen = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(build_austen)
+sys.modules.setdefault("build_austen", build_austen)  # build_prose imports it as a sibling script
+spec = importlib.util.spec_from_file_location("build_prose", SCRIPT.with_name("build_prose.py"))
+build_prose = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(build_prose)
 
 
 # A tiny writer for R's XDR serialisation (format 3), enough to build the files the reader expects.
@@ -74,3 +80,37 @@ def test_novels_from_a_lazy_load_database(tmp_path):
         ["Mr. Knightley was very cross.", "Emma laughed.", "Then she left.", "A second paragraph!"],
         ["The end."],
     ]
+
+
+def test_prose_documents_one_sentence_a_line_in_natural_file_order(tmp_path):
+    (tmp_path / "chapter_10.txt").write_text("CHAPTER 10. Last.\n\nOne. Two. Three.\n", encoding="utf-8")
+    (tmp_path / "chapter_2.txt").write_text(
+        "CHAPTER 2. The Carpet-Bag.\n\nI stuffed a shirt or two into my old carpet-bag, tucked it under my arm,\n"
+        "and started.\n\nIt was a very dubious-looking, nay, a very dark and dismal night! Mr. Ahab was not there.\n",
+        encoding="utf-8")
+    (tmp_path / "1790_speech.txt").write_text("Fellow-Citizens: I embrace with great satisfaction. Short? Yes.",
+                                              encoding="utf-8")
+    (tmp_path / "tiny.txt").write_text("Too short.", encoding="utf-8")
+    assert build_prose.documents(str(tmp_path / "chapter_*.txt")) == [
+        "I stuffed a shirt or two into my old carpet-bag, tucked it under my arm, and started.\n"
+        "It was a very dubious-looking, nay, a very dark and dismal night!\nMr. Ahab was not there.",
+        "One.\nTwo.\nThree.",
+    ]
+    assert build_prose.documents(str(tmp_path / "1*.txt")) == [
+        "Fellow-Citizens: I embrace with great satisfaction.\nShort?\nYes."]
+    assert build_prose.documents(str(tmp_path / "tiny.txt")) == []  # fewer than three sentences: not a document
+
+
+def test_prose_holds_out_every_twentieth_document(tmp_path):
+    for i in range(41):
+        (tmp_path / f"doc_{i}.txt").write_text(f"Document {i} starts. It goes on. It ends.", encoding="utf-8")
+    build_prose.main(str(tmp_path / "doc_*.txt"), str(tmp_path / "out"))
+    heldout = (tmp_path / "out" / "heldout.txt").read_text(encoding="utf-8").split("\n\n")
+    train = (tmp_path / "out" / "train.txt").read_text(encoding="utf-8").split("\n\n")
+    assert [d.split("\n")[0] for d in heldout] == ["Document 19 starts.", "Document 39 starts."]
+    assert len(train) == 39 and "Document 20 starts." in train[19]
+
+
+def test_prose_pattern_that_matches_nothing_is_an_error(tmp_path):
+    with pytest.raises(SystemExit, match="no files match"):
+        build_prose.documents(str(tmp_path / "*.txt"))

@@ -110,9 +110,8 @@ def chapters(lines: list[str]):
         yield chapter
 
 
-def main(data_dir: str, out_dir: str) -> None:
-    texts = novels(Path(data_dir))
-    docs = ["\n".join(c) for name in sorted(texts) for c in chapters(texts[name]) if len(c) >= 3]  # not title pages
+def write_split(docs: list[str], out_dir: str, unit: str) -> None:
+    """Every 20th document to `heldout.txt`, the rest to `train.txt`, documents between blank lines."""
     train = [d for i, d in enumerate(docs) if i % 20 != 19]
     heldout = [d for i, d in enumerate(docs) if i % 20 == 19]
     out = Path(out_dir)
@@ -120,7 +119,13 @@ def main(data_dir: str, out_dir: str) -> None:
     (out / "train.txt").write_text("\n\n".join(train) + "\n", encoding="utf-8")
     (out / "heldout.txt").write_text("\n\n".join(heldout) + "\n", encoding="utf-8")
     words = sum(len(d.split()) for d in train)
-    print(f"{len(train)} chapters ({words} words) for training, {len(heldout)} held out")
+    print(f"{len(train)} {unit} ({words} words) for training, {len(heldout)} held out")
+
+
+def main(data_dir: str, out_dir: str) -> None:
+    texts = novels(Path(data_dir))
+    docs = ["\n".join(c) for name in sorted(texts) for c in chapters(texts[name]) if len(c) >= 3]  # not title pages
+    write_split(docs, out_dir, "chapters")
 
 
 if __name__ == "__main__":

