@@ -4,7 +4,6 @@ the plain-text prose builder for the State of the Union addresses and Moby-Dick.
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import struct
 import sys
 import zlib
@@ -12,14 +11,9 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).parents[1] / "scripts" / "default_model" / "build_austen.py"
-spec = importlib.util.spec_from_file_location("build_austen", SCRIPT)
-build_austen = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(build_austen)
-sys.modules.setdefault("build_austen", build_austen)  # build_prose imports it as a sibling script
-spec = importlib.util.spec_from_file_location("build_prose", SCRIPT.with_name("build_prose.py"))
-build_prose = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(build_prose)
+sys.path.insert(0, str(Path(__file__).parents[1] / "scripts" / "default_model"))  # the recipe's scripts
+import build_austen  # noqa: E402
+import build_prose  # noqa: E402
 
 
 # A tiny writer for R's XDR serialisation (format 3), enough to build the files the reader expects.

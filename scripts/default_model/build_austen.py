@@ -18,6 +18,8 @@ import sys
 import zlib
 from pathlib import Path
 
+from split import write_split
+
 NIL, SYM, LIST, CHAR, LGL, INT, REAL, STR, VEC = 254, 1, 2, 9, 10, 13, 14, 16, 19
 SENTENCE_END = re.compile(r"(?<=[.!?])(?<!Mr\.)(?<!Mrs\.)(?<!Dr\.)(?<!St\.)(?<!Col\.)[\"']?\s+(?=[\"']?[A-Z])")
 HEADING = re.compile(r"^(CHAPTER|Chapter|VOLUME|Volume)\b|^[IVXL]+\.?$")
@@ -108,18 +110,6 @@ def chapters(lines: list[str]):
             paragraph = []
     if chapter:
         yield chapter
-
-
-def write_split(docs: list[str], out_dir: str, unit: str) -> None:
-    """Every 20th document to `heldout.txt`, the rest to `train.txt`, documents between blank lines."""
-    train = [d for i, d in enumerate(docs) if i % 20 != 19]
-    heldout = [d for i, d in enumerate(docs) if i % 20 == 19]
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "train.txt").write_text("\n\n".join(train) + "\n", encoding="utf-8")
-    (out / "heldout.txt").write_text("\n\n".join(heldout) + "\n", encoding="utf-8")
-    words = sum(len(d.split()) for d in train)
-    print(f"{len(train)} {unit} ({words} words) for training, {len(heldout)} held out")
 
 
 def main(data_dir: str, out_dir: str) -> None:

@@ -18,6 +18,8 @@ import re
 import sys
 from pathlib import Path
 
+from split import write_split
+
 
 def synsets(wordnet_dir: Path):
     for part in ("noun", "verb", "adj", "adv"):
@@ -64,14 +66,7 @@ def main(wordnet_dir: str, out_dir: str, style: str = "gloss") -> None:
     docs = [document(part, lemmas, gloss, style) for part, lemmas, gloss in synsets(Path(wordnet_dir))]
     docs = [d for d in docs if d]
     random.Random(0).shuffle(docs)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    held = [d for i, d in enumerate(docs) if i % 40 == 0]
-    train = [d for i, d in enumerate(docs) if i % 40 != 0]
-    (out / "train.txt").write_text("\n\n".join(train) + "\n", encoding="utf-8")
-    (out / "heldout.txt").write_text("\n\n".join(held) + "\n", encoding="utf-8")
-    print(f"{len(train)} training documents, {len(held)} held out, "
-          f"{sum(len(d.split()) for d in train)} training words")
+    write_split(docs, out_dir, "documents", every=40, at=0)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ import re
 import sys
 from pathlib import Path
 
-from build_austen import chapters, write_split
+from build_austen import chapters
+from split import write_split
 
 
 def natural(name: str):

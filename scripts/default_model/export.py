@@ -19,7 +19,7 @@ import torch
 
 import roberta
 from roberta.training.data import pack_documents, pad_batch
-from roberta.training.readers import iter_documents
+from roberta.training.shards import tokenized_documents
 
 SENTENCES = [
     "Plants create <mask> through a process known as photosynthesis.",
@@ -33,9 +33,8 @@ TOKENIZER_FILES = ("vocab.json", "merges.txt", "tokenizer.json", "tokenizer_conf
 
 def heldout_accuracy(model, tokenizer, path: Path, seed: int = 0) -> dict[str, float]:
     """Masked-token accuracy on `path`, read and packed into sequences exactly as `roberta pretrain` does."""
-    documents = (tokenizer(doc, add_special_tokens=False)["input_ids"] for doc in iter_documents([path]))
-    sequences = list(pack_documents(documents, model.config.max_position_embeddings - 2, tokenizer.bos_token_id,
-                                    tokenizer.eos_token_id))
+    sequences = list(pack_documents(tokenized_documents([path], tokenizer), model.config.max_position_embeddings - 2,
+                                    tokenizer.bos_token_id, tokenizer.eos_token_id))
     g = torch.Generator().manual_seed(seed)
     hit1 = hit5 = total = 0
     for start in range(0, len(sequences), 32):

@@ -73,8 +73,9 @@ class _ShardWriter:
         return self.shards
 
 
-def _tokenized_documents(files: Sequence[str], tokenizer: Any, document_per_file: bool, batch: int = 256
-                         ) -> Iterator[list[list[int]]]:
+def tokenized_documents(files: Sequence[str], tokenizer: Any, document_per_file: bool = False, batch: int = 256
+                        ) -> Iterator[list[list[int]]]:
+    """Each document of `files` as a list of token-id sentences (no special tokens), tokenized in batches."""
     docs: list[list[str]] = []
 
     def encode(docs: list[list[str]]) -> Iterator[list[list[int]]]:
@@ -121,7 +122,7 @@ def build_shards(files: Sequence[str | os.PathLike], tokenizer: Any, directory: 
     dtype = np.dtype(np.uint16 if vocab_size <= np.iinfo(np.uint16).max + 1 else np.int32)
     writer = _ShardWriter(directory, dtype, shard_tokens)
     packer = Packer(max_seq_length, tokenizer.bos_token_id, tokenizer.eos_token_id)
-    for doc in _tokenized_documents(files, tokenizer, document_per_file):
+    for doc in tokenized_documents(files, tokenizer, document_per_file):
         for i, sentence in enumerate(doc):
             for seq in packer.add(sentence, new_document=i == 0):
                 writer.write(seq)
