@@ -56,8 +56,12 @@ def main() -> None:
             i = rng.choice(candidates)
             target = tok.encode(" " + words[i], add_special_tokens=False)
             words[i] = "<mask>"
-            enc = tok(" ".join(words), return_tensors="pt", truncation=True,
-                      max_length=fp32.config.max_position_embeddings - 2)
+            enc = tok(
+                " ".join(words),
+                return_tensors="pt",
+                truncation=True,
+                max_length=fp32.config.max_position_embeddings - 2,
+            )
             where = enc["input_ids"][0] == tok.mask_token_id
             if not where.any():  # the mask fell beyond the model's length
                 continue

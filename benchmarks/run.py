@@ -70,8 +70,10 @@ class Bench:
     def add(self, workload, figure, ours, ref, higher_is_better=True, fmt="{:.0f}"):
         ratio = ours / ref if higher_is_better else ref / ours
         self.rows.append((workload, figure, fmt.format(ours), fmt.format(ref), f"{ratio:.2f}x"))
-        print(f"{workload:4} {figure:38} ours {fmt.format(ours):>10}  ref {fmt.format(ref):>10}  speed-up {ratio:.2f}x",
-              flush=True)
+        print(
+            f"{workload:4} {figure:38} ours {fmt.format(ours):>10}  ref {fmt.format(ref):>10}  speed-up {ratio:.2f}x",
+            flush=True,
+        )
 
     # ------------------------------------------------------------------ workloads
     def mixed_batch(self):
@@ -92,8 +94,13 @@ class Bench:
             a = ours(input_ids=ids, attention_mask=mask).last_hidden_state
             b = ref(input_ids=ids, attention_mask=mask).last_hidden_state
             diff = (a - b)[mask.bool()].abs().max().item()
-            t = interleave({"ours": lambda: ours(input_ids=ids, attention_mask=mask),
-                            "ref": lambda: ref(input_ids=ids, attention_mask=mask)}, repeats)
+            t = interleave(
+                {
+                    "ours": lambda: ours(input_ids=ids, attention_mask=mask),
+                    "ref": lambda: ref(input_ids=ids, attention_mask=mask),
+                },
+                repeats,
+            )
         self.add("W1", f"real tok/s (max abs diff {diff:.1e})", real / t["ours"], real / t["ref"])
         return ids, mask, real
 
@@ -104,8 +111,13 @@ class Bench:
         quantize_int8(ours)
         ids, mask, real = self.mixed_batch()
         with torch.inference_mode():
-            t = interleave({"ours": lambda: ours(input_ids=ids, attention_mask=mask),
-                            "ref": lambda: ref(input_ids=ids, attention_mask=mask)}, repeats)
+            t = interleave(
+                {
+                    "ours": lambda: ours(input_ids=ids, attention_mask=mask),
+                    "ref": lambda: ref(input_ids=ids, attention_mask=mask),
+                },
+                repeats,
+            )
         self.add("W1", "int8 (opt-in) real tok/s", real / t["ours"], real / t["ref"])
 
     def w2(self, repeats, compiled: bool = False, int8: bool = False, prepacked: bool = False):
@@ -178,16 +190,24 @@ class Bench:
             "with torch.inference_mode(): m(input_ids=torch.tensor([[0, 31414, 232, 2]]))\n"
             # VmHWM, not ru_maxrss: after fork + exec, ru_maxrss still counts the (large) parent's pages
             "hwm = next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1]\n"
-            "print(time.perf_counter() - t, hwm)\n")
+            "print(time.perf_counter() - t, hwm)\n"
+        )
         runs = {"ours": [], "ref": []}
         for _ in range(repeats):
             for name, lib in (("ours", "roberta"), ("ref", "transformers")):
-                out = subprocess.run([sys.executable, "-c", script, lib, str(self.dir)], capture_output=True,
-                                     text=True, check=True).stdout.split()
+                out = subprocess.run(
+                    [sys.executable, "-c", script, lib, str(self.dir)], capture_output=True, text=True, check=True
+                ).stdout.split()
                 runs[name].append((float(out[0]), int(out[1]) / 1024))
         med = {k: (statistics.median(r[0] for r in v), statistics.median(r[1] for r in v)) for k, v in runs.items()}
-        self.add("L1", "start-up wall s (import+load+forward)", med["ours"][0], med["ref"][0],
-                 higher_is_better=False, fmt="{:.2f}")
+        self.add(
+            "L1",
+            "start-up wall s (import+load+forward)",
+            med["ours"][0],
+            med["ref"][0],
+            higher_is_better=False,
+            fmt="{:.2f}",
+        )
         self.add("L1", "start-up peak RSS MiB", med["ours"][1], med["ref"][1], higher_is_better=False)
 
     def k1(self, repeats):
@@ -197,17 +217,27 @@ class Bench:
         ref_slow = self.tf.RobertaTokenizer.from_pretrained(SHARED)
         sample = texts[: len(texts) // 4]  # the reference's slow tokenizer is slow: time it on a quarter
         assert [ours_slow.encode(t) for t in sample[:200]] == [ref_slow.encode(t) for t in sample[:200]]
-        t = interleave({"ours": lambda: [ours_slow.encode(x) for x in sample],
-                        "ref": lambda: [ref_slow.encode(x) for x in sample]}, max(1, repeats // 2), 0)
+        t = interleave(
+            {
+                "ours": lambda: [ours_slow.encode(x) for x in sample],
+                "ref": lambda: [ref_slow.encode(x) for x in sample],
+            },
+            max(1, repeats // 2),
+            0,
+        )
         mb = sum(len(x.encode()) for x in sample) / 1e6
         self.add("K1", f"slow tokenizer MB/s ({mb:.1f} MB)", mb / t["ours"], mb / t["ref"], fmt="{:.2f}")
         ours_fast = self.rb.RobertaTokenizerFast.from_pretrained(SHARED)
         ref_fast = self.tf.RobertaTokenizerFast.from_pretrained(SHARED)
         assert ours_fast(texts[:500])["input_ids"] == ref_fast(texts[:500])["input_ids"]
         t = interleave({"ours": lambda: ours_fast(texts), "ref": lambda: ref_fast(texts)}, repeats)
-        self.add("K1", f"fast tokenizer batch MB/s ({nbytes / 1e6:.1f} MB)", nbytes / 1e6 / t["ours"],
-                 nbytes / 1e6 / t["ref"], fmt="{:.2f}")
-
+        self.add(
+            "K1",
+            f"fast tokenizer batch MB/s ({nbytes / 1e6:.1f} MB)",
+            nbytes / 1e6 / t["ours"],
+            nbytes / 1e6 / t["ref"],
+            fmt="{:.2f}",
+        )
 
     def p1(self, repeats):
         """Batched fill-mask pipeline on many short inputs, each library's own pipeline on the same checkpoint."""
@@ -223,8 +253,13 @@ class Bench:
         assert [[r["token_str"] for r in x] for x in a] == [[r["token_str"] for r in x] for x in b]
         with torch.inference_mode():
             t = interleave({"ours": lambda: ours(inputs), "ref": lambda: ref(inputs)}, max(1, repeats // 2), 0)
-        self.add("P1", f"fill-mask pipeline inputs/s ({len(inputs)} short, batch 32)", len(inputs) / t["ours"],
-                 len(inputs) / t["ref"], fmt="{:.1f}")
+        self.add(
+            "P1",
+            f"fill-mask pipeline inputs/s ({len(inputs)} short, batch 32)",
+            len(inputs) / t["ours"],
+            len(inputs) / t["ref"],
+            fmt="{:.1f}",
+        )
 
 
 def corpus(limit_bytes: int = 3_000_000) -> list[str]:
@@ -266,15 +301,24 @@ def machine() -> str:
 
     import roberta
 
-    return (f"{cpu}; {os.cpu_count()} cores visible, torch threads {THREADS}; torch {torch.__version__}; "
-            f"transformers {transformers.__version__}; roberta {roberta.__version__}; Python {platform.python_version()}")
+    return (
+        f"{cpu}; {os.cpu_count()} cores visible, torch threads {THREADS}; torch {torch.__version__}; "
+        f"transformers {transformers.__version__}; roberta {roberta.__version__}; Python {platform.python_version()}"
+    )
 
 
 def write_results(bench: Bench, path: Path) -> None:
-    lines = ["# Benchmark results", "", f"Machine: {machine()}", "",
-             "Command: `python benchmarks/run.py` (one process, interleaved runs, medians; ratio > 1 means "
-             "roberta is faster or smaller).", "",
-             "| workload | figure | roberta | transformers 4.56.2 | ratio |", "|---|---|---|---|---|"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Machine: {machine()}",
+        "",
+        "Command: `python benchmarks/run.py` (one process, interleaved runs, medians; ratio > 1 means "
+        "roberta is faster or smaller).",
+        "",
+        "| workload | figure | roberta | transformers 4.56.2 | ratio |",
+        "|---|---|---|---|---|",
+    ]
     lines += [f"| {w} | {f} | {a} | {b} | {r} |" for w, f, a, b, r in bench.rows]
     path.write_text("\n".join(lines) + "\n")
 
@@ -288,14 +332,19 @@ def main() -> None:
     wanted = args.only.split(",")
     with tempfile.TemporaryDirectory() as tmp:
         bench = Bench(Path(tmp))
-        steps = {"W1": lambda: bench.w1(args.repeats), "W1q": lambda: bench.w1_int8(args.repeats),
-                 "W2": lambda: bench.w2(args.repeats * 4, compiled=False),
-                 "W2p": lambda: bench.w2(args.repeats * 4, prepacked=True),
-                 "W2c": lambda: bench.w2(args.repeats * 4, compiled=True),
-                 "W2q": lambda: bench.w2(args.repeats * 4, int8=True),
-                 "W3": lambda: bench.w3(args.repeats), "T1": lambda: bench.t1(args.repeats),
-                 "L1": lambda: bench.l1(args.repeats), "K1": lambda: bench.k1(args.repeats),
-                 "P1": lambda: bench.p1(args.repeats)}
+        steps = {
+            "W1": lambda: bench.w1(args.repeats),
+            "W1q": lambda: bench.w1_int8(args.repeats),
+            "W2": lambda: bench.w2(args.repeats * 4, compiled=False),
+            "W2p": lambda: bench.w2(args.repeats * 4, prepacked=True),
+            "W2c": lambda: bench.w2(args.repeats * 4, compiled=True),
+            "W2q": lambda: bench.w2(args.repeats * 4, int8=True),
+            "W3": lambda: bench.w3(args.repeats),
+            "T1": lambda: bench.t1(args.repeats),
+            "L1": lambda: bench.l1(args.repeats),
+            "K1": lambda: bench.k1(args.repeats),
+            "P1": lambda: bench.p1(args.repeats),
+        }
         for key in wanted:
             steps[key]()
         if set(wanted) >= set(steps):

@@ -13,8 +13,10 @@ from roberta_testing import SHARED
 def pytest_sessionstart(session):
     # Most tests read the real tokenizer files: say once what is missing instead of erroring in each test.
     if not (SHARED / "vocab.json").is_file():
-        raise pytest.UsageError(f"the roberta-base tokenizer files (vocab.json, merges.txt, ...) are expected in "
-                                f"{SHARED}: put the shared/ folder beside the repository")
+        raise pytest.UsageError(
+            f"the roberta-base tokenizer files (vocab.json, merges.txt, ...) are expected in "
+            f"{SHARED}: put the shared/ folder beside the repository"
+        )
 
 
 @pytest.fixture(scope="session")

@@ -9,9 +9,17 @@ import torch
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "roberta-base"
 TOL = 2e-4  # the parity bound the project promises in fp32
 
-TINY = dict(vocab_size=99, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=37,
-            max_position_embeddings=64, type_vocab_size=2, hidden_dropout_prob=0.1,
-            attention_probs_dropout_prob=0.1)
+TINY = dict(
+    vocab_size=99,
+    hidden_size=32,
+    num_hidden_layers=2,
+    num_attention_heads=4,
+    intermediate_size=37,
+    max_position_embeddings=64,
+    type_vocab_size=2,
+    hidden_dropout_prob=0.1,
+    attention_probs_dropout_prob=0.1,
+)
 
 
 def tiny_config(**overrides):
@@ -38,7 +46,7 @@ def batch(side: str, b: int = 3, t: int = 12, vocab: int = 99):
     for row, n_pad in enumerate([0, 4, 7][:b]):
         if n_pad:
             if side == "right":
-                ids[row, t - n_pad:], mask[row, t - n_pad:] = 1, 0
+                ids[row, t - n_pad :], mask[row, t - n_pad :] = 1, 0
             else:
                 ids[row, :n_pad], mask[row, :n_pad] = 1, 0
     return ids, mask

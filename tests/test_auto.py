@@ -11,7 +11,8 @@ import roberta
 from roberta_testing import TINY, make_reference
 
 AUTOS = {
-    "AutoModel": "RobertaModel", "AutoModelForMaskedLM": "RobertaForMaskedLM",
+    "AutoModel": "RobertaModel",
+    "AutoModelForMaskedLM": "RobertaForMaskedLM",
     "AutoModelForCausalLM": "RobertaForCausalLM",
     "AutoModelForSequenceClassification": "RobertaForSequenceClassification",
     "AutoModelForMultipleChoice": "RobertaForMultipleChoice",

@@ -9,12 +9,36 @@ import transformers
 
 import roberta
 
-DOCUMENTED = ["vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
-              "hidden_act", "hidden_dropout_prob", "attention_probs_dropout_prob", "max_position_embeddings",
-              "type_vocab_size", "initializer_range", "layer_norm_eps", "position_embedding_type", "is_decoder",
-              "add_cross_attention", "use_cache", "classifier_dropout", "pad_token_id", "bos_token_id",
-              "eos_token_id", "num_labels", "id2label", "label2id", "problem_type", "return_dict",
-              "output_attentions", "output_hidden_states", "tie_word_embeddings"]
+DOCUMENTED = [
+    "vocab_size",
+    "hidden_size",
+    "num_hidden_layers",
+    "num_attention_heads",
+    "intermediate_size",
+    "hidden_act",
+    "hidden_dropout_prob",
+    "attention_probs_dropout_prob",
+    "max_position_embeddings",
+    "type_vocab_size",
+    "initializer_range",
+    "layer_norm_eps",
+    "position_embedding_type",
+    "is_decoder",
+    "add_cross_attention",
+    "use_cache",
+    "classifier_dropout",
+    "pad_token_id",
+    "bos_token_id",
+    "eos_token_id",
+    "num_labels",
+    "id2label",
+    "label2id",
+    "problem_type",
+    "return_dict",
+    "output_attentions",
+    "output_hidden_states",
+    "tie_word_embeddings",
+]
 
 
 def test_defaults_equal_the_reference():
@@ -32,10 +56,17 @@ def test_roberta_base_config_file(roberta_base_dir):
 
 
 def test_round_trip_both_ways(tmp_path):
-    ours = roberta.RobertaConfig(hidden_size=64, num_attention_heads=4, position_embedding_type="relative_key",
-                                 is_decoder=True, add_cross_attention=True, classifier_dropout=0.2,
-                                 id2label={0: "NEG", 1: "NEU", 2: "POS"}, problem_type="single_label_classification",
-                                 custom_field="kept")
+    ours = roberta.RobertaConfig(
+        hidden_size=64,
+        num_attention_heads=4,
+        position_embedding_type="relative_key",
+        is_decoder=True,
+        add_cross_attention=True,
+        classifier_dropout=0.2,
+        id2label={0: "NEG", 1: "NEU", 2: "POS"},
+        problem_type="single_label_classification",
+        custom_field="kept",
+    )
     ours.save_pretrained(tmp_path / "ours")
     ref = transformers.RobertaConfig.from_pretrained(tmp_path / "ours")
     for key in DOCUMENTED:
@@ -58,14 +89,17 @@ def test_label_keywords():
         roberta.RobertaConfig(num_labels=3, id2label={0: "a"})
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"problem_type": "ranking"}, "problem_type"),
-    ({"hidden_act": "mish"}, "hidden_act"),
-    ({"position_embedding_type": "rotary"}, "position_embedding_type"),
-    ({"hidden_size": 30, "num_attention_heads": 4}, "not a multiple"),
-    ({"vocab_size": 0}, "vocab_size"),
-    ({"model_type": "bert"}, "model_type='bert'"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"problem_type": "ranking"}, "problem_type"),
+        ({"hidden_act": "mish"}, "hidden_act"),
+        ({"position_embedding_type": "rotary"}, "position_embedding_type"),
+        ({"hidden_size": 30, "num_attention_heads": 4}, "not a multiple"),
+        ({"vocab_size": 0}, "vocab_size"),
+        ({"model_type": "bert"}, "model_type='bert'"),
+    ],
+)
 def test_bad_values_name_the_field(kwargs, match):
     with pytest.raises(ValueError, match=match):
         roberta.RobertaConfig(**kwargs)

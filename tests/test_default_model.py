@@ -24,7 +24,9 @@ def test_bundled_files_are_small_fp16_and_documented():
         header = json.loads(f.read(int.from_bytes(f.read(8), "little")))
     assert {v["dtype"] for k, v in header.items() if k != "__metadata__"} == {"F16"}
     card = (d / "README.md").read_text()
-    assert "WordNet" in card and "Austen" in card and "Moby-Dick" in card and "licence" in card and "top1_accuracy" in card
+    assert (
+        "WordNet" in card and "Austen" in card and "Moby-Dick" in card and "licence" in card and "top1_accuracy" in card
+    )
     for name in ("vocab.json", "merges.txt", "tokenizer.json", "config.json"):
         assert (d / name).is_file()
 
@@ -47,8 +49,13 @@ def test_bundled_model_loads_in_the_reference_with_the_same_logits():
 
 
 def test_cli_on_the_bundled_model_as_a_new_user_runs_it():
-    run = subprocess.run([sys.executable, "-m", "roberta", "run", "--task", "fill-mask"], input=SEED + "\n",
-                         capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-m", "roberta", "run", "--task", "fill-mask"],
+        input=SEED + "\n",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr
     lines = run.stdout.strip().splitlines()
     assert len(lines) == 1

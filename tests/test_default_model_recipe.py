@@ -60,8 +60,20 @@ def test_reader_rejects_other_formats():
 
 
 def test_novels_from_a_lazy_load_database(tmp_path):
-    novel = ["EMMA", "", "CHAPTER 1", "", "Mr. Knightley was _very_ cross.  Emma", "laughed. Then she left.", "",
-             "A second paragraph!", "", "CHAPTER 2", "", "The end."]
+    novel = [
+        "EMMA",
+        "",
+        "CHAPTER 1",
+        "",
+        "Mr. Knightley was _very_ cross.  Emma",
+        "laughed. Then she left.",
+        "",
+        "A second paragraph!",
+        "",
+        "CHAPTER 2",
+        "",
+        "The end.",
+    ]
     blob = _serialise(_strings(novel))
     record = struct.pack(">I", len(blob)) + zlib.compress(blob)
     (tmp_path / "Rdata.rdb").write_bytes(b"\0" * 7 + record)
@@ -81,9 +93,11 @@ def test_prose_documents_one_sentence_a_line_in_natural_file_order(tmp_path):
     (tmp_path / "chapter_2.txt").write_text(
         "CHAPTER 2. The Carpet-Bag.\n\nI stuffed a shirt or two into my old carpet-bag, tucked it under my arm,\n"
         "and started.\n\nIt was a very dubious-looking, nay, a very dark and dismal night! Mr. Ahab was not there.\n",
-        encoding="utf-8")
-    (tmp_path / "1790_speech.txt").write_text("Fellow-Citizens: I embrace with great satisfaction. Short? Yes.",
-                                              encoding="utf-8")
+        encoding="utf-8",
+    )
+    (tmp_path / "1790_speech.txt").write_text(
+        "Fellow-Citizens: I embrace with great satisfaction. Short? Yes.", encoding="utf-8"
+    )
     (tmp_path / "tiny.txt").write_text("Too short.", encoding="utf-8")
     assert build_prose.documents(str(tmp_path / "chapter_*.txt")) == [
         "I stuffed a shirt or two into my old carpet-bag, tucked it under my arm, and started.\n"
@@ -91,7 +105,8 @@ def test_prose_documents_one_sentence_a_line_in_natural_file_order(tmp_path):
         "One.\nTwo.\nThree.",
     ]
     assert build_prose.documents(str(tmp_path / "1*.txt")) == [
-        "Fellow-Citizens: I embrace with great satisfaction.\nShort?\nYes."]
+        "Fellow-Citizens: I embrace with great satisfaction.\nShort?\nYes."
+    ]
     assert build_prose.documents(str(tmp_path / "tiny.txt")) == []  # fewer than three sentences: not a document
 
 

@@ -15,8 +15,15 @@ import transformers
 import roberta
 from roberta_testing import TINY
 
-HEADS = ["RobertaModel", "RobertaForMaskedLM", "RobertaForCausalLM", "RobertaForSequenceClassification",
-         "RobertaForMultipleChoice", "RobertaForTokenClassification", "RobertaForQuestionAnswering"]
+HEADS = [
+    "RobertaModel",
+    "RobertaForMaskedLM",
+    "RobertaForCausalLM",
+    "RobertaForSequenceClassification",
+    "RobertaForMultipleChoice",
+    "RobertaForTokenClassification",
+    "RobertaForQuestionAnswering",
+]
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +33,9 @@ def checkpoints(tmp_path_factory, roberta_base_dir):
     for head in HEADS:
         d = tmp_path_factory.mktemp(head)
         torch.manual_seed(0)
-        config = transformers.RobertaConfig(**{**TINY, "vocab_size": 50265, "max_position_embeddings": 130},
-                                            is_decoder=head == "RobertaForCausalLM")
+        config = transformers.RobertaConfig(
+            **{**TINY, "vocab_size": 50265, "max_position_embeddings": 130}, is_decoder=head == "RobertaForCausalLM"
+        )
         getattr(transformers, head)(config).save_pretrained(d)
         for name in ("vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json"):
             shutil.copy(roberta_base_dir / name, d / name)
@@ -87,7 +95,8 @@ def sequence_classification(lib, ckpt):
         logits = model(**inputs).logits
     predicted_class_ids = torch.arange(0, logits.shape[-1])[torch.sigmoid(logits).squeeze(dim=0) > 0.5]
     model = lib.RobertaForSequenceClassification.from_pretrained(
-        ckpt, num_labels=num_labels, problem_type="multi_label_classification")
+        ckpt, num_labels=num_labels, problem_type="multi_label_classification"
+    )
     labels = torch.sum(
         torch.nn.functional.one_hot(predicted_class_ids[None, :].clone(), num_classes=num_labels), dim=1
     ).to(torch.float)
@@ -110,8 +119,9 @@ def multiple_choice(lib, ckpt):
 def token_classification(lib, ckpt):
     tokenizer = lib.AutoTokenizer.from_pretrained(ckpt)
     model = lib.RobertaForTokenClassification.from_pretrained(ckpt)
-    inputs = tokenizer("HuggingFace is a company based in Paris and New York", add_special_tokens=False,
-                       return_tensors="pt")
+    inputs = tokenizer(
+        "HuggingFace is a company based in Paris and New York", add_special_tokens=False, return_tensors="pt"
+    )
     with torch.no_grad():
         logits = model(**inputs).logits
     predicted_token_class_ids = logits.argmax(-1)
@@ -130,7 +140,7 @@ def question_answering(lib, ckpt):
         outputs = model(**inputs)
     answer_start_index = outputs.start_logits.argmax()
     answer_end_index = outputs.end_logits.argmax()
-    predict_answer_tokens = inputs.input_ids[0, answer_start_index: answer_end_index + 1]
+    predict_answer_tokens = inputs.input_ids[0, answer_start_index : answer_end_index + 1]
     answer = tokenizer.decode(predict_answer_tokens, skip_special_tokens=True)
     target_start_index = torch.tensor([14])
     target_end_index = torch.tensor([15])
@@ -138,10 +148,15 @@ def question_answering(lib, ckpt):
     return {"answer": answer, "loss": round(outputs.loss.item(), 2), "start": outputs.start_logits}
 
 
-EXAMPLES = {"RobertaModel": base_model, "RobertaForMaskedLM": masked_lm, "RobertaForCausalLM": causal_lm,
-            "RobertaForSequenceClassification": sequence_classification,
-            "RobertaForMultipleChoice": multiple_choice, "RobertaForTokenClassification": token_classification,
-            "RobertaForQuestionAnswering": question_answering}
+EXAMPLES = {
+    "RobertaModel": base_model,
+    "RobertaForMaskedLM": masked_lm,
+    "RobertaForCausalLM": causal_lm,
+    "RobertaForSequenceClassification": sequence_classification,
+    "RobertaForMultipleChoice": multiple_choice,
+    "RobertaForTokenClassification": token_classification,
+    "RobertaForQuestionAnswering": question_answering,
+}
 
 
 @pytest.mark.parametrize("head", HEADS)

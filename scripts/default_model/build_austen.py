@@ -58,7 +58,7 @@ class Reader:
             if size == -1:
                 return None
             self.pos += size
-            return self.data[self.pos - size:self.pos].decode("utf-8", errors="replace")
+            return self.data[self.pos - size : self.pos].decode("utf-8", errors="replace")
         if kind == LIST:  # a pairlist, as [(tag, value), ...]; a cell's own attributes are read past
             if has_attr:
                 self.item()
@@ -88,7 +88,7 @@ def novels(data_dir: Path) -> dict[str, list[str]]:
     database = (data_dir / "Rdata.rdb").read_bytes()
     out = {}
     for name, (offset, length) in index["variables"].items():
-        blob = database[offset:offset + length]
+        blob = database[offset : offset + length]
         out[name] = Reader(zlib.decompress(blob[4:])).item()  # 4 bytes of uncompressed length, then zlib
     return out
 

@@ -33,12 +33,18 @@ TOKENIZER_FILES = ("vocab.json", "merges.txt", "tokenizer.json", "tokenizer_conf
 
 def heldout_accuracy(model, tokenizer, path: Path, seed: int = 0) -> dict[str, float]:
     """Masked-token accuracy on `path`, read and packed into sequences exactly as `roberta pretrain` does."""
-    sequences = list(pack_documents(tokenized_documents([path], tokenizer), model.config.max_position_embeddings - 2,
-                                    tokenizer.bos_token_id, tokenizer.eos_token_id))
+    sequences = list(
+        pack_documents(
+            tokenized_documents([path], tokenizer),
+            model.config.max_position_embeddings - 2,
+            tokenizer.bos_token_id,
+            tokenizer.eos_token_id,
+        )
+    )
     g = torch.Generator().manual_seed(seed)
     hit1 = hit5 = total = 0
     for start in range(0, len(sequences), 32):
-        batch = pad_batch([np.asarray(q) for q in sequences[start:start + 32]], tokenizer.pad_token_id)
+        batch = pad_batch([np.asarray(q) for q in sequences[start : start + 32]], tokenizer.pad_token_id)
         ids, mask = batch["input_ids"], batch["attention_mask"]
         special = (ids == tokenizer.bos_token_id) | (ids == tokenizer.eos_token_id) | (mask == 0)
         chosen = (torch.rand(ids.shape, generator=g) < 0.15) & ~special
@@ -68,14 +74,18 @@ def main(run_dir: str, tokenizer_dir: str, target: str, *heldout: str) -> None:
     answers = {s: [r["token_str"].strip() for r in fill(s, top_k=5)] for s in SENTENCES}
     summary = Path(run_dir) / "train_results.json"  # written by a finished `roberta pretrain` run
     results = {k: v for k, v in json.loads(summary.read_text()).items() if k in ("step", "loss", "eval_loss")}
-    card = (Path(__file__).with_name("MODEL_CARD.template.md").read_text()
-            .replace("{{SCORES}}", json.dumps(scores, indent=1))
-            .replace("{{ANSWERS}}", "\n".join(f"| {s} | {', '.join(a)} |" for s, a in answers.items()))
-            .replace("{{TRAIN}}", json.dumps(results, indent=1))
-            .replace("{{PARAMS}}", f"{model.num_parameters() / 1e6:.1f}M")
-            .replace("{{POSITIONS}}", str(model.config.max_position_embeddings))
-            .replace("{{SEQ}}", str(model.config.max_position_embeddings - 2))
-            .replace("{{STEP}}", str(results.get("step", "?"))))
+    card = (
+        Path(__file__)
+        .with_name("MODEL_CARD.template.md")
+        .read_text()
+        .replace("{{SCORES}}", json.dumps(scores, indent=1))
+        .replace("{{ANSWERS}}", "\n".join(f"| {s} | {', '.join(a)} |" for s, a in answers.items()))
+        .replace("{{TRAIN}}", json.dumps(results, indent=1))
+        .replace("{{PARAMS}}", f"{model.num_parameters() / 1e6:.1f}M")
+        .replace("{{POSITIONS}}", str(model.config.max_position_embeddings))
+        .replace("{{SEQ}}", str(model.config.max_position_embeddings - 2))
+        .replace("{{STEP}}", str(results.get("step", "?")))
+    )
     (staging / "README.md").write_text(card, encoding="utf-8")
     if out.exists():
         shutil.rmtree(out)

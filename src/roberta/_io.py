@@ -6,7 +6,7 @@ import contextlib
 import os
 import shutil
 import tempfile
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 
 def _default_mode() -> int:

@@ -79,8 +79,9 @@ def _auto(name: str, model_class: type) -> type:
 AutoModel = _auto("AutoModel", modeling.RobertaModel)
 AutoModelForMaskedLM = _auto("AutoModelForMaskedLM", modeling.RobertaForMaskedLM)
 AutoModelForCausalLM = _auto("AutoModelForCausalLM", modeling.RobertaForCausalLM)
-AutoModelForSequenceClassification = _auto("AutoModelForSequenceClassification",
-                                           modeling.RobertaForSequenceClassification)
+AutoModelForSequenceClassification = _auto(
+    "AutoModelForSequenceClassification", modeling.RobertaForSequenceClassification
+)
 AutoModelForMultipleChoice = _auto("AutoModelForMultipleChoice", modeling.RobertaForMultipleChoice)
 AutoModelForTokenClassification = _auto("AutoModelForTokenClassification", modeling.RobertaForTokenClassification)
 AutoModelForQuestionAnswering = _auto("AutoModelForQuestionAnswering", modeling.RobertaForQuestionAnswering)

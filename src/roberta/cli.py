@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -25,7 +25,7 @@ class CommandError(Exception):
     """A user-facing error: printed as one line on stderr, exit status 1, no traceback."""
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog="roberta", description="RoBERTa models: inference and training.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -96,16 +96,26 @@ class RobertaConfig:
         """Raise `ValueError` naming the first field that cannot work."""
         if self.hidden_size % self.num_attention_heads != 0:
             raise ValueError(
-                f"hidden_size ({self.hidden_size}) is not a multiple of num_attention_heads ({self.num_attention_heads})"
+                f"hidden_size ({self.hidden_size}) is not a multiple of "
+                f"num_attention_heads ({self.num_attention_heads})"
             )
         if self.hidden_act not in _ACTIVATIONS:
             raise ValueError(f"hidden_act={self.hidden_act!r} is not one of {_ACTIVATIONS}")
         if self.position_embedding_type not in _POSITION_TYPES:
-            raise ValueError(f"position_embedding_type={self.position_embedding_type!r} is not one of {_POSITION_TYPES}")
+            raise ValueError(
+                f"position_embedding_type={self.position_embedding_type!r} is not one of {_POSITION_TYPES}"
+            )
         if self.problem_type is not None and self.problem_type not in _PROBLEM_TYPES:
             raise ValueError(f"problem_type={self.problem_type!r} is not one of {_PROBLEM_TYPES} (or None)")
-        for key in ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
-                    "max_position_embeddings", "type_vocab_size"):
+        for key in (
+            "vocab_size",
+            "hidden_size",
+            "num_hidden_layers",
+            "num_attention_heads",
+            "intermediate_size",
+            "max_position_embeddings",
+            "type_vocab_size",
+        ):
             value = getattr(self, key)
             if not isinstance(value, int) or value <= 0:
                 raise ValueError(f"{key} must be a positive integer, got {value!r}")
@@ -152,13 +162,13 @@ class RobertaConfig:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], **overrides: Any) -> "RobertaConfig":
+    def from_dict(cls, data: dict[str, Any], **overrides: Any) -> RobertaConfig:
         merged = dict(data)
         merged.update(overrides)
         return cls(**merged)
 
     @classmethod
-    def from_json_file(cls, path: str | os.PathLike) -> "RobertaConfig":
+    def from_json_file(cls, path: str | os.PathLike) -> RobertaConfig:
         try:
             with open(path, encoding="utf-8") as f:
                 data = json.load(f)
@@ -175,7 +185,7 @@ class RobertaConfig:
         atomic_write_text(os.path.join(save_directory, CONFIG_NAME), self.to_json_string())
 
     @classmethod
-    def from_pretrained(cls, name_or_path: str | os.PathLike, **kwargs: Any) -> "RobertaConfig":
+    def from_pretrained(cls, name_or_path: str | os.PathLike, **kwargs: Any) -> RobertaConfig:
         """Read `config.json` from a directory, a file path, or a hub id in the local cache.
 
         Keyword arguments that are config fields override the file's values.

@@ -25,8 +25,16 @@ def _cached_hub_file(repo_id: str, filename: str, cache_dir=None, revision=None)
     return found if isinstance(found, str) and os.path.isfile(found) else None
 
 
-def resolve_file(name_or_path: str | os.PathLike, filename: str, *, required: bool = True, cache_dir=None,
-                 revision=None, local_files_only=None, token=None) -> str | None:
+def resolve_file(
+    name_or_path: str | os.PathLike,
+    filename: str,
+    *,
+    required: bool = True,
+    cache_dir=None,
+    revision=None,
+    local_files_only=None,
+    token=None,
+) -> str | None:
     """Return the path of `filename` inside checkpoint `name_or_path`, or None if absent and not required."""
     del local_files_only, token  # always offline
     name = os.fspath(name_or_path)

@@ -22,25 +22,27 @@ def quantize_int8(model: nn.Module) -> nn.Module:
 
     if next(model.parameters()).device.type != "cpu":
         raise ValueError("int8 dynamic quantization runs on the CPU; move the model with .cpu() first")
-    names = {name: default_dynamic_qconfig for name, m in model.named_modules()
-             if isinstance(m, nn.Linear) and not name.endswith("lm_head.decoder")}
+    names = {
+        name: default_dynamic_qconfig
+        for name, m in model.named_modules()
+        if isinstance(m, nn.Linear) and not name.endswith("lm_head.decoder")
+    }
     model.eval()
     for m in model.modules():  # quantize_dynamic only accepts exact nn.Linear; ours differs in forward only
         if type(m) is Linear:
             m.__class__ = nn.Linear
     with warnings.catch_warnings():  # torch marks the eager quantization API deprecated; it still works
         warnings.simplefilter("ignore")
-        quantize_dynamic(model, qconfig_spec=names, dtype=torch.qint8,
-                         mapping={nn.Linear: nnqd.Linear}, inplace=True)
+        quantize_dynamic(model, qconfig_spec=names, dtype=torch.qint8, mapping={nn.Linear: nnqd.Linear}, inplace=True)
     return model
 
 
 def prepack_linears(model: nn.Module) -> nn.Module:
     """Copy every linear weight once into oneDNN's blocked layout, used in inference (no gradients), so
-    products stop re-laying the weight out on every call. A 16-token roberta-base forward takes ~20% less
-    time (larger inputs gain ~10%); the price is a second copy of the linear weights in memory (~340 MB for
-    roberta-base). Outputs equal the default path up to fp32 summation order. The state dict and `save_pretrained` are unchanged; a weight that is later
-    changed in place, reloaded or moved is packed again on its next use. `unpack_linears` undoes it."""
+    products stop re-laying the weight out on every call (gains: docs/performance.md). The price is a second
+    copy of the linear weights in memory. Outputs equal the default path up to fp32 summation order. The state
+    dict and `save_pretrained` are unchanged; a weight that is later changed in place, reloaded or moved is
+    packed again on its next use. `unpack_linears` undoes it."""
     if not can_prepack():
         raise RuntimeError("prepacking needs PyTorch built with oneDNN (torch.backends.mkldnn.is_available())")
     linears = [m for m in model.modules() if isinstance(m, Linear)]
@@ -58,8 +60,9 @@ def unpack_linears(model: nn.Module) -> nn.Module:
     return model
 
 
-def compile_model(model: nn.Module, *, dynamic: bool = True, mode: str | None = None,
-                  prepack: bool | None = None) -> nn.Module:
+def compile_model(
+    model: nn.Module, *, dynamic: bool = True, mode: str | None = None, prepack: bool | None = None
+) -> nn.Module:
     """Compile the model's forward with `torch.compile` (inductor). The first call of each new input shape
     pays the compile cost (tens of seconds on a CPU; see docs/performance.md); later calls are faster.
 

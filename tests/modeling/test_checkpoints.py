@@ -11,9 +11,8 @@ import transformers
 from safetensors.torch import load_file, save_file
 
 import roberta
-from roberta_testing import TINY, make_reference
 from roberta.modeling.checkpoint_files import CorruptCheckpointError
-from roberta_testing import assert_close, batch
+from roberta_testing import TINY, assert_close, batch, make_reference
 
 
 def same_outputs(ref, ours, head="logits"):
@@ -25,9 +24,18 @@ def same_outputs(ref, ours, head="logits"):
     assert_close(a[key], b[key], mask, key)
 
 
-@pytest.mark.parametrize("head", ["RobertaForMaskedLM", "RobertaForCausalLM", "RobertaForSequenceClassification",
-                                  "RobertaForMultipleChoice", "RobertaForTokenClassification",
-                                  "RobertaForQuestionAnswering", "RobertaModel"])
+@pytest.mark.parametrize(
+    "head",
+    [
+        "RobertaForMaskedLM",
+        "RobertaForCausalLM",
+        "RobertaForSequenceClassification",
+        "RobertaForMultipleChoice",
+        "RobertaForTokenClassification",
+        "RobertaForQuestionAnswering",
+        "RobertaModel",
+    ],
+)
 def test_ours_loads_in_reference(tmp_path, head):
     config = roberta.RobertaConfig(**TINY, is_decoder=head == "RobertaForCausalLM")
     ours = getattr(roberta, head)(config).eval()
@@ -78,8 +86,12 @@ def test_fused_sources_give_their_pages_back_and_only_mapped_ones(tmp_path):
 def test_base_checkpoint_into_head_and_head_into_base(tmp_path):
     base = make_reference("RobertaModel", tmp_path / "base")
     head, info = roberta.RobertaForSequenceClassification.from_pretrained(tmp_path / "base", output_loading_info=True)
-    assert sorted(info["missing_keys"]) == ["classifier.dense.bias", "classifier.dense.weight",
-                                            "classifier.out_proj.bias", "classifier.out_proj.weight"]
+    assert sorted(info["missing_keys"]) == [
+        "classifier.dense.bias",
+        "classifier.dense.weight",
+        "classifier.out_proj.bias",
+        "classifier.out_proj.weight",
+    ]
     assert torch.equal(head.roberta.embeddings.word_embeddings.weight, base.embeddings.word_embeddings.weight)
     make_reference("RobertaForMaskedLM", tmp_path / "mlm")
     trunk, info = roberta.RobertaModel.from_pretrained(tmp_path / "mlm", output_loading_info=True)
@@ -135,8 +147,7 @@ def test_bin_save_loads_in_reference(tmp_path):
     ours = roberta.RobertaForQuestionAnswering(roberta.RobertaConfig(**TINY)).eval()
     ours.save_pretrained(tmp_path, safe_serialization=False)
     assert (tmp_path / "pytorch_model.bin").exists()
-    same_outputs(transformers.RobertaForQuestionAnswering.from_pretrained(tmp_path).eval(),
-                 ours, head="start_logits")
+    same_outputs(transformers.RobertaForQuestionAnswering.from_pretrained(tmp_path).eval(), ours, head="start_logits")
 
 
 def test_size_mismatch_is_an_error_unless_ignored(tmp_path):
@@ -144,19 +155,25 @@ def test_size_mismatch_is_an_error_unless_ignored(tmp_path):
     with pytest.raises(ValueError, match=r"classifier.out_proj.weight.*ignore_mismatched_sizes"):
         roberta.RobertaForSequenceClassification.from_pretrained(tmp_path, num_labels=5)
     ours, info = roberta.RobertaForSequenceClassification.from_pretrained(
-        tmp_path, num_labels=5, ignore_mismatched_sizes=True, output_loading_info=True)
+        tmp_path, num_labels=5, ignore_mismatched_sizes=True, output_loading_info=True
+    )
     assert ours.classifier.out_proj.weight.shape == (5, 32)
     assert {m[0] for m in info["mismatched_keys"]} == {"classifier.out_proj.weight", "classifier.out_proj.bias"}
-    ref = transformers.RobertaForSequenceClassification.from_pretrained(tmp_path, num_labels=5,
-                                                                       ignore_mismatched_sizes=True)
+    ref = transformers.RobertaForSequenceClassification.from_pretrained(
+        tmp_path, num_labels=5, ignore_mismatched_sizes=True
+    )
     assert ref.config.num_labels == ours.config.num_labels == 5
 
 
 def test_keyword_arguments(tmp_path):
     make_reference("RobertaForSequenceClassification", tmp_path)
     ours = roberta.RobertaForSequenceClassification.from_pretrained(
-        tmp_path, problem_type="multi_label_classification", dtype=torch.float16, attn_implementation="eager",
-        device_map="auto")
+        tmp_path,
+        problem_type="multi_label_classification",
+        dtype=torch.float16,
+        attn_implementation="eager",
+        device_map="auto",
+    )
     assert ours.config.problem_type == "multi_label_classification"
     assert ours.dtype == torch.float16 and ours.config._attn_implementation == "eager"
     assert ours.device.type == ("cuda" if torch.cuda.is_available() else "cpu")
@@ -237,8 +254,9 @@ def test_interrupted_save_keeps_the_old_checkpoint(tmp_path, monkeypatch):
 
 
 def test_config_for_another_architecture_is_rejected(tmp_path):
-    transformers.BertConfig(hidden_size=32, num_hidden_layers=1, num_attention_heads=4,
-                            intermediate_size=37).save_pretrained(tmp_path)
+    transformers.BertConfig(
+        hidden_size=32, num_hidden_layers=1, num_attention_heads=4, intermediate_size=37
+    ).save_pretrained(tmp_path)
     with pytest.raises(ValueError, match="model_type='bert'"):
         roberta.RobertaConfig.from_pretrained(tmp_path)
     with pytest.raises(ValueError, match="'bert'"):

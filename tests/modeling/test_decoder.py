@@ -7,17 +7,19 @@ import torch
 import transformers
 
 import roberta
-from roberta_testing import make_reference
-from roberta_testing import TOL, assert_close
+from roberta_testing import TOL, assert_close, make_reference
 
 POSITIONS = ["absolute", "relative_key", "relative_key_query"]
 REF_BACKEND = {"unpadded": "sdpa"}  # the reference has no unpadded backend; compare with its sdpa
 
 
 def decoder(tmp_path, position, backend="sdpa", cross=True):
-    make_reference("RobertaForCausalLM", tmp_path, is_decoder=True, add_cross_attention=cross,
-                   position_embedding_type=position)
-    ref = transformers.RobertaForCausalLM.from_pretrained(tmp_path, attn_implementation=REF_BACKEND.get(backend, backend)).eval()
+    make_reference(
+        "RobertaForCausalLM", tmp_path, is_decoder=True, add_cross_attention=cross, position_embedding_type=position
+    )
+    ref = transformers.RobertaForCausalLM.from_pretrained(
+        tmp_path, attn_implementation=REF_BACKEND.get(backend, backend)
+    ).eval()
     ours = roberta.RobertaForCausalLM.from_pretrained(tmp_path, attn_implementation=backend)
     return ref, ours
 
@@ -31,8 +33,14 @@ def test_full_pass_with_cross_attention_matches_reference(tmp_path, position, ba
     mask[1, 6:] = 0
     enc = torch.randn(2, 5, 32)
     enc_mask = torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]])
-    kwargs = dict(input_ids=ids, attention_mask=mask, encoder_hidden_states=enc, encoder_attention_mask=enc_mask,
-                  output_attentions=True, labels=ids)
+    kwargs = dict(
+        input_ids=ids,
+        attention_mask=mask,
+        encoder_hidden_states=enc,
+        encoder_attention_mask=enc_mask,
+        output_attentions=True,
+        labels=ids,
+    )
     with torch.no_grad():
         a, b = ref(**kwargs), ours(**kwargs)
     assert_close(a.logits, b.logits, mask, "logits")
@@ -54,7 +62,7 @@ def test_cache_steps_equal_full_pass(tmp_path, position):
         cache = out.past_key_values
         assert cache.get_seq_length() == 5
         for t in (5, 6):
-            out = ours(input_ids=ids[:, t:t + 1], encoder_hidden_states=enc, past_key_values=cache, use_cache=True)
+            out = ours(input_ids=ids[:, t : t + 1], encoder_hidden_states=enc, past_key_values=cache, use_cache=True)
             steps.append(out.logits)
             cache = out.past_key_values
         out = ours(input_ids=ids[:, 7:], encoder_hidden_states=enc, past_key_values=cache, use_cache=True)
@@ -69,8 +77,8 @@ def test_cache_matches_reference_step_by_step(tmp_path):
         a = ref(input_ids=ids[:, :4], use_cache=True)
         b = ours(input_ids=ids[:, :4], use_cache=True)
         for t in range(4, 8):
-            a = ref(input_ids=ids[:, t:t + 1], past_key_values=a.past_key_values, use_cache=True)
-            b = ours(input_ids=ids[:, t:t + 1], past_key_values=b.past_key_values, use_cache=True)
+            a = ref(input_ids=ids[:, t : t + 1], past_key_values=a.past_key_values, use_cache=True)
+            b = ours(input_ids=ids[:, t : t + 1], past_key_values=b.past_key_values, use_cache=True)
             assert_close(a.logits, b.logits, None, f"step {t}")
 
 

@@ -9,10 +9,19 @@ import transformers
 import roberta
 from roberta_testing import TOL, assert_close, batch, make_reference
 
-HEADS = ["RobertaModel", "RobertaForMaskedLM", "RobertaForCausalLM", "RobertaForSequenceClassification",
-         "RobertaForTokenClassification", "RobertaForQuestionAnswering", "RobertaForMultipleChoice"]
+HEADS = [
+    "RobertaModel",
+    "RobertaForMaskedLM",
+    "RobertaForCausalLM",
+    "RobertaForSequenceClassification",
+    "RobertaForTokenClassification",
+    "RobertaForQuestionAnswering",
+    "RobertaForMultipleChoice",
+]
 POSITIONS = ["absolute", "relative_key", "relative_key_query"]
 REF_BACKEND = {"unpadded": "sdpa"}  # the reference has no unpadded backend; compare with its sdpa
+
+
 def labels_for(head: str, ids, mask, config):
     b, t = ids.shape
     if head in ("RobertaForMaskedLM", "RobertaForCausalLM"):
@@ -40,14 +49,19 @@ def test_head_matches_reference(tmp_path, head, backend, position):
         overrides["is_decoder"] = True
     ref = make_reference(head, tmp_path, **overrides)
     ours = getattr(roberta, head).from_pretrained(tmp_path, attn_implementation=backend)
-    ref = getattr(transformers, head).from_pretrained(tmp_path, attn_implementation=REF_BACKEND.get(backend, backend)).eval()
+    ref = (
+        getattr(transformers, head)
+        .from_pretrained(tmp_path, attn_implementation=REF_BACKEND.get(backend, backend))
+        .eval()
+    )
     for side in ("right", "left"):
         ids, mask = batch(side)
         kwargs = dict(input_ids=ids, attention_mask=mask, token_type_ids=(ids % 2), output_hidden_states=True)
         kwargs.update(labels_for(head, ids, mask, ref.config))
         if head == "RobertaForMultipleChoice":
-            kwargs = {k: (v.view(1, 3, -1) if k != "output_hidden_states" and v.dim() == 2 else v)
-                      for k, v in kwargs.items()}
+            kwargs = {
+                k: (v.view(1, 3, -1) if k != "output_hidden_states" and v.dim() == 2 else v) for k, v in kwargs.items()
+            }
             kwargs["labels"] = torch.tensor([2])
         with torch.no_grad():
             a, b = ref(**kwargs), ours(**kwargs)
@@ -98,8 +112,10 @@ def test_inputs_embeds_and_position_ids(tmp_path):
     pos = torch.arange(2, 14).expand(3, -1)
     with torch.no_grad():
         assert_close(ref(inputs_embeds=embeds).last_hidden_state, ours(inputs_embeds=embeds).last_hidden_state)
-        assert_close(ref(input_ids=ids, position_ids=pos).last_hidden_state,
-                     ours(input_ids=ids, position_ids=pos).last_hidden_state)
+        assert_close(
+            ref(input_ids=ids, position_ids=pos).last_hidden_state,
+            ours(input_ids=ids, position_ids=pos).last_hidden_state,
+        )
 
 
 def test_training_losses_and_gradients_match(tmp_path):
@@ -120,11 +136,14 @@ def test_training_losses_and_gradients_match(tmp_path):
     assert (ga - gb).abs().max() < TOL
 
 
-@pytest.mark.parametrize("problem,labels", [
-    ("regression", torch.tensor([[0.5], [-1.0], [2.0]])),
-    ("multi_label_classification", torch.tensor([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0], [1.0, 1.0, 0.0]])),
-    ("single_label_classification", torch.tensor([0, 2, 1])),
-])
+@pytest.mark.parametrize(
+    "problem,labels",
+    [
+        ("regression", torch.tensor([[0.5], [-1.0], [2.0]])),
+        ("multi_label_classification", torch.tensor([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0], [1.0, 1.0, 0.0]])),
+        ("single_label_classification", torch.tensor([0, 2, 1])),
+    ],
+)
 def test_sequence_classification_problem_types(tmp_path, problem, labels):
     num_labels = labels.shape[-1] if labels.dim() == 2 else 3
     make_reference("RobertaForSequenceClassification", tmp_path, num_labels=num_labels)

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import pytest
 import torch
+from pipeline_helpers import assert_same
 
 import roberta
-from pipeline_helpers import assert_same
 from roberta.pipelines import default_model_dir, pipeline
 from roberta.pipelines.base import resolve_device, resolve_dtype
 
-TEXTS = ["a <mask>.", "This is a much longer sentence, and its <mask> is somewhere in the middle of it.",
-         "<mask> b", "Short <mask> again with a few more words than before"]
+TEXTS = [
+    "a <mask>.",
+    "This is a much longer sentence, and its <mask> is somewhere in the middle of it.",
+    "<mask> b",
+    "Short <mask> again with a few more words than before",
+]
 
 
 @pytest.mark.parametrize("batch_size", [1, 2, 3, 16])
@@ -45,8 +49,10 @@ def test_batched_tasks_match_unbatched(checkpoints, task):
     if task == "question-answering":
         q = ["Who?", "Where is the city of lights and what is it famous for?", "When?"]
         c = ["Anna lives in Paris. " * 30, "Paris.", "Yesterday at noon, we left."]
-        assert_same(pipe4(question=q, context=c, max_seq_len=48, doc_stride=8),
-                    pipe1(question=q, context=c, max_seq_len=48, doc_stride=8))
+        assert_same(
+            pipe4(question=q, context=c, max_seq_len=48, doc_stride=8),
+            pipe1(question=q, context=c, max_seq_len=48, doc_stride=8),
+        )
     else:
         texts = ["short", "a considerably longer input text for the batching test", "mid length text"]
         assert_same(pipe4(texts), pipe1(texts))

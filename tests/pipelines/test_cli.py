@@ -7,20 +7,30 @@ import subprocess
 import sys
 
 import pytest
-
 from pipeline_helpers import assert_same
 
 
 def cli(*args, stdin: bytes = b""):
-    proc = subprocess.run([sys.executable, "-m", "roberta", *map(str, args)], input=stdin, capture_output=True,
-                          timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "roberta", *map(str, args)], input=stdin, capture_output=True, timeout=120
+    )
     return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
 
 
 def test_run_fill_mask_json_lines(checkpoints, our_pipeline):
     lines = ["Paris is the <mask> of France.", "The <mask> sat on the <mask>.", "Hello <mask>!"]
-    rc, out, err = cli("run", "--task", "fill-mask", "--model", checkpoints["fill-mask"], "--top-k", 2,
-                       "--batch-size", 2, stdin=("\n".join(lines) + "\n").encode())
+    rc, out, err = cli(
+        "run",
+        "--task",
+        "fill-mask",
+        "--model",
+        checkpoints["fill-mask"],
+        "--top-k",
+        2,
+        "--batch-size",
+        2,
+        stdin=("\n".join(lines) + "\n").encode(),
+    )
     assert rc == 0, err
     assert err == ""  # stderr is not a terminal: no progress bar by default
     rows = [json.loads(x) for x in out.splitlines()]
@@ -29,7 +39,7 @@ def test_run_fill_mask_json_lines(checkpoints, our_pipeline):
 
 
 def test_run_bad_lines_are_reported_and_skipped(checkpoints):
-    stdin = "Good <mask> one.\n\nno mask here\r\n   \nAnother <mask>.\n".encode()
+    stdin = b"Good <mask> one.\n\nno mask here\r\n   \nAnother <mask>.\n"
     rc, out, err = cli("run", "--task", "fill-mask", "--model", checkpoints["fill-mask"], stdin=stdin)
     assert rc == 1 and "Traceback" not in err
     errors = err.strip().splitlines()
@@ -39,12 +49,14 @@ def test_run_bad_lines_are_reported_and_skipped(checkpoints):
 
 
 def test_run_binary_and_invalid_utf8(checkpoints):
-    rc, out, err = cli("run", "--task", "fill-mask", "--model", checkpoints["fill-mask"],
-                       stdin=b"\x7fELF\x00\x01\x02<mask>\n")
+    rc, out, err = cli(
+        "run", "--task", "fill-mask", "--model", checkpoints["fill-mask"], stdin=b"\x7fELF\x00\x01\x02<mask>\n"
+    )
     assert rc == 1 and out == "" and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1 and "binary" in err
-    rc, out, err = cli("run", "--task", "fill-mask", "--model", checkpoints["fill-mask"],
-                       stdin=b"ok <mask>\n\xff\xfe bad <mask>\n")
+    rc, out, err = cli(
+        "run", "--task", "fill-mask", "--model", checkpoints["fill-mask"], stdin=b"ok <mask>\n\xff\xfe bad <mask>\n"
+    )
     assert rc == 1 and "line 2: not valid UTF-8" in err and len(out.splitlines()) == 1
 
 
@@ -60,17 +72,18 @@ def test_gpu_request_without_gpu(checkpoints):
 
     if torch.cuda.is_available():
         pytest.skip("a GPU is present")
-    rc, out, err = cli("run", "--task", "fill-mask", "--model", checkpoints["fill-mask"], "--device", "cuda",
-                       stdin=b"a <mask>\n")
+    rc, out, err = cli(
+        "run", "--task", "fill-mask", "--model", checkpoints["fill-mask"], "--device", "cuda", stdin=b"a <mask>\n"
+    )
     assert rc == 1 and "torch sees none" in err and "Traceback" not in err
 
 
 def test_fill_mask_command(checkpoints, our_pipeline):
-    rc, out, err = cli("fill-mask", "Paris is the <mask> of France.", "--model", checkpoints["fill-mask"],
-                       "--top-k", 3)
+    rc, out, err = cli("fill-mask", "Paris is the <mask> of France.", "--model", checkpoints["fill-mask"], "--top-k", 3)
     assert rc == 0, err
-    assert_same(json.loads(out), our_pipeline("fill-mask", checkpoints["fill-mask"])(
-        "Paris is the <mask> of France.", top_k=3))
+    assert_same(
+        json.loads(out), our_pipeline("fill-mask", checkpoints["fill-mask"])("Paris is the <mask> of France.", top_k=3)
+    )
     rc, out, err = cli("fill-mask", "no mask", "--model", checkpoints["fill-mask"])
     assert rc == 1 and "no <mask>" in err and "Traceback" not in err
     rc, out, err = cli("fill-mask", "a <mask>", "--model", checkpoints["fill-mask"], "--format", "text")
@@ -78,32 +91,75 @@ def test_fill_mask_command(checkpoints, our_pipeline):
 
 
 def test_run_other_tasks(checkpoints, our_pipeline):
-    rc, out, err = cli("run", "--task", "text-classification", "--model", checkpoints["text-classification"],
-                       "--top-k", 2, stdin=b'great\n{"text": "a", "text_pair": "b"}\n')
+    rc, out, err = cli(
+        "run",
+        "--task",
+        "text-classification",
+        "--model",
+        checkpoints["text-classification"],
+        "--top-k",
+        2,
+        stdin=b'great\n{"text": "a", "text_pair": "b"}\n',
+    )
     assert rc == 0, err
     pipe = our_pipeline("text-classification", checkpoints["text-classification"])
-    assert_same([json.loads(x) for x in out.splitlines()],
-                [pipe("great", top_k=2), pipe({"text": "a", "text_pair": "b"}, top_k=2)])
-    qa_in = (json.dumps({"question": "Where?", "context": "In Berlin, today."}) + "\nWho?\tAnna did it.\nbad\n")
-    rc, out, err = cli("run", "--task", "question-answering", "--model", checkpoints["question-answering"],
-                       stdin=qa_in.encode())
+    assert_same(
+        [json.loads(x) for x in out.splitlines()],
+        [pipe("great", top_k=2), pipe({"text": "a", "text_pair": "b"}, top_k=2)],
+    )
+    qa_in = json.dumps({"question": "Where?", "context": "In Berlin, today."}) + "\nWho?\tAnna did it.\nbad\n"
+    rc, out, err = cli(
+        "run", "--task", "question-answering", "--model", checkpoints["question-answering"], stdin=qa_in.encode()
+    )
     assert rc == 1 and "line 3:" in err and len(err.strip().splitlines()) == 1
     rows = [json.loads(x) for x in out.splitlines()]
     assert len(rows) == 2 and set(rows[0]) == {"score", "start", "end", "answer"}
-    rc, out, err = cli("run", "--task", "ner", "--model", checkpoints["token-classification"], "-o",
-                       "aggregation_strategy=simple", "--format", "text", stdin=b"Anna lives in Berlin\n")
+    rc, out, err = cli(
+        "run",
+        "--task",
+        "ner",
+        "--model",
+        checkpoints["token-classification"],
+        "-o",
+        "aggregation_strategy=simple",
+        "--format",
+        "text",
+        stdin=b"Anna lives in Berlin\n",
+    )
     assert rc == 0 and out.strip(), err
-    rc, out, err = cli("run", "--task", "text-generation", "--model", checkpoints["text-generation"],
-                       "--greedy", "--max-new-tokens", 4, stdin=b"Hello\n")
+    rc, out, err = cli(
+        "run",
+        "--task",
+        "text-generation",
+        "--model",
+        checkpoints["text-generation"],
+        "--greedy",
+        "--max-new-tokens",
+        4,
+        stdin=b"Hello\n",
+    )
     assert rc == 0, err
     assert json.loads(out)[0]["generated_text"].startswith("Hello")
-    rc, out, err = cli("run", "--task", "sentence-embedding", "--model", checkpoints["feature-extraction"],
-                       stdin=b"one\ntwo\n")
+    rc, out, err = cli(
+        "run", "--task", "sentence-embedding", "--model", checkpoints["feature-extraction"], stdin=b"one\ntwo\n"
+    )
     assert rc == 0 and [len(json.loads(x)) for x in out.splitlines()] == [32, 32]
 
 
 def test_progress_bar_forced(checkpoints):
     lines = "".join(f"item {i} <mask>\n" for i in range(60)).encode()
-    rc, out, err = cli("run", "--task", "fill-mask", "--model", checkpoints["fill-mask"], "--top-k", 1,
-                       "--batch-size", 16, "--progress", "always", stdin=lines)
+    rc, out, err = cli(
+        "run",
+        "--task",
+        "fill-mask",
+        "--model",
+        checkpoints["fill-mask"],
+        "--top-k",
+        1,
+        "--batch-size",
+        16,
+        "--progress",
+        "always",
+        stdin=lines,
+    )
     assert rc == 0 and len(out.splitlines()) == 60 and "60/60" in err

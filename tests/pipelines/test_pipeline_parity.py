@@ -4,19 +4,28 @@ from __future__ import annotations
 
 import pytest
 import torch
-
 from pipeline_helpers import assert_same
 
 FILL_INPUTS = ["Paris is the <mask> of France.", "The <mask> sat on the <mask>.", "<mask>"]
-LONG_CONTEXT = ("My name is Wolfgang and I live in Berlin. The weather there is cold in winter but pleasant in "
-                "summer, and the museums are open late on Thursdays. ") * 12
+LONG_CONTEXT = (
+    "My name is Wolfgang and I live in Berlin. The weather there is cold in winter but pleasant in "
+    "summer, and the museums are open late on Thursdays. "
+) * 12
 NER_TEXT = "My name is Wolfgang Amadeus and I live in Berlin, Germany. Unbelievably, it's snowing!"
 
 
 # --------------------------------------------------------------------------- fill-mask
-@pytest.mark.parametrize("kwargs", [{}, {"top_k": 3}, {"top_k": 1}, {"targets": [" city", "Ġcapital", "Ġdog"]},
-                                    {"targets": "capital", "top_k": 10},
-                                    {"targets": ["Ġcapital", "xyzzyqq"], "top_k": 2}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"top_k": 3},
+        {"top_k": 1},
+        {"targets": [" city", "Ġcapital", "Ġdog"]},
+        {"targets": "capital", "top_k": 10},
+        {"targets": ["Ġcapital", "xyzzyqq"], "top_k": 2},
+    ],
+)
 def test_fill_mask(checkpoints, our_pipeline, ref_pipeline, kwargs):
     ours = our_pipeline("fill-mask", checkpoints["fill-mask"])
     ref = ref_pipeline("fill-mask", checkpoints["fill-mask"])
@@ -53,10 +62,20 @@ def test_fill_mask_errors(checkpoints, our_pipeline):
 CLS_INPUTS = ["I love this movie", {"text": "Is it good?", "text_pair": "Yes, very."}, "Terrible. Just awful."]
 
 
-@pytest.mark.parametrize("kwargs", [{}, {"top_k": None}, {"top_k": 2}, {"top_k": 1},
-                                    {"function_to_apply": "sigmoid"}, {"function_to_apply": "none", "top_k": None},
-                                    {"function_to_apply": "SOFTMAX", "top_k": 3}, {"return_all_scores": True},
-                                    {"return_all_scores": False}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"top_k": None},
+        {"top_k": 2},
+        {"top_k": 1},
+        {"function_to_apply": "sigmoid"},
+        {"function_to_apply": "none", "top_k": None},
+        {"function_to_apply": "SOFTMAX", "top_k": 3},
+        {"return_all_scores": True},
+        {"return_all_scores": False},
+    ],
+)
 def test_text_classification(checkpoints, our_pipeline, ref_pipeline, kwargs):
     ours = our_pipeline("text-classification", checkpoints["text-classification"])
     ref = ref_pipeline("text-classification", checkpoints["text-classification"])
@@ -89,11 +108,20 @@ def test_text_classification_errors(checkpoints, our_pipeline):
 
 
 # --------------------------------------------------------------------------- token-classification
-@pytest.mark.parametrize("kwargs", [{}, {"aggregation_strategy": "none"}, {"aggregation_strategy": "simple"},
-                                    {"aggregation_strategy": "first"}, {"aggregation_strategy": "average"},
-                                    {"aggregation_strategy": "max"}, {"ignore_labels": []},
-                                    {"aggregation_strategy": "simple", "ignore_labels": ["B-LOC", "I-LOC"]},
-                                    {"aggregation_strategy": "average", "ignore_labels": []}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"aggregation_strategy": "none"},
+        {"aggregation_strategy": "simple"},
+        {"aggregation_strategy": "first"},
+        {"aggregation_strategy": "average"},
+        {"aggregation_strategy": "max"},
+        {"ignore_labels": []},
+        {"aggregation_strategy": "simple", "ignore_labels": ["B-LOC", "I-LOC"]},
+        {"aggregation_strategy": "average", "ignore_labels": []},
+    ],
+)
 def test_token_classification(checkpoints, our_pipeline, ref_pipeline, kwargs):
     ours = our_pipeline("ner", checkpoints["token-classification"])
     ref = ref_pipeline("ner", checkpoints["token-classification"])
@@ -110,7 +138,7 @@ def test_token_classification(checkpoints, our_pipeline, ref_pipeline, kwargs):
 def test_token_classification_offsets(checkpoints, our_pipeline):
     pipe = our_pipeline("ner", checkpoints["token-classification"])
     for entity in pipe(NER_TEXT, aggregation_strategy="simple", ignore_labels=[]):
-        assert NER_TEXT[entity["start"]:entity["end"]] == entity["word"].strip()
+        assert NER_TEXT[entity["start"] : entity["end"]] == entity["word"].strip()
     labels = {e["entity"] for e in pipe(NER_TEXT, ignore_labels=[])}
     assert len(labels) >= 2, "the random checkpoint should predict several labels, else grouping is untested"
     with pytest.raises(ValueError, match="aggregation_strategy"):
@@ -118,22 +146,35 @@ def test_token_classification_offsets(checkpoints, our_pipeline):
 
 
 # --------------------------------------------------------------------------- question-answering
-@pytest.mark.parametrize("kwargs", [{}, {"top_k": 3}, {"max_answer_len": 2}, {"handle_impossible_answer": True},
-                                    {"max_seq_len": 64, "doc_stride": 16, "top_k": 4},
-                                    {"max_seq_len": 48, "doc_stride": 8, "handle_impossible_answer": True,
-                                     "top_k": 2},
-                                    {"align_to_words": False, "top_k": 2}, {"max_question_len": 4}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"top_k": 3},
+        {"max_answer_len": 2},
+        {"handle_impossible_answer": True},
+        {"max_seq_len": 64, "doc_stride": 16, "top_k": 4},
+        {"max_seq_len": 48, "doc_stride": 8, "handle_impossible_answer": True, "top_k": 2},
+        {"align_to_words": False, "top_k": 2},
+        {"max_question_len": 4},
+    ],
+)
 def test_question_answering(checkpoints, our_pipeline, ref_pipeline, kwargs):
     ours = our_pipeline("question-answering", checkpoints["question-answering"])
     ref = ref_pipeline("question-answering", checkpoints["question-answering"])
     question = "Where do I live?"
-    assert_same(ours(question=question, context=LONG_CONTEXT, **kwargs),
-                ref(question=question, context=LONG_CONTEXT, **kwargs))
+    assert_same(
+        ours(question=question, context=LONG_CONTEXT, **kwargs), ref(question=question, context=LONG_CONTEXT, **kwargs)
+    )
     short = "Wolfgang lives in Berlin."
-    assert_same(ours(question=[question, "Who?"], context=[short, LONG_CONTEXT], **kwargs),
-                ref(question=[question, "Who?"], context=[short, LONG_CONTEXT], **kwargs))
-    assert_same(ours({"question": question, "context": short}, **kwargs),
-                ref({"question": question, "context": short}, **kwargs))
+    assert_same(
+        ours(question=[question, "Who?"], context=[short, LONG_CONTEXT], **kwargs),
+        ref(question=[question, "Who?"], context=[short, LONG_CONTEXT], **kwargs),
+    )
+    assert_same(
+        ours({"question": question, "context": short}, **kwargs),
+        ref({"question": question, "context": short}, **kwargs),
+    )
 
 
 def test_question_answering_long_context_is_chunked(checkpoints, our_pipeline):
@@ -141,7 +182,7 @@ def test_question_answering_long_context_is_chunked(checkpoints, our_pipeline):
     features = pipe.preprocess({"question": "Where?", "context": LONG_CONTEXT}, max_seq_len=64, doc_stride=16)
     assert len(features) > 5 and all(len(f["input_ids"]) <= 64 for f in features)
     answer = pipe(question="Where?", context=LONG_CONTEXT, max_seq_len=64, doc_stride=16)
-    assert LONG_CONTEXT[answer["start"]:answer["end"]] == answer["answer"]
+    assert LONG_CONTEXT[answer["start"] : answer["end"]] == answer["answer"]
     with pytest.raises(ValueError, match="doc_stride"):
         pipe(question="Where?", context="here", max_seq_len=32, doc_stride=40)
     with pytest.raises(ValueError, match="empty"):

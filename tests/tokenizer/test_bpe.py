@@ -7,8 +7,15 @@ import json
 import pytest
 
 from roberta.tokenizer import RobertaTokenizer, RobertaTokenizerFast
-from roberta.tokenizer.bpe import (BytePairEncoder, bytes_to_symbols, bytes_to_unicode, load_merges, load_vocab,
-                                   parse_merges, symbols_to_bytes)
+from roberta.tokenizer.bpe import (
+    BytePairEncoder,
+    bytes_to_symbols,
+    bytes_to_unicode,
+    load_merges,
+    load_vocab,
+    parse_merges,
+    symbols_to_bytes,
+)
 
 
 def test_byte_table_is_a_bijection_of_printable_chars():

@@ -46,8 +46,13 @@ def test_truncation_and_overflow(fast, ref_fast, corpus, strategy, max_length, s
     for p in (None, pair):
         if p is None and strategy == "only_second":
             continue
-        kw = dict(truncation=strategy, max_length=max_length, stride=stride, return_overflowing_tokens=True,
-                  return_offsets_mapping=True)
+        kw = dict(
+            truncation=strategy,
+            max_length=max_length,
+            stride=stride,
+            return_overflowing_tokens=True,
+            return_offsets_mapping=True,
+        )
         try:
             ref = ref_fast(text, p, **kw)
         except BaseException as e:  # the reference fails (or panics) on impossible settings; we raise ValueError
@@ -62,8 +67,16 @@ def test_truncation_and_overflow(fast, ref_fast, corpus, strategy, max_length, s
 @pytest.mark.parametrize("side", ["left", "right"])
 @pytest.mark.parametrize("multiple", [None, 8])
 def test_padding(fast, ref_fast, corpus, padding, side, multiple, assert_same):
-    kw = dict(padding=padding, max_length=32, truncation=True, pad_to_multiple_of=multiple, padding_side=side,
-              return_special_tokens_mask=True, return_length=True, return_token_type_ids=True)
+    kw = dict(
+        padding=padding,
+        max_length=32,
+        truncation=True,
+        pad_to_multiple_of=multiple,
+        padding_side=side,
+        return_special_tokens_mask=True,
+        return_length=True,
+        return_token_type_ids=True,
+    )
     assert_same(fast(corpus[5:25], **kw), ref_fast(corpus[5:25], **kw))
     assert_same(fast(corpus[7], **kw), ref_fast(corpus[7], **kw))
 
@@ -104,8 +117,9 @@ def test_pre_split_words_need_prefix_space(fast, roberta_dir, corpus, assert_sam
 @pytest.mark.parametrize("add_prefix_space", [False, True])
 @pytest.mark.parametrize("trim_offsets", [False, True])
 @pytest.mark.parametrize("from_tokenizer_json", [False, True])
-def test_prefix_space_and_trim_offsets(roberta_dir, corpus, add_prefix_space, trim_offsets, from_tokenizer_json,
-                                       assert_same):
+def test_prefix_space_and_trim_offsets(
+    roberta_dir, corpus, add_prefix_space, trim_offsets, from_tokenizer_json, assert_same
+):
     kw = dict(add_prefix_space=add_prefix_space, trim_offsets=trim_offsets)
     if from_tokenizer_json:
         ours = RobertaTokenizerFast.from_pretrained(roberta_dir, **kw)
@@ -114,16 +128,19 @@ def test_prefix_space_and_trim_offsets(roberta_dir, corpus, add_prefix_space, tr
         files = dict(vocab_file=str(roberta_dir / "vocab.json"), merges_file=str(roberta_dir / "merges.txt"))
         ours = RobertaTokenizerFast(**files, **kw)
         ref = transformers.RobertaTokenizerFast(**files, **kw)
-    assert_same(ours(corpus[:80], corpus[80:160], return_offsets_mapping=True),
-                ref(corpus[:80], corpus[80:160], return_offsets_mapping=True))
+    assert_same(
+        ours(corpus[:80], corpus[80:160], return_offsets_mapping=True),
+        ref(corpus[:80], corpus[80:160], return_offsets_mapping=True),
+    )
 
 
 @pytest.mark.parametrize("skip", [False, True])
 def test_decode(fast, ref_fast, corpus, skip):
     batch = [ref_fast.encode(t, t[::-1]) for t in corpus[:100]]
     assert fast.batch_decode(batch, skip_special_tokens=skip) == ref_fast.batch_decode(batch, skip_special_tokens=skip)
-    assert fast.decode(batch[3], clean_up_tokenization_spaces=True) == \
-        ref_fast.decode(batch[3], clean_up_tokenization_spaces=True)
+    assert fast.decode(batch[3], clean_up_tokenization_spaces=True) == ref_fast.decode(
+        batch[3], clean_up_tokenization_spaces=True
+    )
 
 
 def test_vocab_and_special_tokens(fast, ref_fast):
@@ -146,12 +163,14 @@ def test_added_tokens(roberta_dir, assert_same):
     ours = RobertaTokenizerFast.from_pretrained(roberta_dir)
     ref = transformers.RobertaTokenizerFast.from_pretrained(roberta_dir)
     assert ours.add_tokens(["foo_bar", "Hello"]) == ref.add_tokens(["foo_bar", "Hello"])
-    assert ours.add_special_tokens({"additional_special_tokens": ["<sep2>"]}) == \
-        ref.add_special_tokens({"additional_special_tokens": ["<sep2>"]})
+    assert ours.add_special_tokens({"additional_special_tokens": ["<sep2>"]}) == ref.add_special_tokens(
+        {"additional_special_tokens": ["<sep2>"]}
+    )
     text = ["a foo_bar Hello xfoo_bar <sep2> <mask>"]
     assert_same(ours(text), ref(text))
-    assert ours.decode(ours(text)["input_ids"][0], skip_special_tokens=True) == \
-        ref.decode(ref(text)["input_ids"][0], skip_special_tokens=True)
+    assert ours.decode(ours(text)["input_ids"][0], skip_special_tokens=True) == ref.decode(
+        ref(text)["input_ids"][0], skip_special_tokens=True
+    )
 
 
 def test_truncation_error_is_clear(fast):

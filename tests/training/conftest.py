@@ -32,6 +32,12 @@ def pretrained(tmp_path_factory, corpus, tokenizer_dir) -> Path:
     """A tiny masked LM pretrained for 400 steps (also the start point of the fine-tuning tests)."""
     out = tmp_path_factory.mktemp("pretrained")
     valid = write_corpus(out.parent / "valid.txt", 40, seed=1)
-    assert cli(pretrain_args(corpus, tokenizer_dir, out, "--max-steps", "400", "--validation-file", str(valid),
-                             "--eval-steps", "200")) == 0
+    assert (
+        cli(
+            pretrain_args(
+                corpus, tokenizer_dir, out, "--max-steps", "400", "--validation-file", str(valid), "--eval-steps", "200"
+            )
+        )
+        == 0
+    )
     return out

@@ -15,7 +15,7 @@ def test_packing_fills_across_documents_with_separator():
     docs = [[[10, 11], [12]], [[20, 21, 22]], [[30] * 7], [[40]]]
     seqs = list(pack_documents(docs, max_seq_length=10, bos_id=BOS, eos_id=EOS))
     assert seqs[0] == [0, 10, 11, 12, 2, 20, 21, 22, 2]  # doc 1 + </s> + doc 2 (doc 3 would overflow)
-    assert seqs[1:] == [[0] + [30] * 7 + [2], [0, 40, 2]]       # doc 4 + separator would not fit
+    assert seqs[1:] == [[0] + [30] * 7 + [2], [0, 40, 2]]  # doc 4 + separator would not fit
     assert all(len(s) <= 10 and s[0] == BOS and s[-1] == EOS for s in seqs)
 
 
@@ -34,7 +34,7 @@ def test_masking_statistics_and_specials():
     for pos in range(400):
         inputs, labels = mask_tokens(seq, sample_rng(3, pos), mask_id=MASK, special_ids=special, vocab_size=vocab)
         sel = labels != -100
-        assert not np.isin(seq[sel], special).any()                    # never a special token chosen
+        assert not np.isin(seq[sel], special).any()  # never a special token chosen
         assert (inputs[np.isin(seq, special)] == seq[np.isin(seq, special)]).all()
         assert (labels[sel] == seq[sel]).all()
         chosen += sel.sum()
@@ -46,7 +46,7 @@ def test_masking_statistics_and_specials():
         kept += (sel & (inputs == seq)).sum()
     assert abs(chosen / total - 0.15) < 0.005
     assert abs(masked / chosen - 0.8) < 0.01
-    assert abs(randomised / chosen - 0.1) < 0.01   # a random token can equal the original 1/46 of the time
+    assert abs(randomised / chosen - 0.1) < 0.01  # a random token can equal the original 1/46 of the time
     assert abs(kept / chosen - 0.1) < 0.012
 
 
@@ -70,11 +70,13 @@ def test_shards_roundtrip_memmap(tmp_path, tokenizer_dir):
     assert seqs.meta["dtype"] == "uint16"
     assert isinstance(seqs._tokens[0], np.memmap)
     (only,) = [seqs[i] for i in range(len(seqs))]
-    ids = [tok(s, add_special_tokens=False)["input_ids"] for s in
-           ["alice likes the cat .", "bob sees a bird .", "carol helps the dog ."]]
+    ids = [
+        tok(s, add_special_tokens=False)["input_ids"]
+        for s in ["alice likes the cat .", "bob sees a bird .", "carol helps the dog ."]
+    ]
     assert only.tolist() == [0, *ids[0], *ids[1], 2, *ids[2], 2]
     mtime = (tmp_path / "shards" / "meta.json").stat().st_mtime_ns
-    build_shards([text], tok, tmp_path / "shards", max_seq_length=64)   # unchanged input: reused, not rebuilt
+    build_shards([text], tok, tmp_path / "shards", max_seq_length=64)  # unchanged input: reused, not rebuilt
     assert (tmp_path / "shards" / "meta.json").stat().st_mtime_ns == mtime
     build_shards([text], tok, tmp_path / "shards", max_seq_length=12, shard_tokens=8)
     small = ShardedSequences(tmp_path / "shards")

@@ -30,10 +30,22 @@ def test_two_ranks_match_one(tmp_path, corpus, tokenizer_dir):
     one, two = tmp_path / "one", tmp_path / "two"
     assert cli(pretrain_args(corpus, tokenizer_dir, one, *common, "--batch-size", "4")) == 0
     args = pretrain_args(corpus, tokenizer_dir, two, *common, "--batch-size", "4")
-    args[args.index("--batch-size", args.index("--max-steps")) + 1] = "2"   # half the per-rank batch
+    args[args.index("--batch-size", args.index("--max-steps")) + 1] = "2"  # half the per-rank batch
     env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", ""), "OMP_NUM_THREADS": "1"}
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
-           "--master_port", str(free_port()), "-m", "roberta", *args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node",
+        "2",
+        "--master_addr",
+        "127.0.0.1",
+        "--master_port",
+        str(free_port()),
+        "-m",
+        "roberta",
+        *args,
+    ]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr[-3000:]
     a = [r for r in read_metrics(one) if "loss" in r]
@@ -44,4 +56,4 @@ def test_two_ranks_match_one(tmp_path, corpus, tokenizer_dir):
     wa, wb = load_file(one / "model.safetensors"), load_file(two / "model.safetensors")
     for k in wa:
         torch.testing.assert_close(wa[k], wb[k], atol=2e-5, rtol=1e-3)
-    assert sorted(os.listdir(two)) == sorted(os.listdir(one))     # rank 1 wrote nothing extra
+    assert sorted(os.listdir(two)) == sorted(os.listdir(one))  # rank 1 wrote nothing extra

@@ -21,8 +21,10 @@ def sentence(rng, n=None):
 
 
 def split(rows, tmp_path, name, n_valid=60):
-    return (write_jsonl(tmp_path / f"{name}_train.jsonl", rows[n_valid:]),
-            write_jsonl(tmp_path / f"{name}_valid.jsonl", rows[:n_valid]))
+    return (
+        write_jsonl(tmp_path / f"{name}_train.jsonl", rows[n_valid:]),
+        write_jsonl(tmp_path / f"{name}_valid.jsonl", rows[:n_valid]),
+    )
 
 
 def test_single_label_classification(tmp_path, pretrained):
@@ -52,8 +54,22 @@ def test_multi_label_classification(tmp_path, pretrained):
         rows.append({"text": text, "label": [o for o in objs if o in ("cat", "dog")]})
     tr, va = split(rows, tmp_path, "ml")
     out = tmp_path / "out"
-    assert cli(finetune("classification", pretrained, tr, va, out, "--problem-type", "multi_label_classification",
-                        "--max-steps", "80")) == 0
+    assert (
+        cli(
+            finetune(
+                "classification",
+                pretrained,
+                tr,
+                va,
+                out,
+                "--problem-type",
+                "multi_label_classification",
+                "--max-steps",
+                "80",
+            )
+        )
+        == 0
+    )
     assert results(out)["eval_f1"] > 0.85
     assert json.loads((out / "config.json").read_text())["problem_type"] == "multi_label_classification"
 
@@ -69,9 +85,26 @@ def test_regression_from_csv(tmp_path, pretrained):
     (tmp_path / "r_train.csv").write_text("\n".join(lines[:1] + lines[61:]) + "\n")
     (tmp_path / "r_valid.csv").write_text("\n".join(lines[:61]) + "\n")
     out = tmp_path / "out"
-    assert cli(finetune("classification", pretrained, tmp_path / "r_train.csv", tmp_path / "r_valid.csv", out,
-                        "--problem-type", "regression", "--text-column", "sentence", "--label-column", "score",
-                        "--max-steps", "80")) == 0
+    assert (
+        cli(
+            finetune(
+                "classification",
+                pretrained,
+                tmp_path / "r_train.csv",
+                tmp_path / "r_valid.csv",
+                out,
+                "--problem-type",
+                "regression",
+                "--text-column",
+                "sentence",
+                "--label-column",
+                "score",
+                "--max-steps",
+                "80",
+            )
+        )
+        == 0
+    )
     assert results(out)["eval_pearson"] > 0.8
 
 
@@ -112,8 +145,11 @@ def squad(rng, n):
         else:
             k, s = sents[rng.randrange(3)]
             answer = " ".join(s.split()[:2])
-            qa = {"id": f"q{i}", "question": NAMES[k] + " ?",
-                  "answers": [{"text": answer, "answer_start": context.index(s)}]}
+            qa = {
+                "id": f"q{i}",
+                "question": NAMES[k] + " ?",
+                "answers": [{"text": answer, "answer_start": context.index(s)}],
+            }
         data.append({"title": "t", "paragraphs": [{"context": context, "qas": [qa]}]})
     return {"version": "v2.0", "data": data}
 
@@ -124,11 +160,30 @@ def test_question_answering_v2(tmp_path, pretrained):
     (tmp_path / "qa_valid.json").write_text(json.dumps(squad(rng, 60), indent=1))
     out = tmp_path / "out"
     # max length 24 and stride 8: contexts (~20 tokens) are split into overlapping windows
-    assert cli(finetune("question-answering", pretrained, tmp_path / "qa_train.json", tmp_path / "qa_valid.json",
-                        out, "--max-steps", "400", "--max-seq-length", "24", "--doc-stride", "8",
-                        "--batch-size", "32", "--lr", "3e-3")) == 0
+    assert (
+        cli(
+            finetune(
+                "question-answering",
+                pretrained,
+                tmp_path / "qa_train.json",
+                tmp_path / "qa_valid.json",
+                out,
+                "--max-steps",
+                "400",
+                "--max-seq-length",
+                "24",
+                "--doc-stride",
+                "8",
+                "--batch-size",
+                "32",
+                "--lr",
+                "3e-3",
+            )
+        )
+        == 0
+    )
     r = results(out)
-    assert r["eval_exact_match"] > 45 and r["eval_f1"] > 45, r   # all-empty answers score 25
+    assert r["eval_exact_match"] > 45 and r["eval_f1"] > 45, r  # all-empty answers score 25
     preds = json.loads((out / "eval_predictions.json").read_text())
     assert len(preds) == 60 and "" in preds.values()
 
@@ -141,12 +196,17 @@ def test_multiple_choice(tmp_path, pretrained):
         wrong = rng.sample([v for i, v in enumerate(VERBS) if i != n], 3)
         label = rng.randrange(4)
         endings = wrong[:label] + [VERBS[n]] + wrong[label:]
-        rows.append({"context": f"{NAMES[n]}", **{f"ending{i}": f"{e} the cat ." for i, e in enumerate(endings)},
-                     "label": label})
+        rows.append(
+            {
+                "context": f"{NAMES[n]}",
+                **{f"ending{i}": f"{e} the cat ." for i, e in enumerate(endings)},
+                "label": label,
+            }
+        )
     tr, va = split(rows, tmp_path, "mc")
     out = tmp_path / "out"
     assert cli(finetune("multiple-choice", pretrained, tr, va, out, "--max-steps", "150", "--batch-size", "8")) == 0
-    assert results(out)["eval_accuracy"] > 0.7     # chance: 0.25
+    assert results(out)["eval_accuracy"] > 0.7  # chance: 0.25
     transformers.AutoModelForMultipleChoice.from_pretrained(out)
 
 
@@ -155,19 +215,31 @@ def test_language_modelling(tmp_path, pretrained, task):
     train = write_corpus(tmp_path / "lm_train.txt", 200, seed=6)
     valid = write_corpus(tmp_path / "lm_valid.txt", 30, seed=7)
     out = tmp_path / "out"
-    assert cli(finetune(task, pretrained, train, valid, out, "--max-steps", "60", "--max-seq-length", "32",
-                        "--eval-steps", "1")) == 0
-    evals = [json.loads(l) for l in (out / "metrics.jsonl").read_text().splitlines() if "eval_loss" in l]
+    assert (
+        cli(
+            finetune(
+                task, pretrained, train, valid, out, "--max-steps", "60", "--max-seq-length", "32", "--eval-steps", "1"
+            )
+        )
+        == 0
+    )
+    evals = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines() if "eval_loss" in x]
     assert evals[-1]["eval_perplexity"] < (0.95 if task == "mlm" else 0.7) * evals[0]["eval_perplexity"]
-    assert evals[-1]["eval_perplexity"] < 20   # uniform over the vocabulary: ~300
+    assert evals[-1]["eval_perplexity"] < 20  # uniform over the vocabulary: ~300
     cls = transformers.AutoModelForMaskedLM if task == "mlm" else transformers.AutoModelForCausalLM
     assert cls.from_pretrained(out).config.is_decoder == (task == "clm")
 
 
 def test_transformers_saved_model_finetunes(tmp_path, tokenizer_dir):
     tok = transformers.AutoTokenizer.from_pretrained(tokenizer_dir)
-    cfg = transformers.RobertaConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
-                                     intermediate_size=37, max_position_embeddings=66)
+    cfg = transformers.RobertaConfig(
+        vocab_size=len(tok),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=37,
+        max_position_embeddings=66,
+    )
     start = tmp_path / "ref"
     transformers.RobertaForMaskedLM(cfg).save_pretrained(start)
     for f in tokenizer_dir.iterdir():

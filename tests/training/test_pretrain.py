@@ -7,11 +7,10 @@ import math
 import pytest
 import torch
 import transformers
+from train_helpers import read_metrics
 
 import roberta
 from roberta.training.optim import LinearSchedule, make_optimizer, param_groups
-
-from train_helpers import read_metrics
 
 
 def test_mlm_loss_falls_well_below_uniform(pretrained):
@@ -28,7 +27,7 @@ def test_mlm_loss_falls_well_below_uniform(pretrained):
     assert evals[-1]["eval_loss"] < 0.5 * math.log(vocab)
     assert evals[-1]["eval_perplexity"] == pytest.approx(math.exp(evals[-1]["eval_loss"]))
     assert all(r["lr"] >= 0 and r["tokens_per_s"] > 0 for r in train)
-    assert max(train, key=lambda r: r["lr"])["step"] in (10, 11)       # warmup 10 steps then decay
+    assert max(train, key=lambda r: r["lr"])["step"] in (10, 11)  # warmup 10 steps then decay
     png = (pretrained / "metrics.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -48,13 +47,15 @@ def test_output_loads_in_transformers(pretrained):
 
 
 def test_param_groups_and_schedule():
-    model = roberta.RobertaForMaskedLM(roberta.RobertaConfig(vocab_size=50, hidden_size=16, num_hidden_layers=1,
-                                                             num_attention_heads=2, intermediate_size=20))
+    model = roberta.RobertaForMaskedLM(
+        roberta.RobertaConfig(
+            vocab_size=50, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=20
+        )
+    )
     decay, no_decay = param_groups(model, 0.01)
     names = {id(p): n for n, p in model.named_parameters()}
     assert decay["weight_decay"] == 0.01 and no_decay["weight_decay"] == 0.0
-    assert all(names[id(p)].endswith("bias") or "norm" in names[id(p)].lower()
-               for p in no_decay["params"])
+    assert all(names[id(p)].endswith("bias") or "norm" in names[id(p)].lower() for p in no_decay["params"])
     assert all(p.dim() >= 2 for p in decay["params"])
     assert len(decay["params"]) + len(no_decay["params"]) == len(list(model.parameters()))
     opt = make_optimizer(model, 1e-3)
@@ -68,13 +69,23 @@ def test_train_steps_benchmark_helper():
     from roberta.training.bench import train_steps
 
     torch.manual_seed(0)
-    model = roberta.RobertaForMaskedLM(roberta.RobertaConfig(vocab_size=50, hidden_size=16, num_hidden_layers=1,
-                                                             num_attention_heads=2, intermediate_size=20,
-                                                             hidden_dropout_prob=0, attention_probs_dropout_prob=0))
+    model = roberta.RobertaForMaskedLM(
+        roberta.RobertaConfig(
+            vocab_size=50,
+            hidden_size=16,
+            num_hidden_layers=1,
+            num_attention_heads=2,
+            intermediate_size=20,
+            hidden_dropout_prob=0,
+            attention_probs_dropout_prob=0,
+        )
+    )
     ids = torch.randint(4, 50, (4, 12))
     out = train_steps(model, {"input_ids": ids, "labels": ids}, 20, lr=1e-2)
     assert len(out["losses"]) == 20 and out["losses"][-1] < out["losses"][0] - 1.0 and out["seconds"] > 0
-    ref = transformers.RobertaForMaskedLM(transformers.RobertaConfig(vocab_size=50, hidden_size=16,
-                                                                     num_hidden_layers=1, num_attention_heads=2,
-                                                                     intermediate_size=20))
+    ref = transformers.RobertaForMaskedLM(
+        transformers.RobertaConfig(
+            vocab_size=50, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=20
+        )
+    )
     assert len(train_steps(ref, {"input_ids": ids, "labels": ids}, 2)["losses"]) == 2

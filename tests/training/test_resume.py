@@ -22,12 +22,13 @@ def losses(out):
 
 def test_stop_and_resume_gives_identical_curve(tmp_path, corpus, tokenizer_dir):
     full, cut = tmp_path / "full", tmp_path / "cut"
-    assert cli(pretrain_args(corpus, tokenizer_dir, full, *STEPS)) == 0   # dropout on: RNG state must resume
+    assert cli(pretrain_args(corpus, tokenizer_dir, full, *STEPS)) == 0  # dropout on: RNG state must resume
     assert cli(pretrain_args(corpus, tokenizer_dir, cut, *STEPS, "--stop-at-step", "6")) == 0
     assert latest_checkpoint(cut).endswith("step-00000006")
     state = load_state(latest_checkpoint(cut))
-    assert state["step"] == 6 and state["samples_seen"] == 6 * 8 and {"python", "numpy", "torch"} <= set(
-        state["rng"][0])
+    assert (
+        state["step"] == 6 and state["samples_seen"] == 6 * 8 and {"python", "numpy", "torch"} <= set(state["rng"][0])
+    )
     assert not (cut / "model.safetensors").exists()
     # lines logged after the checkpoint by a killed run are dropped on resume
     with open(cut / "metrics.jsonl", "a") as f:
@@ -46,8 +47,10 @@ def test_stop_and_resume_gives_identical_curve(tmp_path, corpus, tokenizer_dir):
 
 def test_failed_checkpoint_write_keeps_previous(tmp_path, corpus, tokenizer_dir, monkeypatch):
     out = tmp_path / "run"
-    assert cli(pretrain_args(corpus, tokenizer_dir, out, "--max-steps", "6", "--save-steps", "2",
-                             "--stop-at-step", "2")) == 0
+    assert (
+        cli(pretrain_args(corpus, tokenizer_dir, out, "--max-steps", "6", "--save-steps", "2", "--stop-at-step", "2"))
+        == 0
+    )
     good = latest_checkpoint(out)
     real_save = torch.save
 

@@ -19,8 +19,15 @@ def test_special_tokens_and_layout(tokenizer_dir):
     assert (tokenizer_dir / "tokenizer.json").is_file()
 
 
-@pytest.mark.parametrize("cls", [roberta.RobertaTokenizer, roberta.RobertaTokenizerFast,
-                                 transformers.RobertaTokenizer, transformers.RobertaTokenizerFast])
+@pytest.mark.parametrize(
+    "cls",
+    [
+        roberta.RobertaTokenizer,
+        roberta.RobertaTokenizerFast,
+        transformers.RobertaTokenizer,
+        transformers.RobertaTokenizerFast,
+    ],
+)
 def test_loads_everywhere_with_same_ids(tokenizer_dir, cls):
     text = "alice likes <mask> cat . zebra été"
     ref = transformers.RobertaTokenizerFast.from_pretrained(tokenizer_dir)

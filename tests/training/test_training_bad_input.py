@@ -43,13 +43,13 @@ def test_label_not_in_label_list(tmp_path, pretrained, capsys):
     va = write_jsonl(tmp_path / "va.jsonl", [{"text": "alice", "label": "a"}, {"text": "bob", "label": "zzz"}])
     msg = run_error(finetune("classification", pretrained, tr, va, tmp_path / "o", "--max-steps", "1"), capsys)
     assert f"{va}:2:" in msg and "'zzz'" in msg and "label list" in msg
-    msg = run_error(finetune("classification", pretrained, tr, tr, tmp_path / "o", "--max-steps", "1",
-                             "--labels", "a,c"), capsys)
+    msg = run_error(
+        finetune("classification", pretrained, tr, tr, tmp_path / "o", "--max-steps", "1", "--labels", "a,c"), capsys
+    )
     assert f"{tr}:2:" in msg and "'b'" in msg
     ner = write_jsonl(tmp_path / "ner.jsonl", [{"tokens": ["alice", "x"], "tags": ["B-PER", "O"]}])
     nerv = write_jsonl(tmp_path / "nerv.jsonl", [{"tokens": ["x"], "tags": ["O"]}, {"tokens": ["a"], "tags": ["B-X"]}])
-    msg = run_error(finetune("token-classification", pretrained, ner, nerv, tmp_path / "o", "--max-steps", "1"),
-                    capsys)
+    msg = run_error(finetune("token-classification", pretrained, ner, nerv, tmp_path / "o", "--max-steps", "1"), capsys)
     assert f"{nerv}:2:" in msg and "'B-X'" in msg
     mc = write_jsonl(tmp_path / "mc.jsonl", [{"context": "a", "ending0": "x", "ending1": "y", "label": 5}])
     msg = run_error(finetune("multiple-choice", pretrained, mc, mc, tmp_path / "o", "--max-steps", "1"), capsys)
@@ -64,15 +64,26 @@ def test_csv_without_column(tmp_path, pretrained, capsys):
 
 
 def test_qa_answer_not_in_context(tmp_path, pretrained, capsys):
-    data = {"data": [{"paragraphs": [{"context": "alice likes the cat .", "qas": [
-        {"id": "ok", "question": "alice ?", "answers": [{"text": "alice", "answer_start": 0}]},
-        {"id": "broken", "question": "bob ?", "answers": [{"text": "bob", "answer_start": 3}]}]}]}]}
+    data = {
+        "data": [
+            {
+                "paragraphs": [
+                    {
+                        "context": "alice likes the cat .",
+                        "qas": [
+                            {"id": "ok", "question": "alice ?", "answers": [{"text": "alice", "answer_start": 0}]},
+                            {"id": "broken", "question": "bob ?", "answers": [{"text": "bob", "answer_start": 3}]},
+                        ],
+                    }
+                ]
+            }
+        ]
+    }
     path = tmp_path / "qa.json"
     path.write_text(json.dumps(data, indent=1))
     raw = path.read_text().splitlines()
-    line = next(i for i, l in enumerate(raw, 1) if '"broken"' in l)
-    msg = run_error(finetune("question-answering", pretrained, path, path, tmp_path / "o", "--max-steps", "1"),
-                    capsys)
+    line = next(i for i, x in enumerate(raw, 1) if '"broken"' in x)
+    msg = run_error(finetune("question-answering", pretrained, path, path, tmp_path / "o", "--max-steps", "1"), capsys)
     assert f"{path}:{line}:" in msg and "'bob'" in msg and "not in its context" in msg
 
 

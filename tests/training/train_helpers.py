@@ -9,8 +9,14 @@ from pathlib import Path
 NAMES = ["alice", "bob", "carol", "dave", "erin", "frank"]
 VERBS = ["likes", "sees", "helps", "calls", "finds", "meets"]
 OBJECTS = ["the cat", "the dog", "a bird", "the fish", "a horse", "the cow"]
-TINY_MODEL = ["--config-override", "hidden_size=64", "--config-override", "intermediate_size=128",
-              "--config-override", "num_attention_heads=4"]
+TINY_MODEL = [
+    "--config-override",
+    "hidden_size=64",
+    "--config-override",
+    "intermediate_size=128",
+    "--config-override",
+    "num_attention_heads=4",
+]
 
 
 def write_corpus(path: Path, documents: int, seed: int = 0) -> Path:
@@ -26,9 +32,27 @@ def write_corpus(path: Path, documents: int, seed: int = 0) -> Path:
 
 
 def pretrain_args(corpus: Path, tokenizer_dir: Path, out: Path, *extra: str) -> list[str]:
-    return ["pretrain", str(corpus), "--tokenizer", str(tokenizer_dir), "--size", "tiny", "--max-seq-length", "32",
-            "-o", str(out), "--batch-size", "16", "--lr", "2e-3", "--warmup", "10", "--no-progress", *TINY_MODEL,
-            *extra]
+    return [
+        "pretrain",
+        str(corpus),
+        "--tokenizer",
+        str(tokenizer_dir),
+        "--size",
+        "tiny",
+        "--max-seq-length",
+        "32",
+        "-o",
+        str(out),
+        "--batch-size",
+        "16",
+        "--lr",
+        "2e-3",
+        "--warmup",
+        "10",
+        "--no-progress",
+        *TINY_MODEL,
+        *extra,
+    ]
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
@@ -41,8 +65,24 @@ def read_metrics(path: Path) -> list[dict]:
 
 
 def finetune(task: str, model: Path, train: Path, valid: Path, out: Path, *extra: str) -> list[str]:
-    return ["finetune", task, "--model", str(model), "--train-file", str(train), "--validation-file", str(valid),
-            "-o", str(out), "--no-progress", "--lr", "2e-3", "--warmup", "0.1", *extra]
+    return [
+        "finetune",
+        task,
+        "--model",
+        str(model),
+        "--train-file",
+        str(train),
+        "--validation-file",
+        str(valid),
+        "-o",
+        str(out),
+        "--no-progress",
+        "--lr",
+        "2e-3",
+        "--warmup",
+        "0.1",
+        *extra,
+    ]
 
 
 def results(out: Path) -> dict:

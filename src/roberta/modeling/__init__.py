@@ -14,7 +14,14 @@ from .model import RobertaModel
 from .pretrained import RobertaPreTrainedModel
 
 __all__ = [
-    "ATTENTION_BACKENDS", "KVCache", "RobertaModel", "RobertaPreTrainedModel", "RobertaForCausalLM",
-    "RobertaForMaskedLM", "RobertaForMultipleChoice", "RobertaForQuestionAnswering",
-    "RobertaForSequenceClassification", "RobertaForTokenClassification",
+    "ATTENTION_BACKENDS",
+    "KVCache",
+    "RobertaModel",
+    "RobertaPreTrainedModel",
+    "RobertaForCausalLM",
+    "RobertaForMaskedLM",
+    "RobertaForMultipleChoice",
+    "RobertaForQuestionAnswering",
+    "RobertaForSequenceClassification",
+    "RobertaForTokenClassification",
 ]

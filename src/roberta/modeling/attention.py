@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
 
 import torch
 import torch.nn.functional as F
 
 logger = logging.getLogger(__name__)
 
-AttentionFn = Callable[..., tuple[torch.Tensor, Optional[torch.Tensor]]]
+AttentionFn = Callable[..., tuple[torch.Tensor, torch.Tensor | None]]
 
 
 def eager_attention(q, k, v, *, bias=None, dropout_p=0.0, head_mask=None, need_weights=False):
@@ -60,7 +60,7 @@ DEFAULT_BACKEND = "unpadded"
 _warned: set[str] = set()
 
 
-def check_backend_name(name: Optional[str]) -> str:
+def check_backend_name(name: str | None) -> str:
     """Return a valid backend name (the default for None) or raise listing the valid ones."""
     name = DEFAULT_BACKEND if name is None else name
     if name not in ATTENTION_BACKENDS:
@@ -82,6 +82,10 @@ def resolve_backend(name: str, *, need_weights: bool, head_mask: bool) -> Backen
     key = f"{name}:{reason}"
     if key not in _warned:
         _warned.add(key)
-        logger.warning("attn_implementation=%r cannot serve %s; running 'eager' attention for such calls. "
-                       "Pass attn_implementation='eager' to silence this.", name, reason)
+        logger.warning(
+            "attn_implementation=%r cannot serve %s; running 'eager' attention for such calls. "
+            "Pass attn_implementation='eager' to silence this.",
+            name,
+            reason,
+        )
     return ATTENTION_BACKENDS["eager"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import torch
 
@@ -15,10 +15,10 @@ class KVCache:
     """
 
     def __init__(self, num_layers: int) -> None:
-        self.keys: list[Optional[torch.Tensor]] = [None] * num_layers
-        self.values: list[Optional[torch.Tensor]] = [None] * num_layers
-        self.cross_keys: list[Optional[torch.Tensor]] = [None] * num_layers
-        self.cross_values: list[Optional[torch.Tensor]] = [None] * num_layers
+        self.keys: list[torch.Tensor | None] = [None] * num_layers
+        self.values: list[torch.Tensor | None] = [None] * num_layers
+        self.cross_keys: list[torch.Tensor | None] = [None] * num_layers
+        self.cross_values: list[torch.Tensor | None] = [None] * num_layers
 
     def get_seq_length(self, layer: int = 0) -> int:
         k = self.keys[layer]
@@ -32,7 +32,7 @@ class KVCache:
         self.keys[layer], self.values[layer] = k, v
         return k, v
 
-    def cross(self, layer: int) -> Optional[tuple[torch.Tensor, torch.Tensor]]:
+    def cross(self, layer: int) -> tuple[torch.Tensor, torch.Tensor] | None:
         if self.cross_keys[layer] is None:
             return None
         return self.cross_keys[layer], self.cross_values[layer]
@@ -58,7 +58,7 @@ class KVCache:
         return tuple(self[i] for i in range(len(self)))
 
     @classmethod
-    def from_legacy_cache(cls, legacy: Sequence[Sequence[torch.Tensor]], num_layers: int) -> "KVCache":
+    def from_legacy_cache(cls, legacy: Sequence[Sequence[torch.Tensor]], num_layers: int) -> KVCache:
         if len(legacy) != num_layers:
             raise ValueError(f"past_key_values has {len(legacy)} layers, the model has {num_layers}")
         cache = cls(num_layers)
@@ -71,7 +71,7 @@ class KVCache:
         return cache
 
 
-def as_cache(past, num_layers: int) -> Optional[KVCache]:
+def as_cache(past, num_layers: int) -> KVCache | None:
     """Accept our cache, a legacy tuple cache, an object with `to_legacy_cache()`, or None."""
     if past is None or isinstance(past, KVCache):
         return past

@@ -14,7 +14,7 @@ import mmap
 import os
 import struct
 import sys
-from typing import Iterator
+from collections.abc import Iterator
 
 import torch
 
@@ -27,8 +27,15 @@ BIN_WEIGHTS = "pytorch_model.bin"
 BIN_INDEX = "pytorch_model.bin.index.json"
 
 _DTYPES = {
-    "F64": torch.float64, "F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16,
-    "I64": torch.int64, "I32": torch.int32, "I16": torch.int16, "I8": torch.int8, "U8": torch.uint8,
+    "F64": torch.float64,
+    "F32": torch.float32,
+    "F16": torch.float16,
+    "BF16": torch.bfloat16,
+    "I64": torch.int64,
+    "I32": torch.int32,
+    "I16": torch.int16,
+    "I8": torch.int8,
+    "U8": torch.uint8,
     "BOOL": torch.bool,
 }
 _NAMES = {v: k for k, v in _DTYPES.items()}
@@ -46,8 +53,9 @@ def read_safetensors(path: str) -> dict[str, torch.Tensor]:
     with open(path, "rb") as f:
         (header_len,) = struct.unpack("<Q", f.read(8))
         if header_len > size - 8 or header_len > 100_000_000:
-            raise CorruptCheckpointError(f"{path} is corrupt or truncated: header says {header_len} bytes, "
-                                         f"file holds {size}")
+            raise CorruptCheckpointError(
+                f"{path} is corrupt or truncated: header says {header_len} bytes, file holds {size}"
+            )
         try:
             header = json.loads(f.read(header_len))
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
@@ -71,8 +79,10 @@ def read_safetensors(path: str) -> dict[str, torch.Tensor]:
             numel *= s
         itemsize = torch.empty((), dtype=dtype).element_size()
         if end - begin != numel * itemsize or begin < 0 or data_start + end > size:
-            raise CorruptCheckpointError(f"{path} is corrupt or truncated: tensor {name!r} needs bytes "
-                                         f"{begin}..{end} of the data, the file holds {size - data_start}")
+            raise CorruptCheckpointError(
+                f"{path} is corrupt or truncated: tensor {name!r} needs bytes "
+                f"{begin}..{end} of the data, the file holds {size - data_start}"
+            )
         if numel == 0:
             out[name] = torch.empty(shape, dtype=dtype)
             continue
@@ -189,8 +199,13 @@ def _parse_size(size: int | str) -> int:
     return int(s)
 
 
-def save_weights(tensors: dict[str, torch.Tensor], stage_dir: str, *, max_shard_size: int | str = "5GB",
-                 safe_serialization: bool = True) -> list[str]:
+def save_weights(
+    tensors: dict[str, torch.Tensor],
+    stage_dir: str,
+    *,
+    max_shard_size: int | str = "5GB",
+    safe_serialization: bool = True,
+) -> list[str]:
     """Write weights (one file, or shards plus an index) into `stage_dir`; return the file names written."""
     limit = _parse_size(max_shard_size)
     shards: list[dict[str, torch.Tensor]] = [{}]
@@ -204,7 +219,9 @@ def save_weights(tensors: dict[str, torch.Tensor], stage_dir: str, *, max_shard_
         current += nbytes
     single, index_name = (SAFE_WEIGHTS, SAFE_INDEX) if safe_serialization else (BIN_WEIGHTS, BIN_INDEX)
     stem, ext = single.rsplit(".", 1)
-    names = [single] if len(shards) == 1 else [f"{stem}-{k + 1:05d}-of-{len(shards):05d}.{ext}" for k in range(len(shards))]
+    names = (
+        [single] if len(shards) == 1 else [f"{stem}-{k + 1:05d}-of-{len(shards):05d}.{ext}" for k in range(len(shards))]
+    )
     for fname, shard in zip(names, shards):
         target = os.path.join(stage_dir, fname)
         if safe_serialization:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Optional
 
 import torch
 import torch.nn.functional as F
@@ -25,6 +24,7 @@ from .packing import plan_packing
 from .pretrained import RobertaPreTrainedModel
 
 logger = logging.getLogger(__name__)
+
 
 class LMHead(nn.Module):
     """dense -> gelu -> LayerNorm -> vocabulary projection (weight tied to the input embeddings) + bias."""
@@ -56,7 +56,7 @@ class ClassificationHead(nn.Module):
         return self.out_proj(x)
 
 
-def _labelled(labels: Optional[torch.Tensor], shift: bool = False) -> Optional[torch.Tensor]:
+def _labelled(labels: torch.Tensor | None, shift: bool = False) -> torch.Tensor | None:
     """Positions whose outputs enter a per-token loss (labels != -100; for next-token loss, the position
     before each label). The unpadded backend computes them even where they are padding."""
     if labels is None:
@@ -71,7 +71,7 @@ def _classifier_dropout(config: RobertaConfig) -> float:
     return config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
 
 
-def _return_dict(config: RobertaConfig, return_dict: Optional[bool]) -> bool:
+def _return_dict(config: RobertaConfig, return_dict: bool | None) -> bool:
     return config.use_return_dict if return_dict is None else return_dict
 
 
@@ -111,16 +111,38 @@ class RobertaForMaskedLM(_LMBase):
             logger.warning("RobertaForMaskedLM wants config.is_decoder=False for bi-directional self-attention.")
         super().__init__(config)
 
-    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, head_mask=None,
-                inputs_embeds=None, encoder_hidden_states=None, encoder_attention_mask=None, labels=None,
-                output_attentions=None, output_hidden_states=None, return_dict=None, sparse_logits=None):
+    def forward(
+        self,
+        input_ids=None,
+        attention_mask=None,
+        token_type_ids=None,
+        position_ids=None,
+        head_mask=None,
+        inputs_embeds=None,
+        encoder_hidden_states=None,
+        encoder_attention_mask=None,
+        labels=None,
+        output_attentions=None,
+        output_hidden_states=None,
+        return_dict=None,
+        sparse_logits=None,
+    ):
         """`sparse_logits` (default: True when training with labels) runs the LM head only where labels != -100:
         the loss is the same, and `logits` then holds those rows only, shaped (num_labelled, vocab)."""
-        out = self.roberta(input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
-                           position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
-                           encoder_hidden_states=encoder_hidden_states, encoder_attention_mask=encoder_attention_mask,
-                           output_attentions=output_attentions, output_hidden_states=output_hidden_states,
-                           return_dict=True, keep_positions=_labelled(labels))
+        out = self.roberta(
+            input_ids,
+            attention_mask=attention_mask,
+            token_type_ids=token_type_ids,
+            position_ids=position_ids,
+            head_mask=head_mask,
+            inputs_embeds=inputs_embeds,
+            encoder_hidden_states=encoder_hidden_states,
+            encoder_attention_mask=encoder_attention_mask,
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+            return_dict=True,
+            keep_positions=_labelled(labels),
+        )
         hidden = out.last_hidden_state
         if sparse_logits is None:
             sparse_logits = self.training and labels is not None
@@ -136,8 +158,10 @@ class RobertaForMaskedLM(_LMBase):
             logits = self._dense_logits(hidden, attention_mask, labels)
             if labels is not None:
                 loss = F.cross_entropy(logits.view(-1, logits.size(-1)), labels.to(logits.device).view(-1))
-        return _finish(MaskedLMOutput(loss=loss, logits=logits, hidden_states=out.hidden_states,
-                                      attentions=out.attentions), _return_dict(self.config, return_dict))
+        return _finish(
+            MaskedLMOutput(loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions),
+            _return_dict(self.config, return_dict),
+        )
 
 
 class RobertaForCausalLM(_LMBase):
@@ -152,20 +176,46 @@ class RobertaForCausalLM(_LMBase):
             logger.warning("To use RobertaForCausalLM as a standalone decoder, set config.is_decoder=True.")
         super().__init__(config)
 
-    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, head_mask=None,
-                inputs_embeds=None, encoder_hidden_states=None, encoder_attention_mask=None, labels=None,
-                past_key_values=None, use_cache=None, output_attentions=None, output_hidden_states=None,
-                return_dict=None, num_items_in_batch=None, **kwargs):
+    def forward(
+        self,
+        input_ids=None,
+        attention_mask=None,
+        token_type_ids=None,
+        position_ids=None,
+        head_mask=None,
+        inputs_embeds=None,
+        encoder_hidden_states=None,
+        encoder_attention_mask=None,
+        labels=None,
+        past_key_values=None,
+        use_cache=None,
+        output_attentions=None,
+        output_hidden_states=None,
+        return_dict=None,
+        num_items_in_batch=None,
+        **kwargs,
+    ):
         if labels is not None:
             use_cache = False
-        out = self.roberta(input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
-                           position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
-                           encoder_hidden_states=encoder_hidden_states, encoder_attention_mask=encoder_attention_mask,
-                           past_key_values=past_key_values, use_cache=use_cache,
-                           output_attentions=output_attentions, output_hidden_states=output_hidden_states,
-                           return_dict=True, keep_positions=_labelled(labels, shift=True))
-        logits = self._dense_logits(out.last_hidden_state, attention_mask if past_key_values is None else None,
-                                    _labelled(labels, shift=True))
+        out = self.roberta(
+            input_ids,
+            attention_mask=attention_mask,
+            token_type_ids=token_type_ids,
+            position_ids=position_ids,
+            head_mask=head_mask,
+            inputs_embeds=inputs_embeds,
+            encoder_hidden_states=encoder_hidden_states,
+            encoder_attention_mask=encoder_attention_mask,
+            past_key_values=past_key_values,
+            use_cache=use_cache,
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+            return_dict=True,
+            keep_positions=_labelled(labels, shift=True),
+        )
+        logits = self._dense_logits(
+            out.last_hidden_state, attention_mask if past_key_values is None else None, _labelled(labels, shift=True)
+        )
         loss = None
         if labels is not None:
             labels = F.pad(labels.to(logits.device), (0, 1), value=-100)[:, 1:]  # token t predicts token t+1
@@ -175,15 +225,27 @@ class RobertaForCausalLM(_LMBase):
             else:
                 loss = F.cross_entropy(flat_logits, flat_labels, ignore_index=-100, reduction="sum")
                 loss = loss / num_items_in_batch
-        return _finish(CausalLMOutputWithCrossAttentions(
-            loss=loss, logits=logits, past_key_values=out.past_key_values, hidden_states=out.hidden_states,
-            attentions=out.attentions, cross_attentions=out.cross_attentions), _return_dict(self.config, return_dict))
+        return _finish(
+            CausalLMOutputWithCrossAttentions(
+                loss=loss,
+                logits=logits,
+                past_key_values=out.past_key_values,
+                hidden_states=out.hidden_states,
+                attentions=out.attentions,
+                cross_attentions=out.cross_attentions,
+            ),
+            _return_dict(self.config, return_dict),
+        )
 
     def prepare_inputs_for_generation(self, input_ids, past_key_values=None, attention_mask=None, **kwargs):
         if past_key_values is not None:
-            input_ids = input_ids[:, past_key_values.get_seq_length():]
-        return {"input_ids": input_ids, "attention_mask": attention_mask, "past_key_values": past_key_values,
-                "use_cache": True}
+            input_ids = input_ids[:, past_key_values.get_seq_length() :]
+        return {
+            "input_ids": input_ids,
+            "attention_mask": attention_mask,
+            "past_key_values": past_key_values,
+            "use_cache": True,
+        }
 
 
 def sequence_classification_loss(config: RobertaConfig, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
@@ -215,17 +277,38 @@ class RobertaForSequenceClassification(RobertaPreTrainedModel):
         self.classifier = ClassificationHead(config.hidden_size, config.num_labels, _classifier_dropout(config))
         self.post_init()
 
-    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, head_mask=None,
-                inputs_embeds=None, labels=None, output_attentions=None, output_hidden_states=None,
-                return_dict=None):
-        out = self.roberta(input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
-                           position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
-                           output_attentions=output_attentions, output_hidden_states=output_hidden_states,
-                           return_dict=True)
+    def forward(
+        self,
+        input_ids=None,
+        attention_mask=None,
+        token_type_ids=None,
+        position_ids=None,
+        head_mask=None,
+        inputs_embeds=None,
+        labels=None,
+        output_attentions=None,
+        output_hidden_states=None,
+        return_dict=None,
+    ):
+        out = self.roberta(
+            input_ids,
+            attention_mask=attention_mask,
+            token_type_ids=token_type_ids,
+            position_ids=position_ids,
+            head_mask=head_mask,
+            inputs_embeds=inputs_embeds,
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+            return_dict=True,
+        )
         logits = self.classifier(out.last_hidden_state)
         loss = None if labels is None else sequence_classification_loss(self.config, logits, labels.to(logits.device))
-        return _finish(SequenceClassifierOutput(loss=loss, logits=logits, hidden_states=out.hidden_states,
-                                                attentions=out.attentions), _return_dict(self.config, return_dict))
+        return _finish(
+            SequenceClassifierOutput(
+                loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions
+            ),
+            _return_dict(self.config, return_dict),
+        )
 
 
 class RobertaForMultipleChoice(RobertaPreTrainedModel):
@@ -240,9 +323,19 @@ class RobertaForMultipleChoice(RobertaPreTrainedModel):
         self.classifier = nn.Linear(config.hidden_size, 1)
         self.post_init()
 
-    def forward(self, input_ids=None, token_type_ids=None, attention_mask=None, labels=None, position_ids=None,
-                head_mask=None, inputs_embeds=None, output_attentions=None, output_hidden_states=None,
-                return_dict=None):
+    def forward(
+        self,
+        input_ids=None,
+        token_type_ids=None,
+        attention_mask=None,
+        labels=None,
+        position_ids=None,
+        head_mask=None,
+        inputs_embeds=None,
+        output_attentions=None,
+        output_hidden_states=None,
+        return_dict=None,
+    ):
         ref = input_ids if input_ids is not None else inputs_embeds
         if ref is None:
             raise ValueError("pass input_ids or inputs_embeds")
@@ -251,14 +344,25 @@ class RobertaForMultipleChoice(RobertaPreTrainedModel):
         def flat(t):  # (B, C, T[, H]) -> (B * C, T[, H])
             return None if t is None else t.reshape(-1, *t.shape[2:])
 
-        out = self.roberta(flat(input_ids), attention_mask=flat(attention_mask), token_type_ids=flat(token_type_ids),
-                           position_ids=flat(position_ids), head_mask=head_mask, inputs_embeds=flat(inputs_embeds),
-                           output_attentions=output_attentions, output_hidden_states=output_hidden_states,
-                           return_dict=True)
+        out = self.roberta(
+            flat(input_ids),
+            attention_mask=flat(attention_mask),
+            token_type_ids=flat(token_type_ids),
+            position_ids=flat(position_ids),
+            head_mask=head_mask,
+            inputs_embeds=flat(inputs_embeds),
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+            return_dict=True,
+        )
         logits = self.classifier(self.dropout(out.pooler_output)).view(-1, num_choices)
         loss = None if labels is None else F.cross_entropy(logits, labels.to(logits.device))
-        return _finish(MultipleChoiceModelOutput(loss=loss, logits=logits, hidden_states=out.hidden_states,
-                                                 attentions=out.attentions), _return_dict(self.config, return_dict))
+        return _finish(
+            MultipleChoiceModelOutput(
+                loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions
+            ),
+            _return_dict(self.config, return_dict),
+        )
 
 
 class RobertaForTokenClassification(RobertaPreTrainedModel):
@@ -272,19 +376,39 @@ class RobertaForTokenClassification(RobertaPreTrainedModel):
         self.classifier = nn.Linear(config.hidden_size, config.num_labels)
         self.post_init()
 
-    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, head_mask=None,
-                inputs_embeds=None, labels=None, output_attentions=None, output_hidden_states=None,
-                return_dict=None):
-        out = self.roberta(input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
-                           position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
-                           output_attentions=output_attentions, output_hidden_states=output_hidden_states,
-                           return_dict=True, keep_positions=_labelled(labels))
+    def forward(
+        self,
+        input_ids=None,
+        attention_mask=None,
+        token_type_ids=None,
+        position_ids=None,
+        head_mask=None,
+        inputs_embeds=None,
+        labels=None,
+        output_attentions=None,
+        output_hidden_states=None,
+        return_dict=None,
+    ):
+        out = self.roberta(
+            input_ids,
+            attention_mask=attention_mask,
+            token_type_ids=token_type_ids,
+            position_ids=position_ids,
+            head_mask=head_mask,
+            inputs_embeds=inputs_embeds,
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+            return_dict=True,
+            keep_positions=_labelled(labels),
+        )
         logits = self.classifier(self.dropout(out.last_hidden_state))
         loss = None
         if labels is not None:
             loss = F.cross_entropy(logits.view(-1, self.num_labels), labels.to(logits.device).view(-1))
-        return _finish(TokenClassifierOutput(loss=loss, logits=logits, hidden_states=out.hidden_states,
-                                             attentions=out.attentions), _return_dict(self.config, return_dict))
+        return _finish(
+            TokenClassifierOutput(loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions),
+            _return_dict(self.config, return_dict),
+        )
 
 
 class RobertaForQuestionAnswering(RobertaPreTrainedModel):
@@ -297,17 +421,34 @@ class RobertaForQuestionAnswering(RobertaPreTrainedModel):
         self.qa_outputs = nn.Linear(config.hidden_size, config.num_labels)
         self.post_init()
 
-    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, head_mask=None,
-                inputs_embeds=None, start_positions=None, end_positions=None, output_attentions=None,
-                output_hidden_states=None, return_dict=None):
-        out = self.roberta(input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
-                           position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
-                           output_attentions=output_attentions, output_hidden_states=output_hidden_states,
-                           return_dict=True,
-                           keep_positions=None if start_positions is None else torch.ones_like(input_ids
-                                                                                             if input_ids is not None
-                                                                                             else inputs_embeds[..., 0],
-                                                                                             dtype=torch.bool))
+    def forward(
+        self,
+        input_ids=None,
+        attention_mask=None,
+        token_type_ids=None,
+        position_ids=None,
+        head_mask=None,
+        inputs_embeds=None,
+        start_positions=None,
+        end_positions=None,
+        output_attentions=None,
+        output_hidden_states=None,
+        return_dict=None,
+    ):
+        out = self.roberta(
+            input_ids,
+            attention_mask=attention_mask,
+            token_type_ids=token_type_ids,
+            position_ids=position_ids,
+            head_mask=head_mask,
+            inputs_embeds=inputs_embeds,
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+            return_dict=True,
+            keep_positions=None
+            if start_positions is None
+            else torch.ones_like(input_ids if input_ids is not None else inputs_embeds[..., 0], dtype=torch.bool),
+        )
         logits = self.qa_outputs(out.last_hidden_state)
         start_logits, end_logits = (t.squeeze(-1).contiguous() for t in logits.split(1, dim=-1))
         loss = None
@@ -315,8 +456,17 @@ class RobertaForQuestionAnswering(RobertaPreTrainedModel):
             ignored = start_logits.size(1)  # positions past the end (clamped there) do not count
             start = start_positions.reshape(-1).clamp(0, ignored).to(start_logits.device)
             end = end_positions.reshape(-1).clamp(0, ignored).to(end_logits.device)
-            loss = (F.cross_entropy(start_logits, start, ignore_index=ignored)
-                    + F.cross_entropy(end_logits, end, ignore_index=ignored)) / 2
-        return _finish(QuestionAnsweringModelOutput(loss=loss, start_logits=start_logits, end_logits=end_logits,
-                                                    hidden_states=out.hidden_states, attentions=out.attentions),
-                       _return_dict(self.config, return_dict))
+            loss = (
+                F.cross_entropy(start_logits, start, ignore_index=ignored)
+                + F.cross_entropy(end_logits, end, ignore_index=ignored)
+            ) / 2
+        return _finish(
+            QuestionAnsweringModelOutput(
+                loss=loss,
+                start_logits=start_logits,
+                end_logits=end_logits,
+                hidden_states=out.hidden_states,
+                attentions=out.attentions,
+            ),
+            _return_dict(self.config, return_dict),
+        )

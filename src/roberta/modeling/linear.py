@@ -14,8 +14,6 @@ Same parameters and state-dict names as nn.Linear in every case.
 
 from __future__ import annotations
 
-from typing import Optional
-
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -37,7 +35,7 @@ except TypeError:  # torch < 2.4
     _cpu_autocast = torch.is_autocast_cpu_enabled
 
 
-def _onednn_linear(x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor]) -> torch.Tensor:
+def _onednn_linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
     """x W^T + b by oneDNN; `weight` is the plain (out, in) weight or its prepacked copy."""
     return torch.ops.mkldnn._linear_pointwise(x.contiguous(), weight, bias, "none", [], "")
 
@@ -53,8 +51,9 @@ def _register_compilable_op() -> None:
         return
 
     @torch.library.custom_op("roberta::packed_linear", mutates_args=())
-    def packed_linear(x: torch.Tensor, packed: torch.Tensor, bias: Optional[torch.Tensor], out_features: int
-                      ) -> torch.Tensor:
+    def packed_linear(
+        x: torch.Tensor, packed: torch.Tensor, bias: torch.Tensor | None, out_features: int
+    ) -> torch.Tensor:
         return _onednn_linear(x, packed, bias)
 
     @packed_linear.register_fake
@@ -65,7 +64,7 @@ def _register_compilable_op() -> None:
 
 
 class Linear(nn.Linear):
-    packed: Optional[torch.Tensor] = None  # oneDNN copy of the weight, set by prepack(); not in the state dict
+    packed: torch.Tensor | None = None  # oneDNN copy of the weight, set by prepack(); not in the state dict
     _packed_from: tuple = ()  # (data_ptr, version) of the weight it was made from
 
     @property
@@ -90,10 +89,17 @@ class Linear(nn.Linear):
         """fp32 on the CPU, nothing needing a gradient (the oneDNN op has no backward), no autocast (which
         would run the product in lower precision), oneDNN not switched off by the user."""
         w = self.weight
-        return (_ONEDNN and x.dtype == torch.float32 and w.dtype == torch.float32 and x.device.type == "cpu"
-                and x.dim() > 0 and x.size(-1) == self.in_features
-                and not (torch.is_grad_enabled() and (x.requires_grad or w.requires_grad))
-                and not _cpu_autocast() and torch.backends.mkldnn.enabled)
+        return (
+            _ONEDNN
+            and x.dtype == torch.float32
+            and w.dtype == torch.float32
+            and x.device.type == "cpu"
+            and x.dim() > 0
+            and x.size(-1) == self.in_features
+            and not (torch.is_grad_enabled() and (x.requires_grad or w.requires_grad))
+            and not _cpu_autocast()
+            and torch.backends.mkldnn.enabled
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self._onednn_applies(x):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import torch
 
 
@@ -12,8 +10,16 @@ def _to_bias(keep: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
     return (1.0 - keep.to(dtype)) * torch.finfo(dtype).min
 
 
-def self_attention_bias(mask: Optional[torch.Tensor], batch: int, length: int, past_length: int, *, causal: bool,
-                        dtype: torch.dtype, device: torch.device) -> Optional[torch.Tensor]:
+def self_attention_bias(
+    mask: torch.Tensor | None,
+    batch: int,
+    length: int,
+    past_length: int,
+    *,
+    causal: bool,
+    dtype: torch.dtype,
+    device: torch.device,
+) -> torch.Tensor | None:
     """Bias shaped (B, 1, L, S) with S = past_length + length, or None when nothing is masked.
 
     `mask` is (B, S) for padding, or (B, L, S) for a full mask (then no causal mask is added, as in the
@@ -29,8 +35,9 @@ def self_attention_bias(mask: Optional[torch.Tensor], batch: int, length: int, p
             raise ValueError(f"a 3-D attention_mask must be (batch, {length}, {total}), got {tuple(mask.shape)}")
         return _to_bias(mask[:, None, :, :], dtype)
     if mask.dim() != 2 or mask.shape != (batch, total):
-        raise ValueError(f"attention_mask must be shaped (batch={batch}, {total}) (cached + new tokens), "
-                         f"got {tuple(mask.shape)}")
+        raise ValueError(
+            f"attention_mask must be shaped (batch={batch}, {total}) (cached + new tokens), got {tuple(mask.shape)}"
+        )
     keep = mask[:, None, None, :].to(dtype)  # (B, 1, 1, S)
     if causal:
         q_pos = torch.arange(past_length, total, device=mask.device)
@@ -39,7 +46,7 @@ def self_attention_bias(mask: Optional[torch.Tensor], batch: int, length: int, p
     return _to_bias(keep, dtype)
 
 
-def cross_attention_bias(mask: Optional[torch.Tensor], length: int, *, dtype: torch.dtype) -> Optional[torch.Tensor]:
+def cross_attention_bias(mask: torch.Tensor | None, length: int, *, dtype: torch.dtype) -> torch.Tensor | None:
     """Bias over encoder positions: (B, S_enc) -> (B, 1, 1, S_enc); (B, L, S_enc) -> (B, 1, L, S_enc)."""
     if mask is None:
         return None

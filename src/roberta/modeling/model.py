@@ -7,7 +7,6 @@ The config is unpacked once here: inner modules get plain numbers.
 from __future__ import annotations
 
 import math
-from typing import Optional
 
 import torch
 import torch.nn.functional as F
@@ -33,8 +32,15 @@ def _gelu_tanh(x: torch.Tensor) -> torch.Tensor:
 
 
 ACTIVATIONS = {
-    "gelu": F.gelu, "relu": F.relu, "silu": F.silu, "swish": F.silu, "tanh": torch.tanh,
-    "gelu_new": _gelu_tanh, "gelu_fast": _gelu_tanh, "gelu_pytorch_tanh": _gelu_tanh, "quick_gelu": _quick_gelu,
+    "gelu": F.gelu,
+    "relu": F.relu,
+    "silu": F.silu,
+    "swish": F.silu,
+    "tanh": torch.tanh,
+    "gelu_new": _gelu_tanh,
+    "gelu_fast": _gelu_tanh,
+    "gelu_pytorch_tanh": _gelu_tanh,
+    "quick_gelu": _quick_gelu,
 }
 
 
@@ -45,8 +51,18 @@ def position_ids_from_input_ids(input_ids: torch.Tensor, padding_idx: int, past_
 
 
 class Embeddings(nn.Module):
-    def __init__(self, *, vocab_size: int, hidden_size: int, max_positions: int, type_vocab_size: int,
-                 padding_idx: int, eps: float, dropout: float, absolute: bool) -> None:
+    def __init__(
+        self,
+        *,
+        vocab_size: int,
+        hidden_size: int,
+        max_positions: int,
+        type_vocab_size: int,
+        padding_idx: int,
+        eps: float,
+        dropout: float,
+        absolute: bool,
+    ) -> None:
         super().__init__()
         self.word_embeddings = nn.Embedding(vocab_size, hidden_size, padding_idx=padding_idx)
         # Kept for every position type so checkpoints have the same keys; only added when `absolute`.
@@ -93,8 +109,18 @@ class Attention(nn.Module):
     the decoder and fused keys/values from the encoder states.
     """
 
-    def __init__(self, *, hidden_size: int, num_heads: int, eps: float, dropout: float, attn_dropout: float,
-                 cross: bool, relative: Optional[str], max_positions: int) -> None:
+    def __init__(
+        self,
+        *,
+        hidden_size: int,
+        num_heads: int,
+        eps: float,
+        dropout: float,
+        attn_dropout: float,
+        cross: bool,
+        relative: str | None,
+        max_positions: int,
+    ) -> None:
         super().__init__()
         self.num_heads, self.head_dim = num_heads, hidden_size // num_heads
         self.cross, self.relative, self.max_positions = cross, relative, max_positions
@@ -129,8 +155,19 @@ class Attention(nn.Module):
             scores = scores + torch.einsum("bhsd,lsd->bhls", k, emb)
         return scores / math.sqrt(self.head_dim)
 
-    def forward(self, x, bias, *, backend, head_mask=None, need_weights=False, cache: Optional[KVCache] = None,
-                layer_idx: int = 0, encoder_states=None, packing: Optional[Packing] = None):
+    def forward(
+        self,
+        x,
+        bias,
+        *,
+        backend,
+        head_mask=None,
+        need_weights=False,
+        cache: KVCache | None = None,
+        layer_idx: int = 0,
+        encoder_states=None,
+        packing: Packing | None = None,
+    ):
         """x is (B, T, hidden), or (N, hidden) real tokens when `packing` is given (unpadded execution)."""
         unpack = packing.unpack if packing is not None else (lambda t: t)
         past_length = 0
@@ -154,14 +191,12 @@ class Attention(nn.Module):
             rel = self._relative_bias(q, k, past_length)
             bias = rel if bias is None else rel + bias
         dropout_p = self.attn_dropout if self.training else 0.0
-        ctx, probs = backend.fn(q, k, v, bias=bias, dropout_p=dropout_p, head_mask=head_mask,
-                                need_weights=need_weights)
+        ctx, probs = backend.fn(q, k, v, bias=bias, dropout_p=dropout_p, head_mask=head_mask, need_weights=need_weights)
         b, _, t, _ = ctx.shape
         ctx = ctx.transpose(1, 2).reshape(b, t, -1)  # (B, L, hidden)
         if packing is not None:
             ctx = packing.pack(ctx)  # (N, hidden)
         return self.norm(self.dropout(self.out(ctx)) + x), probs
-
 
     def _bucketed(self, x: torch.Tensor, packing: Packing, backend):
         """Self-attention over packed tokens (N, hidden), one attention call per length bucket."""
@@ -195,28 +230,57 @@ class Layer(nn.Module):
     def __init__(self, config: RobertaConfig) -> None:
         super().__init__()
         c = config
-        common = dict(hidden_size=c.hidden_size, num_heads=c.num_attention_heads, eps=c.layer_norm_eps,
-                      dropout=c.hidden_dropout_prob, attn_dropout=c.attention_probs_dropout_prob,
-                      max_positions=c.max_position_embeddings)
+        common = dict(
+            hidden_size=c.hidden_size,
+            num_heads=c.num_attention_heads,
+            eps=c.layer_norm_eps,
+            dropout=c.hidden_dropout_prob,
+            attn_dropout=c.attention_probs_dropout_prob,
+            max_positions=c.max_position_embeddings,
+        )
         relative = None if c.position_embedding_type == "absolute" else c.position_embedding_type
         self.attn = Attention(cross=False, relative=relative, **common)
         # Cross-attention always uses absolute positions, as in the reference.
         self.cross = Attention(cross=True, relative=None, **common) if c.add_cross_attention else None
-        self.ffn = FeedForward(hidden_size=c.hidden_size, intermediate_size=c.intermediate_size, act=c.hidden_act,
-                               eps=c.layer_norm_eps, dropout=c.hidden_dropout_prob)
+        self.ffn = FeedForward(
+            hidden_size=c.hidden_size,
+            intermediate_size=c.intermediate_size,
+            act=c.hidden_act,
+            eps=c.layer_norm_eps,
+            dropout=c.hidden_dropout_prob,
+        )
 
-    def forward(self, x, bias, cross_bias, encoder_states, head_mask, *, backend, need_weights, cache, layer_idx,
-                packing=None):
-        x, self_probs = self.attn(x, bias, backend=backend, head_mask=head_mask, need_weights=need_weights,
-                                  cache=cache, layer_idx=layer_idx, packing=packing)
+    def forward(
+        self, x, bias, cross_bias, encoder_states, head_mask, *, backend, need_weights, cache, layer_idx, packing=None
+    ):
+        x, self_probs = self.attn(
+            x,
+            bias,
+            backend=backend,
+            head_mask=head_mask,
+            need_weights=need_weights,
+            cache=cache,
+            layer_idx=layer_idx,
+            packing=packing,
+        )
         cross_probs = None
         if encoder_states is not None:
             if self.cross is None:
-                raise ValueError("encoder_hidden_states were given but the model has no cross-attention; "
-                                 "build it with config.add_cross_attention=True")
-            x, cross_probs = self.cross(x, cross_bias, backend=backend, head_mask=head_mask, need_weights=need_weights,
-                                        cache=cache, layer_idx=layer_idx, encoder_states=encoder_states,
-                                        packing=packing)
+                raise ValueError(
+                    "encoder_hidden_states were given but the model has no cross-attention; "
+                    "build it with config.add_cross_attention=True"
+                )
+            x, cross_probs = self.cross(
+                x,
+                cross_bias,
+                backend=backend,
+                head_mask=head_mask,
+                need_weights=need_weights,
+                cache=cache,
+                layer_idx=layer_idx,
+                encoder_states=encoder_states,
+                packing=packing,
+            )
         return self.ffn(x), self_probs, cross_probs
 
 
@@ -229,7 +293,7 @@ class Pooler(nn.Module):
         return torch.tanh(self.dense(hidden[:, 0]))  # the <s> token
 
 
-def _check_ids(name: str, ids: Optional[torch.Tensor], limit: int, limit_name: str) -> None:
+def _check_ids(name: str, ids: torch.Tensor | None, limit: int, limit_name: str) -> None:
     if ids is None:
         return
     if not isinstance(ids, torch.Tensor):
@@ -237,8 +301,10 @@ def _check_ids(name: str, ids: Optional[torch.Tensor], limit: int, limit_name: s
     if ids.is_floating_point() or ids.is_complex() or ids.dtype == torch.bool:
         raise TypeError(f"{name} must hold integers (torch.long), got dtype {ids.dtype}")
     if ids.numel() and (int(ids.max()) >= limit or int(ids.min()) < 0):
-        raise ValueError(f"{name} holds {int(ids.max()) if int(ids.max()) >= limit else int(ids.min())}, "
-                         f"outside [0, {limit}) set by {limit_name}={limit}")
+        raise ValueError(
+            f"{name} holds {int(ids.max()) if int(ids.max()) >= limit else int(ids.min())}, "
+            f"outside [0, {limit}) set by {limit_name}={limit}"
+        )
 
 
 def _head_mask(head_mask, num_layers: int, dtype) -> list:
@@ -249,8 +315,10 @@ def _head_mask(head_mask, num_layers: int, dtype) -> list:
     if m.dim() == 1:
         m = m.unsqueeze(0).expand(num_layers, -1)
     if m.dim() != 2 or m.size(0) != num_layers:
-        raise ValueError(f"head_mask must be shaped [num_heads] or [num_layers={num_layers}, num_heads], "
-                         f"got {tuple(head_mask.shape)}")
+        raise ValueError(
+            f"head_mask must be shaped [num_heads] or [num_layers={num_layers}, num_heads], "
+            f"got {tuple(head_mask.shape)}"
+        )
     return [m[i][None, :, None, None] for i in range(num_layers)]
 
 
@@ -263,10 +331,16 @@ class RobertaModel(RobertaPreTrainedModel):
     def __init__(self, config: RobertaConfig, add_pooling_layer: bool = True) -> None:
         super().__init__(config)
         c = config
-        self.embeddings = Embeddings(vocab_size=c.vocab_size, hidden_size=c.hidden_size,
-                                     max_positions=c.max_position_embeddings, type_vocab_size=c.type_vocab_size,
-                                     padding_idx=c.pad_token_id, eps=c.layer_norm_eps, dropout=c.hidden_dropout_prob,
-                                     absolute=c.position_embedding_type == "absolute")
+        self.embeddings = Embeddings(
+            vocab_size=c.vocab_size,
+            hidden_size=c.hidden_size,
+            max_positions=c.max_position_embeddings,
+            type_vocab_size=c.type_vocab_size,
+            padding_idx=c.pad_token_id,
+            eps=c.layer_norm_eps,
+            dropout=c.hidden_dropout_prob,
+            absolute=c.position_embedding_type == "absolute",
+        )
         self.layers = nn.ModuleList([Layer(c) for _ in range(c.num_hidden_layers)])
         self.pooler = Pooler(c.hidden_size) if add_pooling_layer else None
         self.gradient_checkpointing = False
@@ -278,10 +352,24 @@ class RobertaModel(RobertaPreTrainedModel):
     def set_input_embeddings(self, value: nn.Embedding) -> None:
         self.embeddings.word_embeddings = value
 
-    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, head_mask=None,
-                inputs_embeds=None, encoder_hidden_states=None, encoder_attention_mask=None, past_key_values=None,
-                use_cache=None, output_attentions=None, output_hidden_states=None, return_dict=None,
-                cache_position=None, keep_positions=None):
+    def forward(
+        self,
+        input_ids=None,
+        attention_mask=None,
+        token_type_ids=None,
+        position_ids=None,
+        head_mask=None,
+        inputs_embeds=None,
+        encoder_hidden_states=None,
+        encoder_attention_mask=None,
+        past_key_values=None,
+        use_cache=None,
+        output_attentions=None,
+        output_hidden_states=None,
+        return_dict=None,
+        cache_position=None,
+        keep_positions=None,
+    ):
         """`keep_positions` (B, T) bool, for the unpadded backend: padded positions that must still be computed
         (heads pass the positions that carry labels, so losses equal the padded computation's)."""
         c = self.config
@@ -300,8 +388,10 @@ class RobertaModel(RobertaPreTrainedModel):
             raise TypeError(f"inputs_embeds has dtype {inputs_embeds.dtype} but the model runs in {self.dtype}")
         ref = input_ids if input_ids is not None else inputs_embeds
         if ref.dim() != (2 if input_ids is not None else 3):
-            raise ValueError(f"{'input_ids' if input_ids is not None else 'inputs_embeds'} must be batched: "
-                             f"shape (batch, seq{'' if input_ids is not None else ', hidden'}), got {tuple(ref.shape)}")
+            raise ValueError(
+                f"{'input_ids' if input_ids is not None else 'inputs_embeds'} must be batched: "
+                f"shape (batch, seq{'' if input_ids is not None else ', hidden'}), got {tuple(ref.shape)}"
+            )
         b, t = ref.shape[:2]
         device = ref.device
 
@@ -313,10 +403,10 @@ class RobertaModel(RobertaPreTrainedModel):
             token_type_ids = torch.zeros((b, t), dtype=torch.long, device=device)
 
         x = self.embeddings(input_ids, token_type_ids, position_ids, inputs_embeds, past_length)
-        backend = resolve_backend(self.attn_implementation, need_weights=bool(output_attentions),
-                                  head_mask=head_mask is not None)
-        bias = self_attention_bias(attention_mask, b, t, past_length, causal=c.is_decoder, dtype=x.dtype,
-                                   device=device)
+        backend = resolve_backend(
+            self.attn_implementation, need_weights=bool(output_attentions), head_mask=head_mask is not None
+        )
+        bias = self_attention_bias(attention_mask, b, t, past_length, causal=c.is_decoder, dtype=x.dtype, device=device)
         cross_bias = None
         if encoder_hidden_states is not None:
             cross_bias = cross_attention_bias(encoder_attention_mask, t, dtype=x.dtype)
@@ -333,12 +423,19 @@ class RobertaModel(RobertaPreTrainedModel):
         for i, layer in enumerate(self.layers):
             if output_hidden_states:
                 all_hidden.append(unpack(x))
-            kwargs = dict(backend=backend, need_weights=bool(output_attentions), cache=cache, layer_idx=i,
-                          packing=packing)
+            kwargs = dict(
+                backend=backend, need_weights=bool(output_attentions), cache=cache, layer_idx=i, packing=packing
+            )
             if self.gradient_checkpointing and self.training:
                 x, p, cp = torch.utils.checkpoint.checkpoint(
-                    lambda *a, _l=layer, _k=kwargs: _l(*a, **_k), x, bias, cross_bias, encoder_hidden_states,
-                    head_masks[i], use_reentrant=False)
+                    lambda *a, _l=layer, _k=kwargs: _l(*a, **_k),
+                    x,
+                    bias,
+                    cross_bias,
+                    encoder_hidden_states,
+                    head_masks[i],
+                    use_reentrant=False,
+                )
             else:
                 x, p, cp = layer(x, bias, cross_bias, encoder_hidden_states, head_masks[i], **kwargs)
             if output_attentions:

@@ -7,8 +7,9 @@ attribute, by key (`out["logits"]`), or by position (`out[0]`), where positions 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
-from typing import Any, Iterator, Optional
+from typing import Any
 
 import torch
 
@@ -49,13 +50,13 @@ class ModelOutput:
         return dict(self._items()).get(key, default)
 
 
-Tensors = Optional[tuple[torch.Tensor, ...]]
+Tensors = tuple[torch.Tensor, ...] | None
 
 
 @dataclass
 class BaseModelOutputWithPoolingAndCrossAttentions(ModelOutput):
     last_hidden_state: torch.Tensor = None
-    pooler_output: Optional[torch.Tensor] = None
+    pooler_output: torch.Tensor | None = None
     past_key_values: Any = None
     hidden_states: Tensors = None
     attentions: Tensors = None
@@ -64,7 +65,7 @@ class BaseModelOutputWithPoolingAndCrossAttentions(ModelOutput):
 
 @dataclass
 class MaskedLMOutput(ModelOutput):
-    loss: Optional[torch.Tensor] = None
+    loss: torch.Tensor | None = None
     logits: torch.Tensor = None
     hidden_states: Tensors = None
     attentions: Tensors = None
@@ -72,7 +73,7 @@ class MaskedLMOutput(ModelOutput):
 
 @dataclass
 class CausalLMOutputWithCrossAttentions(ModelOutput):
-    loss: Optional[torch.Tensor] = None
+    loss: torch.Tensor | None = None
     logits: torch.Tensor = None
     past_key_values: Any = None
     hidden_states: Tensors = None
@@ -82,7 +83,7 @@ class CausalLMOutputWithCrossAttentions(ModelOutput):
 
 @dataclass
 class SequenceClassifierOutput(ModelOutput):
-    loss: Optional[torch.Tensor] = None
+    loss: torch.Tensor | None = None
     logits: torch.Tensor = None
     hidden_states: Tensors = None
     attentions: Tensors = None
@@ -90,7 +91,7 @@ class SequenceClassifierOutput(ModelOutput):
 
 @dataclass
 class MultipleChoiceModelOutput(ModelOutput):
-    loss: Optional[torch.Tensor] = None
+    loss: torch.Tensor | None = None
     logits: torch.Tensor = None
     hidden_states: Tensors = None
     attentions: Tensors = None
@@ -98,7 +99,7 @@ class MultipleChoiceModelOutput(ModelOutput):
 
 @dataclass
 class TokenClassifierOutput(ModelOutput):
-    loss: Optional[torch.Tensor] = None
+    loss: torch.Tensor | None = None
     logits: torch.Tensor = None
     hidden_states: Tensors = None
     attentions: Tensors = None
@@ -106,7 +107,7 @@ class TokenClassifierOutput(ModelOutput):
 
 @dataclass
 class QuestionAnsweringModelOutput(ModelOutput):
-    loss: Optional[torch.Tensor] = None
+    loss: torch.Tensor | None = None
     start_logits: torch.Tensor = None
     end_logits: torch.Tensor = None
     hidden_states: Tensors = None

@@ -12,7 +12,6 @@ read it (with left padding it is a pad token, and the reference computes it).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 import torch
 
@@ -27,6 +26,7 @@ ROWS_PER_BUCKET = 8  # at least this many rows share one attention call
 @dataclass(frozen=True)
 class Bucket:
     """Rows of similar length attended together in a (rows, length) buffer."""
+
     rows: int
     length: int
     tokens: torch.Tensor  # (n,) indices into the packed (N, C) tensor
@@ -39,7 +39,7 @@ class Packing:
     index: torch.Tensor  # (N,) flat indices into the (B * T) positions that are computed
     batch: int
     length: int
-    buckets: Optional[tuple[Bucket, ...]] = None
+    buckets: tuple[Bucket, ...] | None = None
 
     def pack(self, x: torch.Tensor) -> torch.Tensor:
         """(B, T, C) -> (N, C)."""
@@ -52,9 +52,14 @@ class Packing:
         return out.view(self.batch, self.length, -1)
 
 
-def plan_packing(attention_mask: Optional[torch.Tensor], batch: int, length: int,
-                 also_keep: Optional[torch.Tensor] = None, *, bucket_dtype: Optional[torch.dtype] = None
-                 ) -> Optional[Packing]:
+def plan_packing(
+    attention_mask: torch.Tensor | None,
+    batch: int,
+    length: int,
+    also_keep: torch.Tensor | None = None,
+    *,
+    bucket_dtype: torch.dtype | None = None,
+) -> Packing | None:
     """A Packing for a (B, T) padding mask (plus `also_keep` positions), or None when there is too little
     padding to gain from it. With `bucket_dtype`, also plan length buckets for attention (biases in it)."""
     if attention_mask is None or attention_mask.dim() != 2 or attention_mask.shape != (batch, length):

@@ -6,7 +6,7 @@ import copy
 import logging
 import os
 import re
-from typing import Any, Optional
+from typing import Any
 
 import torch
 from torch import nn
@@ -19,12 +19,24 @@ from .weights import add_or_strip_prefix, from_disk, to_disk
 
 logger = logging.getLogger(__name__)
 
-_HUB_KWARGS = ("cache_dir", "revision", "local_files_only", "token", "use_auth_token", "force_download",
-               "proxies", "resume_download", "subfolder", "trust_remote_code", "low_cpu_mem_usage", "use_safetensors")
+_HUB_KWARGS = (
+    "cache_dir",
+    "revision",
+    "local_files_only",
+    "token",
+    "use_auth_token",
+    "force_download",
+    "proxies",
+    "resume_download",
+    "subfolder",
+    "trust_remote_code",
+    "low_cpu_mem_usage",
+    "use_safetensors",
+)
 _LABEL_KWARGS = ("num_labels", "id2label", "label2id")
 
 
-def _parse_dtype(dtype: Any, config: RobertaConfig) -> Optional[torch.dtype]:
+def _parse_dtype(dtype: Any, config: RobertaConfig) -> torch.dtype | None:
     if dtype is None:
         return None
     if dtype == "auto":
@@ -40,7 +52,7 @@ def _parse_dtype(dtype: Any, config: RobertaConfig) -> Optional[torch.dtype]:
     return value
 
 
-def _parse_device(device_map: Any) -> Optional[torch.device]:
+def _parse_device(device_map: Any) -> torch.device | None:
     if device_map is None:
         return None
     if device_map == "auto":
@@ -48,8 +60,10 @@ def _parse_device(device_map: Any) -> Optional[torch.device]:
     if isinstance(device_map, dict):
         devices = set(device_map.values())
         if len(devices) != 1:
-            raise ValueError("device_map spreading a model over several devices is not supported; "
-                             "pass one device, 'auto', or a dict naming one device")
+            raise ValueError(
+                "device_map spreading a model over several devices is not supported; "
+                "pass one device, 'auto', or a dict naming one device"
+            )
         device_map = devices.pop()
     device = torch.device(device_map) if not isinstance(device_map, int) else torch.device("cuda", device_map)
     if device.type == "cuda" and not torch.cuda.is_available():
@@ -91,8 +105,12 @@ class RobertaPreTrainedModel(nn.Module):
         elif isinstance(module, nn.LayerNorm):
             nn.init.ones_(module.weight)
             nn.init.zeros_(module.bias)
-        elif hasattr(module, "bias") and isinstance(module.bias, nn.Parameter) and module.bias.dim() == 1 \
-                and not isinstance(module, (nn.Linear, nn.LayerNorm)):
+        elif (
+            hasattr(module, "bias")
+            and isinstance(module.bias, nn.Parameter)
+            and module.bias.dim() == 1
+            and not isinstance(module, (nn.Linear, nn.LayerNorm))
+        ):
             nn.init.zeros_(module.bias)  # the LM head's output bias
 
     def init_weights(self) -> None:
@@ -105,7 +123,7 @@ class RobertaPreTrainedModel(nn.Module):
     def set_input_embeddings(self, value: nn.Embedding) -> None:
         getattr(self, self.base_model_prefix).set_input_embeddings(value)
 
-    def get_output_embeddings(self) -> Optional[nn.Linear]:
+    def get_output_embeddings(self) -> nn.Linear | None:
         return None
 
     def tie_weights(self) -> None:
@@ -130,7 +148,7 @@ class RobertaPreTrainedModel(nn.Module):
         return sum(p.numel() for p in params.values())
 
     # ------------------------------------------------------------------ gradient checkpointing
-    def gradient_checkpointing_enable(self, gradient_checkpointing_kwargs: Optional[dict] = None) -> None:
+    def gradient_checkpointing_enable(self, gradient_checkpointing_kwargs: dict | None = None) -> None:
         for m in self.modules():
             if hasattr(m, "gradient_checkpointing"):
                 m.gradient_checkpointing = True
@@ -145,8 +163,9 @@ class RobertaPreTrainedModel(nn.Module):
         return any(getattr(m, "gradient_checkpointing", False) for m in self.modules())
 
     # ------------------------------------------------------------------ resizing
-    def resize_token_embeddings(self, new_num_tokens: Optional[int] = None, pad_to_multiple_of: Optional[int] = None,
-                                mean_resizing: bool = True) -> nn.Embedding:
+    def resize_token_embeddings(
+        self, new_num_tokens: int | None = None, pad_to_multiple_of: int | None = None, mean_resizing: bool = True
+    ) -> nn.Embedding:
         """Grow or shrink the vocabulary. New rows start at the mean of the old embeddings (as the reference's
         mean resizing, whose sampled noise has negligible variance); a tied LM head follows, its bias padded
         with zeros."""
@@ -158,8 +177,9 @@ class RobertaPreTrainedModel(nn.Module):
             raise ValueError(f"new_num_tokens must be positive, got {n}")
         if n == old.num_embeddings:
             return old
-        new = nn.Embedding(n, old.embedding_dim, padding_idx=old.padding_idx, device=old.weight.device,
-                           dtype=old.weight.dtype)
+        new = nn.Embedding(
+            n, old.embedding_dim, padding_idx=old.padding_idx, device=old.weight.device, dtype=old.weight.dtype
+        )
         keep = min(n, old.num_embeddings)
         with torch.no_grad():
             new.weight[:keep] = old.weight[:keep]
@@ -190,9 +210,16 @@ class RobertaPreTrainedModel(nn.Module):
         return self.get_input_embeddings()
 
     # ------------------------------------------------------------------ saving
-    def save_pretrained(self, save_directory: str | os.PathLike, *, safe_serialization: bool = True,
-                        max_shard_size: int | str = "5GB", state_dict: Optional[dict] = None,
-                        is_main_process: bool = True, **_: Any) -> None:
+    def save_pretrained(
+        self,
+        save_directory: str | os.PathLike,
+        *,
+        safe_serialization: bool = True,
+        max_shard_size: int | str = "5GB",
+        state_dict: dict | None = None,
+        is_main_process: bool = True,
+        **_: Any,
+    ) -> None:
         """Write `config.json` and the weights in the reference's layout. Files are written to a staging
         directory and moved into place one by one, so an interrupted save never leaves a half-written file;
         weight files of an older save that the new one does not use are removed afterwards."""
@@ -204,8 +231,9 @@ class RobertaPreTrainedModel(nn.Module):
         config.architectures = [type(self).__name__]
         config.torch_dtype = str(self.dtype).replace("torch.", "")
         with atomic_directory(save_directory) as stage:
-            written = save_weights(to_disk(state), stage, max_shard_size=max_shard_size,
-                                   safe_serialization=safe_serialization)
+            written = save_weights(
+                to_disk(state), stage, max_shard_size=max_shard_size, safe_serialization=safe_serialization
+            )
             config.save_pretrained(stage)
         for name in os.listdir(save_directory):
             if is_weight_file(name) and name not in written:
@@ -223,11 +251,20 @@ class RobertaPreTrainedModel(nn.Module):
 
     # ------------------------------------------------------------------ loading
     @classmethod
-    def from_pretrained(cls, pretrained_model_name_or_path: str | os.PathLike, *model_args: Any,
-                        config: Optional[RobertaConfig] = None, state_dict: Optional[dict] = None,
-                        ignore_mismatched_sizes: bool = False, output_loading_info: bool = False,
-                        dtype: Any = None, torch_dtype: Any = None, attn_implementation: Optional[str] = None,
-                        device_map: Any = None, **kwargs: Any):
+    def from_pretrained(
+        cls,
+        pretrained_model_name_or_path: str | os.PathLike,
+        *model_args: Any,
+        config: RobertaConfig | None = None,
+        state_dict: dict | None = None,
+        ignore_mismatched_sizes: bool = False,
+        output_loading_info: bool = False,
+        dtype: Any = None,
+        torch_dtype: Any = None,
+        attn_implementation: str | None = None,
+        device_map: Any = None,
+        **kwargs: Any,
+    ):
         """Load a checkpoint directory (or a cached hub id) in the reference's layout.
 
         Accepts the reference's keywords: `config`, `num_labels`, `id2label`, `label2id`, `problem_type` and any
@@ -268,8 +305,9 @@ class RobertaPreTrainedModel(nn.Module):
             return model, info
         return model
 
-    def _load_disk_state(self, disk: dict[str, torch.Tensor], *, ignore_mismatched_sizes: bool,
-                         dtype: Optional[torch.dtype]) -> dict[str, list]:
+    def _load_disk_state(
+        self, disk: dict[str, torch.Tensor], *, ignore_mismatched_sizes: bool, dtype: torch.dtype | None
+    ) -> dict[str, list]:
         ours, ignored, incomplete = from_disk(disk)
         expected = self.state_dict(keep_vars=True)
         ours = add_or_strip_prefix(ours, expected.keys(), self.base_model_prefix)
@@ -289,20 +327,31 @@ class RobertaPreTrainedModel(nn.Module):
             load[name] = tensor
         if mismatched and not ignore_mismatched_sizes:
             listing = "; ".join(f"{n}: checkpoint {a}, model {b}" for n, a, b in mismatched)
-            raise ValueError(f"checkpoint shapes differ from the model's: {listing}. Pass "
-                             f"ignore_mismatched_sizes=True to re-initialise them (e.g. a new num_labels)")
+            raise ValueError(
+                f"checkpoint shapes differ from the model's: {listing}. Pass "
+                f"ignore_mismatched_sizes=True to re-initialise them (e.g. a new num_labels)"
+            )
         missing = [n for n in expected if n not in load and n not in tied]
         self.load_state_dict(load, strict=False, assign=True)
         self._materialize_missing(dtype)
         self.tie_weights()
-        info = {"missing_keys": missing + incomplete, "unexpected_keys": unexpected,
-                "mismatched_keys": mismatched, "error_msgs": [], "ignored_keys": ignored}
+        info = {
+            "missing_keys": missing + incomplete,
+            "unexpected_keys": unexpected,
+            "mismatched_keys": mismatched,
+            "error_msgs": [],
+            "ignored_keys": ignored,
+        }
         if missing or incomplete or mismatched:
-            logger.warning("Some weights of %s were not in the checkpoint and are newly initialised: %s",
-                           type(self).__name__, ", ".join(missing + incomplete + [m[0] for m in mismatched]))
+            logger.warning(
+                "Some weights of %s were not in the checkpoint and are newly initialised: %s",
+                type(self).__name__,
+                ", ".join(missing + incomplete + [m[0] for m in mismatched]),
+            )
         if unexpected:
-            logger.warning("Some checkpoint weights were not used by %s: %s", type(self).__name__,
-                           ", ".join(unexpected))
+            logger.warning(
+                "Some checkpoint weights were not used by %s: %s", type(self).__name__, ", ".join(unexpected)
+            )
         return info
 
     def _tied_names(self) -> set[str]:
@@ -314,7 +363,7 @@ class RobertaPreTrainedModel(nn.Module):
             seen.add(id(p))
         return tied
 
-    def _materialize_missing(self, dtype: Optional[torch.dtype]) -> None:
+    def _materialize_missing(self, dtype: torch.dtype | None) -> None:
         """Parameters still on the meta device were not in the checkpoint: allocate and initialise them,
         keeping the loaded parameters of the same module as they are."""
         for module in self.modules():

@@ -9,7 +9,7 @@ reference prefix, or to several that are concatenated along dim 0 (fused project
 from __future__ import annotations
 
 import re
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 import torch
 
@@ -113,7 +113,9 @@ def from_disk(state: Mapping[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor
     return out, ignored, incomplete
 
 
-def add_or_strip_prefix(state: dict[str, torch.Tensor], expected: Iterable[str], prefix: str) -> dict[str, torch.Tensor]:
+def add_or_strip_prefix(
+    state: dict[str, torch.Tensor], expected: Iterable[str], prefix: str
+) -> dict[str, torch.Tensor]:
     """Match a base checkpoint to a head model (add `prefix.`) or a head checkpoint to a base model (strip it)."""
     expected = set(expected)
     has_prefix = any(k.startswith(prefix + ".") for k in state)
@@ -121,5 +123,5 @@ def add_or_strip_prefix(state: dict[str, torch.Tensor], expected: Iterable[str],
     if wants_prefix and not has_prefix:
         return {(f"{prefix}.{k}" if f"{prefix}.{k}" in expected else k): v for k, v in state.items()}
     if has_prefix and not wants_prefix:
-        return {(k[len(prefix) + 1:] if k.startswith(prefix + ".") else k): v for k, v in state.items()}
+        return {(k[len(prefix) + 1 :] if k.startswith(prefix + ".") else k): v for k, v in state.items()}
     return state

@@ -9,7 +9,7 @@ import importlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any
 
 __all__ = ["SUPPORTED_TASKS", "TASK_ALIASES", "default_model_dir", "pipeline", "resolve_task"]
 
@@ -25,20 +25,39 @@ class TaskSpec:
 
 
 SUPPORTED_TASKS: dict[str, TaskSpec] = {
-    "fill-mask": TaskSpec("fill_mask", "FillMaskPipeline", "RobertaForMaskedLM",
-                          "predict the tokens hidden behind <mask>"),
-    "text-classification": TaskSpec("text_classification", "TextClassificationPipeline",
-                                    "RobertaForSequenceClassification", "label a text or a text pair"),
-    "token-classification": TaskSpec("token_classification", "TokenClassificationPipeline",
-                                     "RobertaForTokenClassification", "label each token / entity"),
-    "question-answering": TaskSpec("question_answering", "QuestionAnsweringPipeline",
-                                   "RobertaForQuestionAnswering", "extract an answer span from a context"),
-    "feature-extraction": TaskSpec("feature_extraction", "FeatureExtractionPipeline", "RobertaModel",
-                                   "hidden states of every token"),
-    "sentence-embedding": TaskSpec("feature_extraction", "SentenceEmbeddingPipeline", "RobertaModel",
-                                   "one L2-normalised mean-pooled vector per text"),
-    "text-generation": TaskSpec("text_generation", "TextGenerationPipeline", "RobertaForCausalLM",
-                                "continue a prompt with a RoBERTa decoder"),
+    "fill-mask": TaskSpec(
+        "fill_mask", "FillMaskPipeline", "RobertaForMaskedLM", "predict the tokens hidden behind <mask>"
+    ),
+    "text-classification": TaskSpec(
+        "text_classification",
+        "TextClassificationPipeline",
+        "RobertaForSequenceClassification",
+        "label a text or a text pair",
+    ),
+    "token-classification": TaskSpec(
+        "token_classification",
+        "TokenClassificationPipeline",
+        "RobertaForTokenClassification",
+        "label each token / entity",
+    ),
+    "question-answering": TaskSpec(
+        "question_answering",
+        "QuestionAnsweringPipeline",
+        "RobertaForQuestionAnswering",
+        "extract an answer span from a context",
+    ),
+    "feature-extraction": TaskSpec(
+        "feature_extraction", "FeatureExtractionPipeline", "RobertaModel", "hidden states of every token"
+    ),
+    "sentence-embedding": TaskSpec(
+        "feature_extraction",
+        "SentenceEmbeddingPipeline",
+        "RobertaModel",
+        "one L2-normalised mean-pooled vector per text",
+    ),
+    "text-generation": TaskSpec(
+        "text_generation", "TextGenerationPipeline", "RobertaForCausalLM", "continue a prompt with a RoBERTa decoder"
+    ),
 }
 
 TASK_ALIASES: dict[str, str] = {"sentiment-analysis": "text-classification", "ner": "token-classification"}
@@ -61,13 +80,24 @@ def default_model_dir() -> Path:
 
     path = Path(roberta.__file__).parent / "data" / "default-model"
     if not path.is_dir():
-        raise FileNotFoundError(f"no model was given and the bundled default model is missing (expected the "
-                                f"directory {path}); pass model=DIR")
+        raise FileNotFoundError(
+            f"no model was given and the bundled default model is missing (expected the "
+            f"directory {path}); pass model=DIR"
+        )
     return path
 
 
-def pipeline(task: str, model: Any = None, tokenizer: Any = None, device: Any = None, dtype: Any = None,
-             batch_size: int = 8, *, torch_dtype: Any = None, **kwargs: Any) -> Any:
+def pipeline(
+    task: str,
+    model: Any = None,
+    tokenizer: Any = None,
+    device: Any = None,
+    dtype: Any = None,
+    batch_size: int = 8,
+    *,
+    torch_dtype: Any = None,
+    **kwargs: Any,
+) -> Any:
     """Build the pipeline for `task`.
 
     Args:
@@ -105,7 +135,7 @@ def pipeline(task: str, model: Any = None, tokenizer: Any = None, device: Any = 
             raise FileNotFoundError(f"model directory {str(path)!r} does not exist")
         if not (path / "config.json").is_file():
             raise FileNotFoundError(f"{str(path)!r} is not a model directory (no config.json)")
-        model_dir: Optional[Path] = path
+        model_dir: Path | None = path
         model = model_class.from_pretrained(str(path), dtype=torch_dt)
         dev = resolve_device(device)
     elif isinstance(model, torch.nn.Module):

@@ -16,19 +16,27 @@ rows back to `postprocess` in input order.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import Any
 
 import torch
 
-DeviceLike = Union[None, str, int, torch.device]
-DtypeLike = Union[None, str, torch.dtype]
+DeviceLike = str | int | torch.device | None
+DtypeLike = str | torch.dtype | None
 
 _DTYPE_NAMES: dict[str, torch.dtype] = {
-    "float32": torch.float32, "fp32": torch.float32, "float": torch.float32,
-    "float16": torch.float16, "fp16": torch.float16, "half": torch.float16,
-    "bfloat16": torch.bfloat16, "bf16": torch.bfloat16,
-    "float64": torch.float64, "fp64": torch.float64, "double": torch.float64,
+    "float32": torch.float32,
+    "fp32": torch.float32,
+    "float": torch.float32,
+    "float16": torch.float16,
+    "fp16": torch.float16,
+    "half": torch.float16,
+    "bfloat16": torch.bfloat16,
+    "bf16": torch.bfloat16,
+    "float64": torch.float64,
+    "fp64": torch.float64,
+    "double": torch.float64,
 }
 
 
@@ -54,14 +62,17 @@ def resolve_device(device: DeviceLike) -> torch.device:
         try:
             dev = torch.device(text)
         except RuntimeError:
-            raise ValueError(f"device={device!r} is not a device: use 'cpu', 'cuda', 'cuda:N', an int index "
-                             f"or -1") from None
+            raise ValueError(
+                f"device={device!r} is not a device: use 'cpu', 'cuda', 'cuda:N', an int index or -1"
+            ) from None
     else:
         raise TypeError(f"device must be None, an int, a string or a torch.device, not {type(device).__name__}")
     if dev.type == "cuda":
         if not torch.cuda.is_available():
-            raise ValueError(f"device={device!r} asks for a CUDA GPU, but torch sees none "
-                             f"(torch.cuda.is_available() is False); use device='cpu' or -1")
+            raise ValueError(
+                f"device={device!r} asks for a CUDA GPU, but torch sees none "
+                f"(torch.cuda.is_available() is False); use device='cpu' or -1"
+            )
         count = torch.cuda.device_count()
         if dev.index is not None and dev.index >= count:
             raise ValueError(f"device={device!r} asks for GPU {dev.index}, but torch sees only {count} GPU(s)")
@@ -73,7 +84,7 @@ def resolve_device(device: DeviceLike) -> torch.device:
     return dev
 
 
-def resolve_dtype(dtype: DtypeLike) -> Optional[torch.dtype]:
+def resolve_dtype(dtype: DtypeLike) -> torch.dtype | None:
     """Parse a pipeline `dtype`: a floating torch dtype, its name ("float16", "torch.bfloat16", "fp16", ...),
     or None / "auto" (keep the checkpoint's dtype)."""
     if dtype is None:
@@ -88,8 +99,9 @@ def resolve_dtype(dtype: DtypeLike) -> Optional[torch.dtype]:
             return None
         if name in _DTYPE_NAMES:
             return _DTYPE_NAMES[name]
-        raise ValueError(f"dtype={dtype!r} is not understood; use a torch dtype or one of "
-                         f"{sorted(_DTYPE_NAMES)} or 'auto'")
+        raise ValueError(
+            f"dtype={dtype!r} is not understood; use a torch dtype or one of {sorted(_DTYPE_NAMES)} or 'auto'"
+        )
     raise TypeError(f"dtype must be a torch.dtype or a string, not {type(dtype).__name__}")
 
 
@@ -100,8 +112,9 @@ def load_tokenizer(source: Any) -> Any:
         if not path.is_dir():
             raise FileNotFoundError(f"tokenizer directory {str(path)!r} does not exist")
         if not (path / "tokenizer.json").is_file() and not (path / "vocab.json").is_file():
-            raise FileNotFoundError(f"{str(path)!r} holds no tokenizer files (tokenizer.json or vocab.json + "
-                                    f"merges.txt)")
+            raise FileNotFoundError(
+                f"{str(path)!r} holds no tokenizer files (tokenizer.json or vocab.json + merges.txt)"
+            )
         from ..tokenizer import RobertaTokenizerFast
 
         return RobertaTokenizerFast.from_pretrained(str(path))
@@ -124,8 +137,9 @@ class Pipeline:
     #: output keys of `_forward` that are (batch, seq, ...) and must be trimmed to each row's length.
     per_token_outputs: tuple[str, ...] = ()
 
-    def __init__(self, model: Any, tokenizer: Any, *, device: torch.device, batch_size: int = 8,
-                 task: str = "", **kwargs: Any) -> None:
+    def __init__(
+        self, model: Any, tokenizer: Any, *, device: torch.device, batch_size: int = 8, task: str = "", **kwargs: Any
+    ) -> None:
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
         self.model = model
@@ -148,8 +162,9 @@ class Pipeline:
     def _forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, torch.Tensor]:
         raise NotImplementedError
 
-    def postprocess(self, item: Any, features: list[dict[str, Any]], outputs: list[dict[str, torch.Tensor]],
-                    **kwargs: Any) -> Any:
+    def postprocess(
+        self, item: Any, features: list[dict[str, Any]], outputs: list[dict[str, torch.Tensor]], **kwargs: Any
+    ) -> Any:
         raise NotImplementedError
 
     # ------------------------------------------------------------------ driver
@@ -180,7 +195,7 @@ class Pipeline:
         outputs = self.run_model(flat)
         results, start = [], 0
         for item, group in zip(items, features):
-            results.append(self.postprocess(item, group, outputs[start:start + len(group)], **post))
+            results.append(self.postprocess(item, group, outputs[start : start + len(group)], **post))
             start += len(group)
         return results[0] if single else results
 
@@ -188,11 +203,11 @@ class Pipeline:
         """Run the model over features, `batch_size` at a time, longest first; outputs come back in order,
         on the CPU, in float32, with padding trimmed off the per-token outputs."""
         order = sorted(range(len(features)), key=lambda i: -len(features[i]["input_ids"]))
-        results: list[Optional[dict[str, torch.Tensor]]] = [None] * len(features)
+        results: list[dict[str, torch.Tensor] | None] = [None] * len(features)
         pad_id = self.tokenizer.pad_token_id
         pad_id = 1 if pad_id is None else pad_id
         for start in range(0, len(order), self.batch_size):
-            batch = order[start:start + self.batch_size]
+            batch = order[start : start + self.batch_size]
             lengths = [len(features[i]["input_ids"]) for i in batch]
             width = max(lengths)
             ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
@@ -212,8 +227,10 @@ class Pipeline:
         return self.tokenizer(text, text_pair, **kwargs)
 
     def __repr__(self) -> str:
-        return (f"{type(self).__name__}(task={self.task!r}, model={type(self.model).__name__}, "
-                f"device={self.device}, dtype={self.dtype}, batch_size={self.batch_size})")
+        return (
+            f"{type(self).__name__}(task={self.task!r}, model={type(self.model).__name__}, "
+            f"device={self.device}, dtype={self.dtype}, batch_size={self.batch_size})"
+        )
 
 
 def check_text(item: Any, what: str = "input") -> str:
@@ -223,7 +240,7 @@ def check_text(item: Any, what: str = "input") -> str:
     return item
 
 
-def positive_int(name: str, value: Any, *, allow_none: bool = False) -> Optional[int]:
+def positive_int(name: str, value: Any, *, allow_none: bool = False) -> int | None:
     """Validate an option that must be an int >= 1 (or None when allowed)."""
     if value is None and allow_none:
         return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Union
+from typing import Any
 
 import torch
 
@@ -11,14 +11,15 @@ from .base import Pipeline, check_text
 _TOKENIZE_OPTIONS = {"truncation", "max_length", "add_special_tokens"}
 
 
-def _tokenize_options(truncation: Optional[bool], tokenize_kwargs: Optional[dict[str, Any]]) -> dict[str, Any]:
+def _tokenize_options(truncation: bool | None, tokenize_kwargs: dict[str, Any] | None) -> dict[str, Any]:
     options = dict(tokenize_kwargs or {})
     if set(options) - _TOKENIZE_OPTIONS:
         raise TypeError(f"tokenize_kwargs supports only {sorted(_TOKENIZE_OPTIONS)}, got {sorted(options)}")
     if truncation is not None:
         if "truncation" in options:
-            raise ValueError("truncation parameter defined twice (given as keyword argument as well as in "
-                             "tokenize_kwargs)")
+            raise ValueError(
+                "truncation parameter defined twice (given as keyword argument as well as in tokenize_kwargs)"
+            )
         options["truncation"] = truncation
     return options
 
@@ -33,9 +34,13 @@ class FeatureExtractionPipeline(Pipeline):
     task = "feature-extraction"
     per_token_outputs = ("features",)
 
-    def _sanitize(self, return_tensors: bool = False, truncation: Optional[bool] = None,
-                  tokenize_kwargs: Optional[dict[str, Any]] = None, **unknown: Any
-                  ) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _sanitize(
+        self,
+        return_tensors: bool = False,
+        truncation: bool | None = None,
+        tokenize_kwargs: dict[str, Any] | None = None,
+        **unknown: Any,
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         if unknown:
             raise TypeError(f"{self.task} got unexpected option(s) {sorted(unknown)}")
         return _tokenize_options(truncation, tokenize_kwargs), {"return_tensors": bool(return_tensors)}
@@ -48,12 +53,17 @@ class FeatureExtractionPipeline(Pipeline):
         out = self.model(input_ids=input_ids, attention_mask=attention_mask)
         return {"features": out[0]}
 
-    def postprocess(self, item: Any, features: list[dict[str, Any]], outputs: list[dict[str, torch.Tensor]],
-                    return_tensors: bool = False) -> Any:
+    def postprocess(
+        self,
+        item: Any,
+        features: list[dict[str, Any]],
+        outputs: list[dict[str, torch.Tensor]],
+        return_tensors: bool = False,
+    ) -> Any:
         hidden = outputs[0]["features"].unsqueeze(0)
         return hidden if return_tensors else hidden.tolist()
 
-    def __call__(self, inputs: Union[str, list[str]], **kwargs: Any) -> Any:
+    def __call__(self, inputs: str | list[str], **kwargs: Any) -> Any:
         """Features of one text or of each text of a list."""
         return super().__call__(inputs, **kwargs)
 
@@ -68,9 +78,14 @@ class SentenceEmbeddingPipeline(FeatureExtractionPipeline):
 
     task = "sentence-embedding"
 
-    def _sanitize(self, return_tensors: bool = False, normalize: bool = True, truncation: Optional[bool] = None,
-                  tokenize_kwargs: Optional[dict[str, Any]] = None, **unknown: Any
-                  ) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _sanitize(
+        self,
+        return_tensors: bool = False,
+        normalize: bool = True,
+        truncation: bool | None = None,
+        tokenize_kwargs: dict[str, Any] | None = None,
+        **unknown: Any,
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         if unknown:
             raise TypeError(f"sentence-embedding got unexpected option(s) {sorted(unknown)}")
         if truncation is None and "truncation" not in (tokenize_kwargs or {}):
@@ -78,8 +93,14 @@ class SentenceEmbeddingPipeline(FeatureExtractionPipeline):
         pre = _tokenize_options(truncation, tokenize_kwargs)
         return pre, {"return_tensors": bool(return_tensors), "normalize": bool(normalize)}
 
-    def postprocess(self, item: Any, features: list[dict[str, Any]], outputs: list[dict[str, torch.Tensor]],
-                    return_tensors: bool = False, normalize: bool = True) -> Any:
+    def postprocess(
+        self,
+        item: Any,
+        features: list[dict[str, Any]],
+        outputs: list[dict[str, torch.Tensor]],
+        return_tensors: bool = False,
+        normalize: bool = True,
+    ) -> Any:
         vector = mean_pool(outputs[0]["features"].unsqueeze(0), torch.ones(1, outputs[0]["features"].shape[0]))[0]
         if normalize:
             vector = torch.nn.functional.normalize(vector, p=2, dim=-1)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional, Sequence, Union
+from collections.abc import Sequence
+from typing import Any
 
 import torch
 
@@ -27,9 +28,13 @@ class FillMaskPipeline(Pipeline):
     task = "fill-mask"
     per_token_outputs = ("logits",)
 
-    def _sanitize(self, top_k: Optional[int] = None, targets: Union[None, str, Sequence[str]] = None,
-                  tokenizer_kwargs: Optional[dict[str, Any]] = None, **unknown: Any
-                  ) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _sanitize(
+        self,
+        top_k: int | None = None,
+        targets: None | str | Sequence[str] = None,
+        tokenizer_kwargs: dict[str, Any] | None = None,
+        **unknown: Any,
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         if unknown:
             raise TypeError(f"fill-mask got unexpected option(s) {sorted(unknown)}")
         if self.tokenizer.mask_token_id is None:
@@ -41,7 +46,7 @@ class FillMaskPipeline(Pipeline):
             raise TypeError(f"tokenizer_kwargs must be a dict, got {type(tokenizer_kwargs).__name__}")
         return {"tokenizer_kwargs": dict(tokenizer_kwargs or {})}, post
 
-    def target_ids(self, targets: Union[str, Sequence[str]]) -> list[int]:
+    def target_ids(self, targets: str | Sequence[str]) -> list[int]:
         """The vocabulary ids of `targets` (deduplicated); unknown targets use their first sub-token."""
         if isinstance(targets, str):
             targets = [targets]
@@ -52,22 +57,29 @@ class FillMaskPipeline(Pipeline):
         for target in targets:
             token_id = vocab.get(target)
             if token_id is None:
-                pieces = self.tokenizer(target, add_special_tokens=False, return_attention_mask=False,
-                                        max_length=1, truncation=True)["input_ids"]
+                pieces = self.tokenizer(
+                    target, add_special_tokens=False, return_attention_mask=False, max_length=1, truncation=True
+                )["input_ids"]
                 if not pieces:
-                    logger.warning("The specified target token `%s` does not exist in the model vocabulary. "
-                                   "We cannot replace it with anything meaningful, ignoring it", target)
+                    logger.warning(
+                        "The specified target token `%s` does not exist in the model vocabulary. "
+                        "We cannot replace it with anything meaningful, ignoring it",
+                        target,
+                    )
                     continue
                 token_id = pieces[0]
-                logger.warning("The specified target token `%s` does not exist in the model vocabulary. "
-                               "Replacing with `%s`.", target, self.tokenizer.convert_ids_to_tokens(token_id))
+                logger.warning(
+                    "The specified target token `%s` does not exist in the model vocabulary. Replacing with `%s`.",
+                    target,
+                    self.tokenizer.convert_ids_to_tokens(token_id),
+                )
             ids.append(int(token_id))
         ids = sorted(set(ids))
         if not ids:
             raise ValueError("At least one target must be provided when passed.")
         return ids
 
-    def preprocess(self, item: Any, tokenizer_kwargs: Optional[dict[str, Any]] = None) -> list[dict[str, Any]]:
+    def preprocess(self, item: Any, tokenizer_kwargs: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         text = check_text(item, "fill-mask input")
         ids = self.tokenizer(text, **(tokenizer_kwargs or {}))["input_ids"]
         if self.tokenizer.mask_token_id not in ids:
@@ -77,8 +89,14 @@ class FillMaskPipeline(Pipeline):
     def _forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, torch.Tensor]:
         return {"logits": self.model(input_ids=input_ids, attention_mask=attention_mask).logits}
 
-    def postprocess(self, item: Any, features: list[dict[str, Any]], outputs: list[dict[str, torch.Tensor]],
-                    top_k: int = 5, target_ids: Optional[list[int]] = None) -> Any:
+    def postprocess(
+        self,
+        item: Any,
+        features: list[dict[str, Any]],
+        outputs: list[dict[str, torch.Tensor]],
+        top_k: int = 5,
+        target_ids: list[int] | None = None,
+    ) -> Any:
         input_ids = features[0]["input_ids"]
         logits = outputs[0]["logits"]
         tok = self.tokenizer
@@ -97,12 +115,18 @@ class FillMaskPipeline(Pipeline):
                 filled = list(input_ids)
                 filled[pos] = token
                 filled = [t for t in filled if t != tok.pad_token_id]
-                row.append({"score": score, "token": token, "token_str": tok.decode([token]),
-                            "sequence": tok.decode(filled, skip_special_tokens=single_mask)})
+                row.append(
+                    {
+                        "score": score,
+                        "token": token,
+                        "token_str": tok.decode([token]),
+                        "sequence": tok.decode(filled, skip_special_tokens=single_mask),
+                    }
+                )
             result.append(row)
         return result[0] if single_mask else result
 
-    def __call__(self, inputs: Union[str, list[str]], **kwargs: Any) -> Any:
+    def __call__(self, inputs: str | list[str], **kwargs: Any) -> Any:
         """Fill the mask(s) of one text or a list of texts (a list of one text returns that text's result)."""
         result = super().__call__(inputs, **kwargs)
         if isinstance(inputs, list) and len(inputs) == 1:

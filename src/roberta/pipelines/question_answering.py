@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 import torch
@@ -10,8 +10,9 @@ import torch
 from .base import Pipeline, positive_int
 
 
-def decode_spans(start: np.ndarray, end: np.ndarray, top_k: int, max_answer_len: int,
-                 allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def decode_spans(
+    start: np.ndarray, end: np.ndarray, top_k: int, max_answer_len: int, allowed: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The `top_k` (start, end, score) spans with start <= end < start + max_answer_len, scored start * end
     probability, restricted to tokens where `allowed` is non-zero."""
     outer = np.outer(start, end)
@@ -49,11 +50,18 @@ class QuestionAnsweringPipeline(Pipeline):
     task = "question-answering"
     per_token_outputs = ("start_logits", "end_logits")
 
-    def _sanitize(self, top_k: Optional[int] = None, doc_stride: Optional[int] = None,
-                  max_answer_len: Optional[int] = None, max_seq_len: Optional[int] = None,
-                  max_question_len: Optional[int] = None, handle_impossible_answer: Optional[bool] = None,
-                  align_to_words: Optional[bool] = None, topk: Optional[int] = None, **unknown: Any
-                  ) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _sanitize(
+        self,
+        top_k: int | None = None,
+        doc_stride: int | None = None,
+        max_answer_len: int | None = None,
+        max_seq_len: int | None = None,
+        max_question_len: int | None = None,
+        handle_impossible_answer: bool | None = None,
+        align_to_words: bool | None = None,
+        topk: int | None = None,
+        **unknown: Any,
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         if unknown:
             raise TypeError(f"question-answering got unexpected option(s) {sorted(unknown)}")
         if not self.tokenizer.is_fast:
@@ -82,8 +90,9 @@ class QuestionAnsweringPipeline(Pipeline):
     @staticmethod
     def _example(item: Any) -> dict[str, str]:
         if not isinstance(item, dict):
-            raise TypeError(f"a question-answering input must be a dict with keys question and context, got "
-                            f"{type(item).__name__}")
+            raise TypeError(
+                f"a question-answering input must be a dict with keys question and context, got {type(item).__name__}"
+            )
         for key in ("question", "context"):
             if key not in item:
                 raise KeyError("You need to provide a dictionary with keys {question:..., context:...}")
@@ -95,8 +104,9 @@ class QuestionAnsweringPipeline(Pipeline):
                 raise ValueError(f"`{key}` cannot be empty")
         return {"question": item["question"], "context": item["context"]}
 
-    def preprocess(self, item: Any, doc_stride: Optional[int] = None,
-                   max_seq_len: Optional[int] = None) -> list[dict[str, Any]]:
+    def preprocess(
+        self, item: Any, doc_stride: int | None = None, max_seq_len: int | None = None
+    ) -> list[dict[str, Any]]:
         example = self._example(item)
         if max_seq_len is None:
             max_seq_len = min(self.tokenizer.model_max_length, 384)
@@ -105,11 +115,18 @@ class QuestionAnsweringPipeline(Pipeline):
         if doc_stride > max_seq_len:
             raise ValueError(f"`doc_stride` ({doc_stride}) is larger than `max_seq_len` ({max_seq_len})")
         question_first = self.tokenizer.padding_side == "right"
-        first, second = ((example["question"], example["context"]) if question_first
-                         else (example["context"], example["question"]))
-        enc = self.tokenizer(first, second, truncation="only_second" if question_first else "only_first",
-                             max_length=max_seq_len, stride=doc_stride, return_overflowing_tokens=True,
-                             return_offsets_mapping=True)
+        first, second = (
+            (example["question"], example["context"]) if question_first else (example["context"], example["question"])
+        )
+        enc = self.tokenizer(
+            first,
+            second,
+            truncation="only_second" if question_first else "only_first",
+            max_length=max_seq_len,
+            stride=doc_stride,
+            return_overflowing_tokens=True,
+            return_offsets_mapping=True,
+        )
         features = []
         cls_id = self.tokenizer.cls_token_id
         for span in range(len(enc["input_ids"])):
@@ -120,8 +137,14 @@ class QuestionAnsweringPipeline(Pipeline):
                 for i, t in enumerate(ids):
                     if t == cls_id:
                         p_mask[i] = 0
-            features.append({"input_ids": ids, "p_mask": p_mask, "encoding": enc.encodings[span],
-                             "sequence_index": 1 if question_first else 0})
+            features.append(
+                {
+                    "input_ids": ids,
+                    "p_mask": p_mask,
+                    "encoding": enc.encodings[span],
+                    "sequence_index": 1 if question_first else 0,
+                }
+            )
         return features
 
     def _forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -133,15 +156,24 @@ class QuestionAnsweringPipeline(Pipeline):
         if align_to_words:
             try:
                 start_word, end_word = enc.token_to_word(s), enc.token_to_word(e)
-                return (enc.word_to_chars(start_word, sequence_index=sequence_index)[0],
-                        enc.word_to_chars(end_word, sequence_index=sequence_index)[1])
+                return (
+                    enc.word_to_chars(start_word, sequence_index=sequence_index)[0],
+                    enc.word_to_chars(end_word, sequence_index=sequence_index)[1],
+                )
             except Exception:  # special tokens have no word: fall back to token offsets
                 pass
         return enc.offsets[s][0], enc.offsets[e][1]
 
-    def postprocess(self, item: Any, features: list[dict[str, Any]], outputs: list[dict[str, torch.Tensor]],
-                    top_k: int = 1, handle_impossible_answer: bool = False, max_answer_len: int = 15,
-                    align_to_words: bool = True) -> Any:
+    def postprocess(
+        self,
+        item: Any,
+        features: list[dict[str, Any]],
+        outputs: list[dict[str, torch.Tensor]],
+        top_k: int = 1,
+        handle_impossible_answer: bool = False,
+        max_answer_len: int = 15,
+        align_to_words: bool = True,
+    ) -> Any:
         context = item["context"]
         min_null_score = 1000000.0
         answers: list[dict[str, Any]] = []
@@ -160,8 +192,7 @@ class QuestionAnsweringPipeline(Pipeline):
             start[0] = end[0] = 0.0
             starts, ends, scores = decode_spans(start, end, pre_top_k, max_answer_len, allowed)
             for s, e, score in zip(starts, ends, scores):
-                a, b = self._indices(feature["encoding"], int(s), int(e), feature["sequence_index"],
-                                     align_to_words)
+                a, b = self._indices(feature["encoding"], int(s), int(e), feature["sequence_index"], align_to_words)
                 text = context[a:b]
                 same = next((x for x in answers if x["answer"].lower() == text.lower()), None)
                 if same is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Union
+from typing import Any
 
 import numpy as np
 import torch
@@ -38,9 +38,13 @@ class TextClassificationPipeline(Pipeline):
 
     task = "text-classification"
 
-    def _sanitize(self, top_k: Any = _UNSET, function_to_apply: Optional[str] = None,
-                  return_all_scores: Optional[bool] = None, **tokenizer_kwargs: Any
-                  ) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _sanitize(
+        self,
+        top_k: Any = _UNSET,
+        function_to_apply: str | None = None,
+        return_all_scores: bool | None = None,
+        **tokenizer_kwargs: Any,
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         post: dict[str, Any] = {}
         if top_k is None or (isinstance(top_k, int) and not isinstance(top_k, bool)):
             if top_k is not None and top_k < 1:
@@ -63,8 +67,9 @@ class TextClassificationPipeline(Pipeline):
     def preprocess(self, item: Any, **tokenizer_kwargs: Any) -> list[dict[str, Any]]:
         if isinstance(item, dict):
             if "text" not in item or set(item) - {"text", "text_pair"}:
-                raise ValueError(f'a text pair must be a dict with keys "text" and optionally "text_pair", got '
-                                 f"keys {sorted(item)}")
+                raise ValueError(
+                    f'a text pair must be a dict with keys "text" and optionally "text_pair", got keys {sorted(item)}'
+                )
             text, pair = item["text"], item.get("text_pair")
             if not isinstance(text, str) or not (pair is None or isinstance(pair, str)):
                 raise TypeError('"text" and "text_pair" must be strings')
@@ -72,9 +77,11 @@ class TextClassificationPipeline(Pipeline):
         elif isinstance(item, str):
             enc = self.tokenizer(item, **tokenizer_kwargs)
         elif isinstance(item, (list, tuple)):
-            raise ValueError('The pipeline received invalid inputs, if you are trying to send text pairs, you can '
-                             'try to send a dictionary `{"text": "My text", "text_pair": "My pair"}` in order to '
-                             'send a text pair.')
+            raise ValueError(
+                "The pipeline received invalid inputs, if you are trying to send text pairs, you can "
+                'try to send a dictionary `{"text": "My text", "text_pair": "My pair"}` in order to '
+                "send a text pair."
+            )
         else:
             raise TypeError(f"text-classification inputs must be str or dict, got {type(item).__name__}")
         return [{"input_ids": list(enc["input_ids"])}]
@@ -91,8 +98,15 @@ class TextClassificationPipeline(Pipeline):
             return "sigmoid"
         return "softmax"
 
-    def postprocess(self, item: Any, features: list[dict[str, Any]], outputs: list[dict[str, torch.Tensor]],
-                    top_k: Optional[int] = 1, legacy: bool = True, function_to_apply: Optional[str] = None) -> Any:
+    def postprocess(
+        self,
+        item: Any,
+        features: list[dict[str, Any]],
+        outputs: list[dict[str, torch.Tensor]],
+        top_k: int | None = 1,
+        legacy: bool = True,
+        function_to_apply: str | None = None,
+    ) -> Any:
         logits = outputs[0]["logits"].numpy()
         fn = function_to_apply or self._default_function()
         scores = _sigmoid(logits) if fn == "sigmoid" else _softmax(logits) if fn == "softmax" else logits
@@ -106,7 +120,7 @@ class TextClassificationPipeline(Pipeline):
                 result = result[:top_k]
         return result
 
-    def __call__(self, inputs: Union[str, dict, list], **kwargs: Any) -> Any:
+    def __call__(self, inputs: str | dict | list, **kwargs: Any) -> Any:
         """Classify one input or a list of inputs."""
         if isinstance(inputs, dict):
             single, items = True, [inputs]

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Union
+from typing import Any
 
 import torch
 
 from .base import Pipeline, check_text, positive_int
 
 
-def filter_logits(logits: torch.Tensor, temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0
-                  ) -> torch.Tensor:
+def filter_logits(logits: torch.Tensor, temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0) -> torch.Tensor:
     """Apply temperature, then top-k, then nucleus (top-p) filtering, in the reference's order; filtered
     entries become -inf. `logits` is (batch, vocab) float."""
     if temperature != 1.0:
@@ -52,12 +51,24 @@ class TextGenerationPipeline(Pipeline):
 
     task = "text-generation"
 
-    def _sanitize(self, max_new_tokens: int = 256, do_sample: bool = True, temperature: float = 0.7,
-                  top_k: Optional[int] = 50, top_p: float = 1.0, num_return_sequences: int = 1,
-                  return_full_text: Optional[bool] = None, return_tensors: Optional[bool] = None,
-                  return_text: Optional[bool] = None, skip_special_tokens: bool = True,
-                  clean_up_tokenization_spaces: bool = True, generator: Optional[torch.Generator] = None,
-                  eos_token_id: Optional[int] = None, position_ids_from_zero: bool = False, **unknown: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _sanitize(
+        self,
+        max_new_tokens: int = 256,
+        do_sample: bool = True,
+        temperature: float = 0.7,
+        top_k: int | None = 50,
+        top_p: float = 1.0,
+        num_return_sequences: int = 1,
+        return_full_text: bool | None = None,
+        return_tensors: bool | None = None,
+        return_text: bool | None = None,
+        skip_special_tokens: bool = True,
+        clean_up_tokenization_spaces: bool = True,
+        generator: torch.Generator | None = None,
+        eos_token_id: int | None = None,
+        position_ids_from_zero: bool = False,
+        **unknown: Any,
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         if unknown:
             raise TypeError(f"text-generation got unexpected option(s) {sorted(unknown)}")
         positive_int("max_new_tokens", max_new_tokens)
@@ -70,16 +81,26 @@ class TextGenerationPipeline(Pipeline):
             raise ValueError(f"top_p must be a float in (0, 1], got {top_p!r}")
         if return_full_text is not None and (return_tensors is not None or return_text is not None):
             raise ValueError("`return_full_text` is mutually exclusive with `return_tensors` and `return_text`")
-        gen = dict(max_new_tokens=max_new_tokens, do_sample=bool(do_sample), temperature=float(temperature),
-                   top_k=top_k or 0, top_p=float(top_p), num_return_sequences=num_return_sequences,
-                   generator=generator, position_ids_from_zero=bool(position_ids_from_zero),
-                   eos_token_id=self.model.config.eos_token_id if eos_token_id is None else eos_token_id)
-        post = dict(return_full_text=True if return_full_text is None else bool(return_full_text),
-                    return_tensors=bool(return_tensors), skip_special_tokens=bool(skip_special_tokens),
-                    clean_up_tokenization_spaces=bool(clean_up_tokenization_spaces))
+        gen = dict(
+            max_new_tokens=max_new_tokens,
+            do_sample=bool(do_sample),
+            temperature=float(temperature),
+            top_k=top_k or 0,
+            top_p=float(top_p),
+            num_return_sequences=num_return_sequences,
+            generator=generator,
+            position_ids_from_zero=bool(position_ids_from_zero),
+            eos_token_id=self.model.config.eos_token_id if eos_token_id is None else eos_token_id,
+        )
+        post = dict(
+            return_full_text=True if return_full_text is None else bool(return_full_text),
+            return_tensors=bool(return_tensors),
+            skip_special_tokens=bool(skip_special_tokens),
+            clean_up_tokenization_spaces=bool(clean_up_tokenization_spaces),
+        )
         return gen, post
 
-    def __call__(self, inputs: Union[str, list[str]], **kwargs: Any) -> Any:
+    def __call__(self, inputs: str | list[str], **kwargs: Any) -> Any:
         """Generate from one prompt or a list of prompts."""
         single, items = self._split_inputs(inputs)
         gen, post = self._sanitize(**{**self._defaults, **kwargs})
@@ -89,54 +110,91 @@ class TextGenerationPipeline(Pipeline):
         sequences = self.generate_ids(rows, **gen)
         results = []
         for i, (prompt_text, prompt_ids) in enumerate(zip(items, prompts)):
-            results.append([self._record(prompt_text, prompt_ids, seq, **post)
-                            for seq in sequences[i * n:(i + 1) * n]])
+            results.append(
+                [self._record(prompt_text, prompt_ids, seq, **post) for seq in sequences[i * n : (i + 1) * n]]
+            )
         return results[0] if single else results
 
     def run_batch(self, items: Any, **kwargs: Any) -> list[Any]:
         """Generate for a list of prompts; one list of records per prompt."""
         return self(list(items), **kwargs)
 
-    def _record(self, prompt_text: str, prompt_ids: list[int], sequence: list[int], return_full_text: bool,
-                return_tensors: bool, skip_special_tokens: bool, clean_up_tokenization_spaces: bool
-                ) -> dict[str, Any]:
+    def _record(
+        self,
+        prompt_text: str,
+        prompt_ids: list[int],
+        sequence: list[int],
+        return_full_text: bool,
+        return_tensors: bool,
+        skip_special_tokens: bool,
+        clean_up_tokenization_spaces: bool,
+    ) -> dict[str, Any]:
         if return_tensors:
             return {"generated_token_ids": sequence}
-        options = dict(skip_special_tokens=skip_special_tokens,
-                       clean_up_tokenization_spaces=clean_up_tokenization_spaces)
+        options = dict(
+            skip_special_tokens=skip_special_tokens, clean_up_tokenization_spaces=clean_up_tokenization_spaces
+        )
         text = self.tokenizer.decode(sequence, **options)
-        new_text = text[len(self.tokenizer.decode(prompt_ids, **options)):]
+        new_text = text[len(self.tokenizer.decode(prompt_ids, **options)) :]
         return {"generated_text": prompt_text + new_text if return_full_text else new_text}
 
-    def generate_ids(self, prompts: list[list[int]], max_new_tokens: int = 20, do_sample: bool = False,
-                     temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0,
-                     generator: Optional[torch.Generator] = None, eos_token_id: Optional[int] = None,
-                     position_ids_from_zero: bool = False) -> list[list[int]]:
+    def generate_ids(
+        self,
+        prompts: list[list[int]],
+        max_new_tokens: int = 20,
+        do_sample: bool = False,
+        temperature: float = 1.0,
+        top_k: int = 0,
+        top_p: float = 1.0,
+        generator: torch.Generator | None = None,
+        eos_token_id: int | None = None,
+        position_ids_from_zero: bool = False,
+    ) -> list[list[int]]:
         """Token ids of each prompt followed by its continuation (ending at the first eos, if any)."""
         config = self.model.config
         usable = config.max_position_embeddings - (0 if position_ids_from_zero else (config.pad_token_id or 0) + 1)
         for ids in prompts:
             if len(ids) + max_new_tokens > usable:
-                raise ValueError(f"a prompt of {len(ids)} tokens plus max_new_tokens={max_new_tokens} exceeds the "
-                                 f"{usable} positions this model supports; shorten the prompt or lower "
-                                 f"max_new_tokens")
-        results: list[Optional[list[int]]] = [None] * len(prompts)
+                raise ValueError(
+                    f"a prompt of {len(ids)} tokens plus max_new_tokens={max_new_tokens} exceeds the "
+                    f"{usable} positions this model supports; shorten the prompt or lower "
+                    f"max_new_tokens"
+                )
+        results: list[list[int] | None] = [None] * len(prompts)
         by_length: dict[int, list[int]] = {}
         for i, ids in enumerate(prompts):
             by_length.setdefault(len(ids), []).append(i)
         for length in sorted(by_length, reverse=True):
             group = by_length[length]
             for start in range(0, len(group), self.batch_size):
-                batch = group[start:start + self.batch_size]
-                out = self._generate_batch([prompts[i] for i in batch], max_new_tokens, do_sample, temperature,
-                                           top_k, top_p, generator, eos_token_id, position_ids_from_zero)
+                batch = group[start : start + self.batch_size]
+                out = self._generate_batch(
+                    [prompts[i] for i in batch],
+                    max_new_tokens,
+                    do_sample,
+                    temperature,
+                    top_k,
+                    top_p,
+                    generator,
+                    eos_token_id,
+                    position_ids_from_zero,
+                )
                 for i, seq in zip(batch, out):
                     results[i] = seq
         return results  # type: ignore[return-value]
 
-    def _generate_batch(self, prompts: list[list[int]], max_new_tokens: int, do_sample: bool, temperature: float,
-                        top_k: int, top_p: float, generator: Optional[torch.Generator],
-                        eos_token_id: Optional[int], from_zero: bool = False) -> list[list[int]]:
+    def _generate_batch(
+        self,
+        prompts: list[list[int]],
+        max_new_tokens: int,
+        do_sample: bool,
+        temperature: float,
+        top_k: int,
+        top_p: float,
+        generator: torch.Generator | None,
+        eos_token_id: int | None,
+        from_zero: bool = False,
+    ) -> list[list[int]]:
         pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 1
         ids = torch.tensor(prompts, dtype=torch.long, device=self.device)
         finished = torch.zeros(len(prompts), dtype=torch.bool, device=self.device)
@@ -164,12 +222,16 @@ class TextGenerationPipeline(Pipeline):
                     break
                 if from_zero:
                     positions = torch.full((len(prompts), 1), length + step, device=self.device, dtype=torch.long)
-                out = self.model(input_ids=next_ids[:, None], position_ids=positions,
-                                 past_key_values=out.past_key_values, use_cache=True)
+                out = self.model(
+                    input_ids=next_ids[:, None],
+                    position_ids=positions,
+                    past_key_values=out.past_key_values,
+                    use_cache=True,
+                )
         generated = torch.stack(new_tokens, dim=1).tolist() if new_tokens else [[] for _ in prompts]
         sequences = []
         for prompt, tokens in zip(prompts, generated):
             if eos_token_id is not None and eos_token_id in tokens:
-                tokens = tokens[:tokens.index(eos_token_id) + 1]
+                tokens = tokens[: tokens.index(eos_token_id) + 1]
             sequences.append(list(prompt) + tokens)
         return sequences

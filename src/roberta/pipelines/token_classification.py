@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence, Union
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -38,8 +39,9 @@ class TokenClassificationPipeline(Pipeline):
     task = "token-classification"
     per_token_outputs = ("logits",)
 
-    def _sanitize(self, aggregation_strategy: Any = None, ignore_labels: Optional[Sequence[str]] = None,
-                  **unknown: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _sanitize(
+        self, aggregation_strategy: Any = None, ignore_labels: Sequence[str] | None = None, **unknown: Any
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         if unknown:
             raise TypeError(f"token-classification got unexpected option(s) {sorted(unknown)}")
         post: dict[str, Any] = {}
@@ -49,8 +51,10 @@ class TokenClassificationPipeline(Pipeline):
                 raise ValueError(f"aggregation_strategy must be one of {STRATEGIES}, got {aggregation_strategy!r}")
             name = name.lower()
             if name in ("first", "average", "max") and not self.tokenizer.is_fast:
-                raise ValueError('Slow tokenizers cannot handle subwords. Please set the `aggregation_strategy` '
-                                 'option to `"simple"` or use a fast tokenizer.')
+                raise ValueError(
+                    "Slow tokenizers cannot handle subwords. Please set the `aggregation_strategy` "
+                    'option to `"simple"` or use a fast tokenizer.'
+                )
             post["aggregation_strategy"] = name
         if ignore_labels is not None:
             if isinstance(ignore_labels, str) or not all(isinstance(x, str) for x in ignore_labels):
@@ -62,10 +66,16 @@ class TokenClassificationPipeline(Pipeline):
         text = check_text(item, "token-classification input")
         fast = bool(self.tokenizer.is_fast)
         max_len = self.tokenizer.model_max_length
-        enc = self.tokenizer(text, truncation=bool(max_len and max_len > 0), return_special_tokens_mask=True,
-                             return_offsets_mapping=fast)
-        return [{"input_ids": list(enc["input_ids"]), "special_tokens_mask": list(enc["special_tokens_mask"]),
-                 "offsets": [tuple(o) for o in enc["offset_mapping"]] if fast else None}]
+        enc = self.tokenizer(
+            text, truncation=bool(max_len and max_len > 0), return_special_tokens_mask=True, return_offsets_mapping=fast
+        )
+        return [
+            {
+                "input_ids": list(enc["input_ids"]),
+                "special_tokens_mask": list(enc["special_tokens_mask"]),
+                "offsets": [tuple(o) for o in enc["offset_mapping"]] if fast else None,
+            }
+        ]
 
     def _forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, torch.Tensor]:
         return {"logits": self.model(input_ids=input_ids, attention_mask=attention_mask).logits}
@@ -75,8 +85,14 @@ class TokenClassificationPipeline(Pipeline):
         backend = getattr(self.tokenizer, "backend_tokenizer", None)
         return bool(backend is not None and getattr(backend.model, "continuing_subword_prefix", None))
 
-    def postprocess(self, item: str, features: list[dict[str, Any]], outputs: list[dict[str, torch.Tensor]],
-                    aggregation_strategy: str = "none", ignore_labels: Optional[list[str]] = None) -> list[dict]:
+    def postprocess(
+        self,
+        item: str,
+        features: list[dict[str, Any]],
+        outputs: list[dict[str, torch.Tensor]],
+        aggregation_strategy: str = "none",
+        ignore_labels: list[str] | None = None,
+    ) -> list[dict]:
         ignore = ["O"] if ignore_labels is None else ignore_labels
         feature, logits = features[0], outputs[0]["logits"].numpy()
         e = np.exp(logits - logits.max(axis=-1, keepdims=True))
@@ -87,8 +103,16 @@ class TokenClassificationPipeline(Pipeline):
             entities = []
             for p in pre:
                 idx = int(p["scores"].argmax())
-                entities.append({"entity": labels[idx], "score": float(p["scores"][idx]), "index": p["index"],
-                                 "word": p["word"], "start": p["start"], "end": p["end"]})
+                entities.append(
+                    {
+                        "entity": labels[idx],
+                        "score": float(p["scores"][idx]),
+                        "index": p["index"],
+                        "word": p["word"],
+                        "start": p["start"],
+                        "end": p["end"],
+                    }
+                )
         else:
             entities = self._aggregate_words(pre, aggregation_strategy)
         if aggregation_strategy != "none":
@@ -109,14 +133,22 @@ class TokenClassificationPipeline(Pipeline):
                 if word_aware:
                     is_subword = len(word) != len(ref)
                 else:
-                    is_subword = start > 0 and " " not in sentence[start - 1:start + 1]
+                    is_subword = start > 0 and " " not in sentence[start - 1 : start + 1]
                 if int(ids[idx]) == self.tokenizer.unk_token_id:
                     word, is_subword = ref, False
             else:
                 start = end = None
                 is_subword = False
-            result.append({"word": word, "scores": token_scores, "start": start, "end": end, "index": idx,
-                           "is_subword": is_subword})
+            result.append(
+                {
+                    "word": word,
+                    "scores": token_scores,
+                    "start": start,
+                    "end": end,
+                    "index": idx,
+                    "is_subword": is_subword,
+                }
+            )
         return result
 
     def _aggregate_word(self, group: list[dict[str, Any]], strategy: str) -> dict[str, Any]:
@@ -128,9 +160,13 @@ class TokenClassificationPipeline(Pipeline):
         else:
             scores = np.nanmean(np.stack([p["scores"] for p in group]), axis=0)
         idx = int(scores.argmax())
-        return {"entity": labels[idx], "score": float(scores[idx]),
-                "word": self.tokenizer.convert_tokens_to_string([p["word"] for p in group]),
-                "start": group[0]["start"], "end": group[-1]["end"]}
+        return {
+            "entity": labels[idx],
+            "score": float(scores[idx]),
+            "word": self.tokenizer.convert_tokens_to_string([p["word"] for p in group]),
+            "start": group[0]["start"],
+            "end": group[-1]["end"],
+        }
 
     def _aggregate_words(self, pre: list[dict[str, Any]], strategy: str) -> list[dict[str, Any]]:
         words, group = [], None
@@ -147,10 +183,13 @@ class TokenClassificationPipeline(Pipeline):
         return words
 
     def _group_one(self, entities: list[dict[str, Any]]) -> dict[str, Any]:
-        return {"entity_group": entities[0]["entity"].split("-", 1)[-1],
-                "score": float(np.nanmean([e["score"] for e in entities])),
-                "word": self.tokenizer.convert_tokens_to_string([e["word"] for e in entities]),
-                "start": entities[0]["start"], "end": entities[-1]["end"]}
+        return {
+            "entity_group": entities[0]["entity"].split("-", 1)[-1],
+            "score": float(np.nanmean([e["score"] for e in entities])),
+            "word": self.tokenizer.convert_tokens_to_string([e["word"] for e in entities]),
+            "start": entities[0]["start"],
+            "end": entities[-1]["end"],
+        }
 
     def _group(self, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
         groups, current = [], []
@@ -169,6 +208,6 @@ class TokenClassificationPipeline(Pipeline):
             groups.append(self._group_one(current))
         return groups
 
-    def __call__(self, inputs: Union[str, list[str]], **kwargs: Any) -> Any:
+    def __call__(self, inputs: str | list[str], **kwargs: Any) -> Any:
         """Label the tokens of one text, or of each text of a list."""
         return super().__call__(inputs, **kwargs)

@@ -8,14 +8,15 @@ and saves/loads tokenizer directories.
 from __future__ import annotations
 
 import os
-from typing import Any, Optional, Sequence, Union
+from collections.abc import Sequence
+from typing import Any
 
 from .encoding import BatchEncoding
 from .options import LARGE_INTEGER, PaddingStrategy, TruncationStrategy, pad_row, resolve_strategies
 from .saving import read_init_kwargs, write_config_files
 from .special_tokens import DEFAULT_SPECIAL_TOKENS, SPECIAL_TOKEN_ATTRIBUTES, SpecialTokensMixin
 
-TextInput = Union[str, Sequence[str]]
+TextInput = str | Sequence[str]
 _HUB_KWARGS = ("cache_dir", "revision", "local_files_only", "token")
 
 
@@ -40,8 +41,18 @@ def _to_py(value: Any) -> Any:
 
 def clean_up_tokenization(text: str) -> str:
     """Remove the spaces before punctuation and English contractions (" ." -> ".", " 's" -> "'s", ...)."""
-    for old, new in ((" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"),
-                     (" 'm", "'m"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re")):
+    for old, new in (
+        (" .", "."),
+        (" ?", "?"),
+        (" !", "!"),
+        (" ,", ","),
+        (" ' ", "'"),
+        (" n't", "n't"),
+        (" 'm", "'m"),
+        (" 's", "'s"),
+        (" 've", "'ve"),
+        (" 're", "'re"),
+    ):
         text = text.replace(old, new)
     return text
 
@@ -53,11 +64,19 @@ class RobertaTokenizerBase(SpecialTokensMixin):
     vocab_files_names = {"vocab_file": "vocab.json", "merges_file": "merges.txt"}
     is_fast = False
 
-    def __init__(self, *, errors: str = "replace", add_prefix_space: bool = False,
-                 model_max_length: Optional[int] = None, padding_side: str = "right",
-                 truncation_side: str = "right", clean_up_tokenization_spaces: bool = False,
-                 model_input_names: Optional[list[str]] = None, split_special_tokens: bool = False,
-                 **special_tokens: Any) -> None:
+    def __init__(
+        self,
+        *,
+        errors: str = "replace",
+        add_prefix_space: bool = False,
+        model_max_length: int | None = None,
+        padding_side: str = "right",
+        truncation_side: str = "right",
+        clean_up_tokenization_spaces: bool = False,
+        model_input_names: list[str] | None = None,
+        split_special_tokens: bool = False,
+        **special_tokens: Any,
+    ) -> None:
         unknown = set(special_tokens) - set(SPECIAL_TOKEN_ATTRIBUTES) - {"additional_special_tokens"}
         if unknown:
             raise TypeError(f"unexpected keyword argument(s) {sorted(unknown)} for {type(self).__name__}")
@@ -79,7 +98,7 @@ class RobertaTokenizerBase(SpecialTokensMixin):
     def _encode_batch(self, inputs: list[tuple[Any, Any]], *, single: bool, **options: Any) -> BatchEncoding:
         raise NotImplementedError
 
-    def convert_tokens_to_ids(self, tokens: Union[str, list[str], None]) -> Union[int, list[int], None]:
+    def convert_tokens_to_ids(self, tokens: str | list[str] | None) -> int | list[int] | None:
         """Token (or list of tokens) -> id(s); unknown tokens map to the unk id."""
         if tokens is None:
             return None
@@ -87,41 +106,66 @@ class RobertaTokenizerBase(SpecialTokensMixin):
             return self._token_to_id(tokens)
         return [self._token_to_id(t) for t in tokens]
 
-    def _token_to_id(self, token: str) -> Optional[int]:
+    def _token_to_id(self, token: str) -> int | None:
         raise NotImplementedError
 
-    def convert_ids_to_tokens(self, ids: Union[int, list[int]], skip_special_tokens: bool = False
-                              ) -> Union[str, list[str]]:
+    def convert_ids_to_tokens(self, ids: int | list[int], skip_special_tokens: bool = False) -> str | list[str]:
         raise NotImplementedError
 
     def _decode(self, ids: list[int], skip_special_tokens: bool, **kwargs: Any) -> str:
         raise NotImplementedError
 
     # ----------------------------------------------------------------- encoding
-    def __call__(self, text: Any = None, text_pair: Any = None, add_special_tokens: bool = True,
-                 padding: Any = False, truncation: Any = None, max_length: Optional[int] = None,
-                 stride: int = 0, is_split_into_words: bool = False, pad_to_multiple_of: Optional[int] = None,
-                 padding_side: Optional[str] = None, return_tensors: Optional[str] = None,
-                 return_token_type_ids: Optional[bool] = None, return_attention_mask: Optional[bool] = None,
-                 return_overflowing_tokens: bool = False, return_special_tokens_mask: bool = False,
-                 return_offsets_mapping: bool = False, return_length: bool = False, verbose: bool = True,
-                 **kwargs: Any) -> BatchEncoding:
+    def __call__(
+        self,
+        text: Any = None,
+        text_pair: Any = None,
+        add_special_tokens: bool = True,
+        padding: Any = False,
+        truncation: Any = None,
+        max_length: int | None = None,
+        stride: int = 0,
+        is_split_into_words: bool = False,
+        pad_to_multiple_of: int | None = None,
+        padding_side: str | None = None,
+        return_tensors: str | None = None,
+        return_token_type_ids: bool | None = None,
+        return_attention_mask: bool | None = None,
+        return_overflowing_tokens: bool = False,
+        return_special_tokens_mask: bool = False,
+        return_offsets_mapping: bool = False,
+        return_length: bool = False,
+        verbose: bool = True,
+        **kwargs: Any,
+    ) -> BatchEncoding:
         """Tokenize a string, a pair, a batch of strings/pairs or pre-split words, ready for the model."""
         if text is None:
             raise ValueError("You need to specify `text` (a string, a list of strings or a list of word lists).")
         for name, value in (("text", text), ("text_pair", text_pair)):
             if value is not None and not _is_text_input(value):
-                raise ValueError(f"{name} must be a str (one example), a list[str] (a batch, or one pre-split "
-                                 f"example) or a list[list[str]] (a batch of pre-split examples); got {value!r:.80}")
-        options = dict(add_special_tokens=add_special_tokens, padding=padding, truncation=truncation,
-                       max_length=max_length, stride=stride, is_split_into_words=is_split_into_words,
-                       pad_to_multiple_of=pad_to_multiple_of, padding_side=padding_side,
-                       return_tensors=return_tensors, return_token_type_ids=return_token_type_ids,
-                       return_attention_mask=return_attention_mask,
-                       return_overflowing_tokens=return_overflowing_tokens,
-                       return_special_tokens_mask=return_special_tokens_mask,
-                       return_offsets_mapping=return_offsets_mapping, return_length=return_length,
-                       verbose=verbose, **kwargs)
+                raise ValueError(
+                    f"{name} must be a str (one example), a list[str] (a batch, or one pre-split "
+                    f"example) or a list[list[str]] (a batch of pre-split examples); got {value!r:.80}"
+                )
+        options = dict(
+            add_special_tokens=add_special_tokens,
+            padding=padding,
+            truncation=truncation,
+            max_length=max_length,
+            stride=stride,
+            is_split_into_words=is_split_into_words,
+            pad_to_multiple_of=pad_to_multiple_of,
+            padding_side=padding_side,
+            return_tensors=return_tensors,
+            return_token_type_ids=return_token_type_ids,
+            return_attention_mask=return_attention_mask,
+            return_overflowing_tokens=return_overflowing_tokens,
+            return_special_tokens_mask=return_special_tokens_mask,
+            return_offsets_mapping=return_offsets_mapping,
+            return_length=return_length,
+            verbose=verbose,
+            **kwargs,
+        )
         if is_split_into_words:
             batched = isinstance(text, (list, tuple)) and bool(text) and isinstance(text[0], (list, tuple))
         else:
@@ -129,40 +173,72 @@ class RobertaTokenizerBase(SpecialTokensMixin):
         if not batched:
             return self.encode_plus(text, text_pair, **options)
         if isinstance(text_pair, str):
-            raise TypeError("when tokenizing batches of text, `text_pair` must be a list or tuple with the same "
-                            "length as `text`.")
+            raise TypeError(
+                "when tokenizing batches of text, `text_pair` must be a list or tuple with the same length as `text`."
+            )
         if text_pair is not None and len(text) != len(text_pair):
-            raise ValueError(f"batch length of `text`: {len(text)} does not match batch length of `text_pair`: "
-                             f"{len(text_pair)}.")
+            raise ValueError(
+                f"batch length of `text`: {len(text)} does not match batch length of `text_pair`: {len(text_pair)}."
+            )
         pairs = list(zip(text, text_pair)) if text_pair is not None else text
         return self.batch_encode_plus(pairs, **options)
 
-    def _options(self, padding: Any, truncation: Any, max_length: Optional[int], pad_to_multiple_of: Optional[int],
-                 padding_side: Optional[str], kwargs: dict[str, Any]) -> dict[str, Any]:
+    def _options(
+        self,
+        padding: Any,
+        truncation: Any,
+        max_length: int | None,
+        pad_to_multiple_of: int | None,
+        padding_side: str | None,
+        kwargs: dict[str, Any],
+    ) -> dict[str, Any]:
         pad, trunc, max_length = resolve_strategies(self, padding, truncation, max_length, pad_to_multiple_of)
         if padding_side is not None and padding_side not in ("left", "right"):
             raise ValueError(f"padding_side must be 'left' or 'right', got {padding_side!r}")
         tensors = kwargs.get("return_tensors")
         if tensors is not None and getattr(tensors, "value", tensors) not in ("pt", "np"):
             raise ValueError(f"return_tensors must be 'pt', 'np' or None, got {tensors!r}")
-        return dict(kwargs, padding_strategy=pad, truncation_strategy=trunc, max_length=max_length,
-                     pad_to_multiple_of=pad_to_multiple_of, padding_side=padding_side or self.padding_side)
+        return dict(
+            kwargs,
+            padding_strategy=pad,
+            truncation_strategy=trunc,
+            max_length=max_length,
+            pad_to_multiple_of=pad_to_multiple_of,
+            padding_side=padding_side or self.padding_side,
+        )
 
-    def encode_plus(self, text: Any, text_pair: Any = None, *, padding: Any = False, truncation: Any = None,
-                    max_length: Optional[int] = None, pad_to_multiple_of: Optional[int] = None,
-                    padding_side: Optional[str] = None, **kwargs: Any) -> BatchEncoding:
+    def encode_plus(
+        self,
+        text: Any,
+        text_pair: Any = None,
+        *,
+        padding: Any = False,
+        truncation: Any = None,
+        max_length: int | None = None,
+        pad_to_multiple_of: int | None = None,
+        padding_side: str | None = None,
+        **kwargs: Any,
+    ) -> BatchEncoding:
         """Encode one example (a string, pre-split words or ids) or one pair; returns unbatched lists."""
         options = self._options(padding, truncation, max_length, pad_to_multiple_of, padding_side, kwargs)
         return self._encode_batch([(text, text_pair)], single=True, **options)
 
-    def batch_encode_plus(self, batch_text_or_text_pairs: Sequence[Any], *, padding: Any = False,
-                          truncation: Any = None, max_length: Optional[int] = None,
-                          pad_to_multiple_of: Optional[int] = None, padding_side: Optional[str] = None,
-                          **kwargs: Any) -> BatchEncoding:
+    def batch_encode_plus(
+        self,
+        batch_text_or_text_pairs: Sequence[Any],
+        *,
+        padding: Any = False,
+        truncation: Any = None,
+        max_length: int | None = None,
+        pad_to_multiple_of: int | None = None,
+        padding_side: str | None = None,
+        **kwargs: Any,
+    ) -> BatchEncoding:
         """Encode a batch of examples; an example may be a (text, text_pair) tuple."""
         if not isinstance(batch_text_or_text_pairs, (list, tuple)):
-            raise TypeError(f"batch_text_or_text_pairs has to be a list or a tuple (got "
-                            f"{type(batch_text_or_text_pairs).__name__})")
+            raise TypeError(
+                f"batch_text_or_text_pairs has to be a list or a tuple (got {type(batch_text_or_text_pairs).__name__})"
+            )
         options = self._options(padding, truncation, max_length, pad_to_multiple_of, padding_side, kwargs)
         split = options.get("is_split_into_words", False)
         inputs = []
@@ -171,8 +247,10 @@ class RobertaTokenizerBase(SpecialTokensMixin):
                 inputs.append((item, None))
             else:
                 if len(item) != 2:
-                    raise ValueError(f"a batch item that is a list/tuple must be a (text, text_pair) pair, got "
-                                     f"{len(item)} elements; pass is_split_into_words=True for pre-split words")
+                    raise ValueError(
+                        f"a batch item that is a list/tuple must be a (text, text_pair) pair, got "
+                        f"{len(item)} elements; pass is_split_into_words=True for pre-split words"
+                    )
                 inputs.append((item[0], item[1]))
         return self._encode_batch(inputs, single=False, **options)
 
@@ -181,10 +259,17 @@ class RobertaTokenizerBase(SpecialTokensMixin):
         return self.encode_plus(text, text_pair, add_special_tokens=add_special_tokens, **kwargs)["input_ids"]
 
     # ----------------------------------------------------------------- padding
-    def pad(self, encoded_inputs: Any, padding: Any = True, max_length: Optional[int] = None,
-            pad_to_multiple_of: Optional[int] = None, padding_side: Optional[str] = None,
-            return_attention_mask: Optional[bool] = None, return_tensors: Optional[str] = None,
-            verbose: bool = True) -> BatchEncoding:
+    def pad(
+        self,
+        encoded_inputs: Any,
+        padding: Any = True,
+        max_length: int | None = None,
+        pad_to_multiple_of: int | None = None,
+        padding_side: str | None = None,
+        return_attention_mask: bool | None = None,
+        return_tensors: str | None = None,
+        verbose: bool = True,
+    ) -> BatchEncoding:
         """Pad one encoding, a batch of them (dict of lists) or a list of encodings to the same length."""
         if isinstance(encoded_inputs, (list, tuple)) and encoded_inputs and isinstance(encoded_inputs[0], dict):
             encoded_inputs = {k: [ex[k] for ex in encoded_inputs] for k in encoded_inputs[0]}
@@ -192,8 +277,10 @@ class RobertaTokenizerBase(SpecialTokensMixin):
             raise TypeError(f"pad() takes a dict of lists or a list of dicts, got {type(encoded_inputs).__name__}")
         main = self.model_input_names[0]
         if main not in encoded_inputs:
-            raise ValueError(f"You should supply an encoding or a list of encodings to this method that includes "
-                             f"{main}, but you provided {list(encoded_inputs)}")
+            raise ValueError(
+                f"You should supply an encoding or a list of encodings to this method that includes "
+                f"{main}, but you provided {list(encoded_inputs)}"
+            )
         data = dict(encoded_inputs)
         required = data[main]
         if required is None or len(required) == 0:
@@ -212,46 +299,57 @@ class RobertaTokenizerBase(SpecialTokensMixin):
         pad, _, max_length = resolve_strategies(self, padding, None, max_length)
         if return_attention_mask is None:
             return_attention_mask = "attention_mask" in self.model_input_names
-        common = dict(pad_to_multiple_of=pad_to_multiple_of, side=padding_side or self.padding_side,
-                      pad_id=self.pad_token_id, pad_type_id=self.pad_token_type_id,
-                      return_attention_mask=return_attention_mask)
+        common = dict(
+            pad_to_multiple_of=pad_to_multiple_of,
+            side=padding_side or self.padding_side,
+            pad_id=self.pad_token_id,
+            pad_type_id=self.pad_token_type_id,
+            return_attention_mask=return_attention_mask,
+        )
         if required and not isinstance(required[0], (list, tuple)):
-            return BatchEncoding(pad_row(data, strategy=pad, max_length=max_length, **common),
-                                 tensor_type=return_tensors)
+            return BatchEncoding(
+                pad_row(data, strategy=pad, max_length=max_length, **common), tensor_type=return_tensors
+            )
         n = len(required)
         if any(len(v) != n for v in data.values()):
             raise ValueError("Some items in the output dictionary have a different batch size than others.")
         if pad == PaddingStrategy.LONGEST:
             max_length, pad = max(len(r) for r in required), PaddingStrategy.MAX_LENGTH
-        rows = [pad_row({k: v[i] for k, v in data.items()}, strategy=pad, max_length=max_length, **common)
-                for i in range(n)]
+        rows = [
+            pad_row({k: v[i] for k, v in data.items()}, strategy=pad, max_length=max_length, **common) for i in range(n)
+        ]
         out = {k: [r[k] for r in rows] for k in rows[0]} if rows else {}
         return BatchEncoding(out, tensor_type=return_tensors)
 
     # ----------------------------------------------------------------- RoBERTa layout
-    def build_inputs_with_special_tokens(self, token_ids_0: list[int], token_ids_1: Optional[list[int]] = None
-                                         ) -> list[int]:
+    def build_inputs_with_special_tokens(
+        self, token_ids_0: list[int], token_ids_1: list[int] | None = None
+    ) -> list[int]:
         """`<s> A </s>` for one sequence, `<s> A </s></s> B </s>` for a pair."""
         cls, sep = [self.cls_token_id], [self.sep_token_id]
         if token_ids_1 is None:
             return cls + list(token_ids_0) + sep
         return cls + list(token_ids_0) + sep + sep + list(token_ids_1) + sep
 
-    def get_special_tokens_mask(self, token_ids_0: list[int], token_ids_1: Optional[list[int]] = None,
-                                already_has_special_tokens: bool = False) -> list[int]:
+    def get_special_tokens_mask(
+        self, token_ids_0: list[int], token_ids_1: list[int] | None = None, already_has_special_tokens: bool = False
+    ) -> list[int]:
         """1 for special tokens, 0 for sequence tokens, for the layout `build_inputs_with_special_tokens` makes."""
         if already_has_special_tokens:
             if token_ids_1 is not None:
-                raise ValueError("You should not supply a second sequence if the provided sequence of ids is "
-                                 "already formatted with special tokens for the model.")
+                raise ValueError(
+                    "You should not supply a second sequence if the provided sequence of ids is "
+                    "already formatted with special tokens for the model."
+                )
             special = set(self.all_special_ids)
             return [1 if t in special else 0 for t in token_ids_0]
         if token_ids_1 is None:
             return [1] + [0] * len(token_ids_0) + [1]
         return [1] + [0] * len(token_ids_0) + [1, 1] + [0] * len(token_ids_1) + [1]
 
-    def create_token_type_ids_from_sequences(self, token_ids_0: list[int], token_ids_1: Optional[list[int]] = None
-                                             ) -> list[int]:
+    def create_token_type_ids_from_sequences(
+        self, token_ids_0: list[int], token_ids_1: list[int] | None = None
+    ) -> list[int]:
         """RoBERTa does not use token types: all zeros, one per token of the built input."""
         return [0] * len(self.build_inputs_with_special_tokens(token_ids_0, token_ids_1))
 
@@ -260,8 +358,13 @@ class RobertaTokenizerBase(SpecialTokensMixin):
         return 4 if pair else 2
 
     # ----------------------------------------------------------------- decoding
-    def decode(self, token_ids: Any, skip_special_tokens: bool = False,
-               clean_up_tokenization_spaces: Optional[bool] = None, **kwargs: Any) -> str:
+    def decode(
+        self,
+        token_ids: Any,
+        skip_special_tokens: bool = False,
+        clean_up_tokenization_spaces: bool | None = None,
+        **kwargs: Any,
+    ) -> str:
         """Turn ids back into text."""
         ids = _to_py(token_ids)
         if isinstance(ids, int):
@@ -273,18 +376,34 @@ class RobertaTokenizerBase(SpecialTokensMixin):
             clean_up_tokenization_spaces = self.clean_up_tokenization_spaces
         return clean_up_tokenization(text) if clean_up_tokenization_spaces else text
 
-    def batch_decode(self, sequences: Any, skip_special_tokens: bool = False,
-                     clean_up_tokenization_spaces: Optional[bool] = None, **kwargs: Any) -> list[str]:
+    def batch_decode(
+        self,
+        sequences: Any,
+        skip_special_tokens: bool = False,
+        clean_up_tokenization_spaces: bool | None = None,
+        **kwargs: Any,
+    ) -> list[str]:
         """`decode` each row of `sequences`."""
-        return [self.decode(seq, skip_special_tokens=skip_special_tokens,
-                            clean_up_tokenization_spaces=clean_up_tokenization_spaces, **kwargs)
-                for seq in _to_py(sequences)]
+        return [
+            self.decode(
+                seq,
+                skip_special_tokens=skip_special_tokens,
+                clean_up_tokenization_spaces=clean_up_tokenization_spaces,
+                **kwargs,
+            )
+            for seq in _to_py(sequences)
+        ]
 
     clean_up_tokenization = staticmethod(clean_up_tokenization)
 
     # ----------------------------------------------------------------- saving / loading
-    def save_pretrained(self, save_directory: Union[str, os.PathLike], legacy_format: Optional[bool] = None,
-                        filename_prefix: Optional[str] = None, **kwargs: Any) -> tuple[str, ...]:
+    def save_pretrained(
+        self,
+        save_directory: str | os.PathLike,
+        legacy_format: bool | None = None,
+        filename_prefix: str | None = None,
+        **kwargs: Any,
+    ) -> tuple[str, ...]:
         """Write vocab.json, merges.txt, tokenizer_config.json, special_tokens_map.json (each atomically)."""
         directory = os.fspath(save_directory)
         if os.path.isfile(directory):
@@ -299,12 +418,21 @@ class RobertaTokenizerBase(SpecialTokensMixin):
         return []
 
     @classmethod
-    def from_pretrained(cls, pretrained_model_name_or_path: Union[str, os.PathLike], *init_inputs: Any,
-                        **kwargs: Any) -> "RobertaTokenizerBase":
+    def from_pretrained(
+        cls, pretrained_model_name_or_path: str | os.PathLike, *init_inputs: Any, **kwargs: Any
+    ) -> RobertaTokenizerBase:
         """Load from a directory (or a hub id already in the local cache); `kwargs` override saved settings."""
         hub = {k: kwargs.pop(k) for k in _HUB_KWARGS if k in kwargs}
-        for ignored in ("use_fast", "trust_remote_code", "force_download", "resume_download", "proxies",
-                        "subfolder", "_from_auto", "from_slow"):
+        for ignored in (
+            "use_fast",
+            "trust_remote_code",
+            "force_download",
+            "resume_download",
+            "proxies",
+            "subfolder",
+            "_from_auto",
+            "from_slow",
+        ):
             kwargs.pop(ignored, None)
         init = read_init_kwargs(pretrained_model_name_or_path, hub)
         init.update(kwargs)
@@ -314,13 +442,15 @@ class RobertaTokenizerBase(SpecialTokensMixin):
         return tok
 
     @classmethod
-    def _resolve_files(cls, name_or_path: Union[str, os.PathLike], hub: dict[str, Any]) -> dict[str, Optional[str]]:
+    def _resolve_files(cls, name_or_path: str | os.PathLike, hub: dict[str, Any]) -> dict[str, str | None]:
         raise NotImplementedError
 
     def __repr__(self) -> str:
-        return (f"{type(self).__name__}(name_or_path={self.name_or_path!r}, vocab_size={self.vocab_size}, "
-                f"model_max_length={self.model_max_length}, padding_side={self.padding_side!r}, "
-                f"special_tokens={self.special_tokens_map})")
+        return (
+            f"{type(self).__name__}(name_or_path={self.name_or_path!r}, vocab_size={self.vocab_size}, "
+            f"model_max_length={self.model_max_length}, padding_side={self.padding_side!r}, "
+            f"special_tokens={self.special_tokens_map})"
+        )
 
 
 def default_special_tokens(kwargs: dict[str, Any]) -> dict[str, Any]:

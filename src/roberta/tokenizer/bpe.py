@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import os
-from typing import Iterable
+from collections.abc import Iterable
 
 import regex
 
@@ -19,7 +19,7 @@ GPT2_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|
 Pair = tuple[str, str]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def bytes_to_unicode() -> dict[int, str]:
     """Map every byte value 0..255 to a printable unicode character (GPT-2's reversible table)."""
     printable = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1))
@@ -33,20 +33,20 @@ def bytes_to_unicode() -> dict[int, str]:
     return dict(sorted(table.items()))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def unicode_to_bytes() -> dict[str, int]:
     """Inverse of `bytes_to_unicode`."""
     return {c: b for b, c in bytes_to_unicode().items()}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _latin1_translation() -> dict[int, str]:
     # A piece's UTF-8 bytes decoded as latin-1 give one code point per byte; translate maps them.
     return {b: c for b, c in bytes_to_unicode().items()}
 
 
-@functools.lru_cache(maxsize=None)
-def pretokenizer_regex() -> "regex.Pattern[str]":
+@functools.cache
+def pretokenizer_regex() -> regex.Pattern[str]:
     """The compiled GPT-2 pre-tokenization pattern (compiled once, on first use)."""
     return regex.compile(GPT2_PATTERN)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -36,8 +36,14 @@ class BatchEncoding(dict):
     `tokens()`, `word_ids()`, `sequence_ids()` and `char_to_token()`.
     """
 
-    def __init__(self, data: Optional[dict] = None, encoding: Any = None, tensor_type: Optional[str] = None,
-                 prepend_batch_axis: bool = False, n_sequences: Optional[int] = None) -> None:
+    def __init__(
+        self,
+        data: dict | None = None,
+        encoding: Any = None,
+        tensor_type: str | None = None,
+        prepend_batch_axis: bool = False,
+        n_sequences: int | None = None,
+    ) -> None:
         super().__init__(data or {})
         if encoding is not None and not isinstance(encoding, (list, tuple)):
             encoding = [encoding]
@@ -80,7 +86,7 @@ class BatchEncoding(dict):
         return dict(self)
 
     @property
-    def encodings(self) -> Optional[list]:
+    def encodings(self) -> list | None:
         """The `tokenizers.Encoding` of each row (fast tokenizers), else None."""
         return self._encodings
 
@@ -90,41 +96,43 @@ class BatchEncoding(dict):
         return self._encodings is not None
 
     @property
-    def n_sequences(self) -> Optional[int]:
+    def n_sequences(self) -> int | None:
         """1 for single sequences, 2 for pairs (None when unknown)."""
         return self._n_sequences
 
     def _encoding(self, batch_index: int, what: str) -> Any:
         if self._encodings is None:
-            raise ValueError(f"{what}() is not available when using non-fast tokenizers (e.g. RobertaTokenizer); "
-                             "use RobertaTokenizerFast")
+            raise ValueError(
+                f"{what}() is not available when using non-fast tokenizers (e.g. RobertaTokenizer); "
+                "use RobertaTokenizerFast"
+            )
         return self._encodings[batch_index]
 
     def tokens(self, batch_index: int = 0) -> list[str]:
         """The tokens of row `batch_index`."""
         return self._encoding(batch_index, "tokens").tokens
 
-    def word_ids(self, batch_index: int = 0) -> list[Optional[int]]:
+    def word_ids(self, batch_index: int = 0) -> list[int | None]:
         """For each token of row `batch_index`, the index of the word it came from (None for special tokens)."""
         return self._encoding(batch_index, "word_ids").word_ids
 
-    def sequence_ids(self, batch_index: int = 0) -> list[Optional[int]]:
+    def sequence_ids(self, batch_index: int = 0) -> list[int | None]:
         """For each token of row `batch_index`, 0 or 1 for the sequence it belongs to (None for special tokens)."""
         return self._encoding(batch_index, "sequence_ids").sequence_ids
 
-    def char_to_token(self, batch_or_char_index: int, char_index: Optional[int] = None,
-                      sequence_index: int = 0) -> Optional[int]:
+    def char_to_token(
+        self, batch_or_char_index: int, char_index: int | None = None, sequence_index: int = 0
+    ) -> int | None:
         """Index of the token holding character `char_index` (row 0 when one index is given)."""
         batch_index, char = (0, batch_or_char_index) if char_index is None else (batch_or_char_index, char_index)
         return self._encoding(batch_index, "char_to_token").char_to_token(char, sequence_index)
 
-    def token_to_chars(self, batch_or_token_index: int, token_index: Optional[int] = None) -> Optional[tuple]:
+    def token_to_chars(self, batch_or_token_index: int, token_index: int | None = None) -> tuple | None:
         """(start, end) character span of a token (row 0 when one index is given)."""
         batch_index, token = (0, batch_or_token_index) if token_index is None else (batch_or_token_index, token_index)
         return self._encoding(batch_index, "token_to_chars").token_to_chars(token)
 
-    def convert_to_tensors(self, tensor_type: Optional[str] = None, prepend_batch_axis: bool = False
-                           ) -> "BatchEncoding":
+    def convert_to_tensors(self, tensor_type: str | None = None, prepend_batch_axis: bool = False) -> BatchEncoding:
         """Turn the values into "pt" (torch) or "np" (numpy) arrays, in place; None leaves lists."""
         if tensor_type is None:
             return self
@@ -138,15 +146,17 @@ class BatchEncoding(dict):
                 super().__setitem__(key, _as_tensor(key, value, tensor_type))
             except (ValueError, TypeError, RuntimeError) as e:
                 if key == "overflowing_tokens":
-                    raise ValueError("Unable to create tensor returning overflowing tokens of different lengths. "
-                                     "Please see if a fast tokenizer might be available and use it instead.") from e
+                    raise ValueError(
+                        "Unable to create tensor returning overflowing tokens of different lengths. "
+                        "Please see if a fast tokenizer might be available and use it instead."
+                    ) from e
                 raise ValueError(
                     f"Unable to create tensor for {key!r}: the rows have different lengths. Pass padding=True "
                     "(and truncation=True) to get rows of the same length."
                 ) from e
         return self
 
-    def to(self, device: Any, *, non_blocking: bool = False) -> "BatchEncoding":
+    def to(self, device: Any, *, non_blocking: bool = False) -> BatchEncoding:
         """Move every torch tensor value to `device`; other values are left as they are."""
         for key, value in list(self.items()):
             if hasattr(value, "to") and callable(value.to):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Optional, Union
+from typing import Any
 
 from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, processors
 
@@ -24,21 +24,31 @@ class PretokenizedInputError(ValueError, AssertionError):
     """
 
 
-def _build_backend(vocab_file: str, merges_file: str, add_prefix_space: bool, cls: tuple[str, int],
-                   sep: tuple[str, int]) -> Tokenizer:
+def _build_backend(
+    vocab_file: str, merges_file: str, add_prefix_space: bool, cls: tuple[str, int], sep: tuple[str, int]
+) -> Tokenizer:
     vocab = load_vocab(vocab_file)
     ranks = load_merges(merges_file)
     merges = [pair for pair, _ in sorted(ranks.items(), key=lambda kv: kv[1])]
-    backend = Tokenizer(models.BPE(vocab=vocab, merges=merges, dropout=None, continuing_subword_prefix="",
-                                   end_of_word_suffix="", fuse_unk=False))
+    backend = Tokenizer(
+        models.BPE(
+            vocab=vocab,
+            merges=merges,
+            dropout=None,
+            continuing_subword_prefix="",
+            end_of_word_suffix="",
+            fuse_unk=False,
+        )
+    )
     backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=add_prefix_space)
     backend.decoder = decoders.ByteLevel()
-    backend.post_processor = processors.RobertaProcessing(sep=sep, cls=cls, add_prefix_space=add_prefix_space,
-                                                          trim_offsets=True)
+    backend.post_processor = processors.RobertaProcessing(
+        sep=sep, cls=cls, add_prefix_space=add_prefix_space, trim_offsets=True
+    )
     return backend
 
 
-def _component_state(component: Any) -> Optional[dict[str, Any]]:
+def _component_state(component: Any) -> dict[str, Any] | None:
     if component is None:
         return None
     try:
@@ -57,14 +67,23 @@ class RobertaTokenizerFast(RobertaTokenizerBase):
 
     is_fast = True
 
-    def __init__(self, vocab_file: Optional[str] = None, merges_file: Optional[str] = None,
-                 tokenizer_file: Optional[str] = None, errors: str = "replace", add_prefix_space: bool = False,
-                 trim_offsets: bool = True, added_tokens_decoder: Optional[dict[int, AddedToken]] = None,
-                 tokenizer_object: Optional[Tokenizer] = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        vocab_file: str | None = None,
+        merges_file: str | None = None,
+        tokenizer_file: str | None = None,
+        errors: str = "replace",
+        add_prefix_space: bool = False,
+        trim_offsets: bool = True,
+        added_tokens_decoder: dict[int, AddedToken] | None = None,
+        tokenizer_object: Tokenizer | None = None,
+        **kwargs: Any,
+    ) -> None:
         special = default_special_tokens(kwargs)
         if isinstance(special.get("mask_token"), str):
-            special["mask_token"] = AddedToken(special["mask_token"], lstrip=True, rstrip=False, normalized=False,
-                                               special=True)
+            special["mask_token"] = AddedToken(
+                special["mask_token"], lstrip=True, rstrip=False, normalized=False, special=True
+            )
         super().__init__(errors=errors, add_prefix_space=add_prefix_space, **kwargs)
         self.trim_offsets = trim_offsets
         self.vocab_file, self.merges_file = vocab_file, merges_file
@@ -83,9 +102,13 @@ class RobertaTokenizerFast(RobertaTokenizerBase):
             missing = [str(special[n]) for n, i in ids.items() if i is None]
             if missing:
                 raise ValueError(f"special tokens {missing} are not in {vocab_file}")
-            self._tokenizer = _build_backend(vocab_file, merges_file, add_prefix_space,
-                                             (str(special["cls_token"]), ids["cls_token"]),
-                                             (str(special["sep_token"]), ids["sep_token"]))
+            self._tokenizer = _build_backend(
+                vocab_file,
+                merges_file,
+                add_prefix_space,
+                (str(special["cls_token"]), ids["cls_token"]),
+                (str(special["sep_token"]), ids["sep_token"]),
+            )
         else:
             raise ValueError("RobertaTokenizerFast needs tokenizer_file, or both vocab_file and merges_file")
         self._tokenizer.no_truncation()
@@ -94,8 +117,11 @@ class RobertaTokenizerFast(RobertaTokenizerBase):
         self._init_special_tokens(special)
         present = {t.content for t in self._tokenizer.get_added_tokens_decoder().values()}
         extra = [t for _, t in sorted((added_tokens_decoder or {}).items()) if t.content not in present]
-        extra += [t for t in special.values() if t is not None and str(t) not in present
-                  and str(t) not in {str(e) for e in extra}]
+        extra += [
+            t
+            for t in special.values()
+            if t is not None and str(t) not in present and str(t) not in {str(e) for e in extra}
+        ]
         for token in extra:
             is_special = str(token) in self.all_special_tokens or getattr(token, "special", False)
             token = token if isinstance(token, AddedToken) else AddedToken(token, special=is_special)
@@ -108,21 +134,28 @@ class RobertaTokenizerFast(RobertaTokenizerBase):
         if state and state.get("type") == "RobertaProcessing":
             if state.get("add_prefix_space") != add_prefix_space or state.get("trim_offsets") != trim_offsets:
                 self._tokenizer.post_processor = processors.RobertaProcessing(
-                    sep=tuple(state["sep"]), cls=tuple(state["cls"]), add_prefix_space=add_prefix_space,
-                    trim_offsets=trim_offsets)
+                    sep=tuple(state["sep"]),
+                    cls=tuple(state["cls"]),
+                    add_prefix_space=add_prefix_space,
+                    trim_offsets=trim_offsets,
+                )
         state = _component_state(self._tokenizer.pre_tokenizer)
         if state and state.get("type") == "ByteLevel" and state.get("add_prefix_space") != add_prefix_space:
             self._tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(
-                add_prefix_space=add_prefix_space, use_regex=state.get("use_regex", True),
-                trim_offsets=state.get("trim_offsets", True))
+                add_prefix_space=add_prefix_space,
+                use_regex=state.get("use_regex", True),
+                trim_offsets=state.get("trim_offsets", True),
+            )
 
     @classmethod
-    def _resolve_files(cls, name_or_path: Any, hub: dict[str, Any]) -> dict[str, Optional[str]]:
+    def _resolve_files(cls, name_or_path: Any, hub: dict[str, Any]) -> dict[str, str | None]:
         tokenizer_file = resolve_file(name_or_path, "tokenizer.json", required=False, **hub)
         required = tokenizer_file is None
-        return {"tokenizer_file": tokenizer_file,
-                "vocab_file": resolve_file(name_or_path, "vocab.json", required=required, **hub),
-                "merges_file": resolve_file(name_or_path, "merges.txt", required=required, **hub)}
+        return {
+            "tokenizer_file": tokenizer_file,
+            "vocab_file": resolve_file(name_or_path, "vocab.json", required=required, **hub),
+            "merges_file": resolve_file(name_or_path, "merges.txt", required=required, **hub),
+        }
 
     @property
     def backend_tokenizer(self) -> Tokenizer:
@@ -152,7 +185,7 @@ class RobertaTokenizerFast(RobertaTokenizerBase):
         """Content -> id of the added (and special) tokens."""
         return {t.content: i for i, t in self.added_tokens_decoder.items()}
 
-    def add_tokens(self, new_tokens: Union[str, AddedToken, list], special_tokens: bool = False) -> int:
+    def add_tokens(self, new_tokens: str | AddedToken | list, special_tokens: bool = False) -> int:
         """Add tokens that are never split; returns how many new ids were created."""
         if not isinstance(new_tokens, (list, tuple)):
             new_tokens = [new_tokens]
@@ -163,8 +196,9 @@ class RobertaTokenizerFast(RobertaTokenizerBase):
             return self._tokenizer.add_special_tokens(list(new_tokens))
         return self._tokenizer.add_tokens(list(new_tokens))
 
-    def add_special_tokens(self, special_tokens_dict: dict[str, Any], replace_additional_special_tokens: bool = True
-                           ) -> int:
+    def add_special_tokens(
+        self, special_tokens_dict: dict[str, Any], replace_additional_special_tokens: bool = True
+    ) -> int:
         """Set special tokens by role (e.g. {"pad_token": "<pad>"}) and add them to the vocabulary."""
         new: list[Any] = []
         for name, value in special_tokens_dict.items():
@@ -182,7 +216,7 @@ class RobertaTokenizerFast(RobertaTokenizerBase):
                 raise ValueError(f"{name!r} is not a special-token role; use one of {list(self._special_tokens)}")
         return self.add_tokens(new, special_tokens=True)
 
-    def _token_to_id(self, token: str) -> Optional[int]:
+    def _token_to_id(self, token: str) -> int | None:
         index = self._tokenizer.token_to_id(token)
         if index is not None:
             return index
@@ -201,23 +235,37 @@ class RobertaTokenizerFast(RobertaTokenizerBase):
         decoder = self._tokenizer.decoder
         return decoder.decode(tokens) if decoder is not None else " ".join(tokens)
 
-    def tokenize(self, text: str, pair: Optional[str] = None, add_special_tokens: bool = False,
-                 **kwargs: Any) -> list[str]:
+    def tokenize(
+        self, text: str, pair: str | None = None, add_special_tokens: bool = False, **kwargs: Any
+    ) -> list[str]:
         """The tokens of `text` (without special tokens unless asked)."""
         return self.encode_plus(text, pair, add_special_tokens=add_special_tokens, **kwargs).tokens()
 
     # ----------------------------------------------------------------- encoding
-    def _configure(self, padding: PaddingStrategy, truncation: TruncationStrategy, max_length: Optional[int],
-                   stride: int, pad_to_multiple_of: Optional[int], padding_side: str) -> None:
+    def _configure(
+        self,
+        padding: PaddingStrategy,
+        truncation: TruncationStrategy,
+        max_length: int | None,
+        stride: int,
+        pad_to_multiple_of: int | None,
+        padding_side: str,
+    ) -> None:
         trunc = None
         if truncation != TruncationStrategy.DO_NOT_TRUNCATE:
-            trunc = dict(max_length=max_length, stride=stride, strategy=truncation.value,
-                         direction=self.truncation_side)
+            trunc = dict(
+                max_length=max_length, stride=stride, strategy=truncation.value, direction=self.truncation_side
+            )
         pad = None
         if padding != PaddingStrategy.DO_NOT_PAD:
-            pad = dict(length=max_length if padding == PaddingStrategy.MAX_LENGTH else None, direction=padding_side,
-                       pad_id=self.pad_token_id, pad_token=self.pad_token, pad_type_id=self.pad_token_type_id,
-                       pad_to_multiple_of=pad_to_multiple_of)
+            pad = dict(
+                length=max_length if padding == PaddingStrategy.MAX_LENGTH else None,
+                direction=padding_side,
+                pad_id=self.pad_token_id,
+                pad_token=self.pad_token,
+                pad_type_id=self.pad_token_type_id,
+                pad_to_multiple_of=pad_to_multiple_of,
+            )
         if self._settings == (trunc, pad):
             return
         if trunc is None:
@@ -233,20 +281,37 @@ class RobertaTokenizerFast(RobertaTokenizerBase):
             self._tokenizer.enable_padding(**pad)
         self._settings = (trunc, pad)
 
-    def _encode_batch(self, inputs: list[tuple[Any, Any]], *, single: bool, add_special_tokens: bool = True,
-                      padding_strategy: PaddingStrategy, truncation_strategy: TruncationStrategy,
-                      max_length: Optional[int], stride: int = 0, is_split_into_words: bool = False,
-                      pad_to_multiple_of: Optional[int] = None, padding_side: str = "right",
-                      return_tensors: Optional[str] = None, return_token_type_ids: Optional[bool] = None,
-                      return_attention_mask: Optional[bool] = None, return_overflowing_tokens: bool = False,
-                      return_special_tokens_mask: bool = False, return_offsets_mapping: bool = False,
-                      return_length: bool = False, verbose: bool = True, split_special_tokens: bool = False,
-                      **kwargs: Any) -> BatchEncoding:
+    def _encode_batch(
+        self,
+        inputs: list[tuple[Any, Any]],
+        *,
+        single: bool,
+        add_special_tokens: bool = True,
+        padding_strategy: PaddingStrategy,
+        truncation_strategy: TruncationStrategy,
+        max_length: int | None,
+        stride: int = 0,
+        is_split_into_words: bool = False,
+        pad_to_multiple_of: int | None = None,
+        padding_side: str = "right",
+        return_tensors: str | None = None,
+        return_token_type_ids: bool | None = None,
+        return_attention_mask: bool | None = None,
+        return_overflowing_tokens: bool = False,
+        return_special_tokens_mask: bool = False,
+        return_offsets_mapping: bool = False,
+        return_length: bool = False,
+        verbose: bool = True,
+        split_special_tokens: bool = False,
+        **kwargs: Any,
+    ) -> BatchEncoding:
         if kwargs:
             raise TypeError(f"unexpected keyword argument(s) {sorted(kwargs)}")
         if is_split_into_words and not self.add_prefix_space:
-            raise PretokenizedInputError(f"You need to instantiate {type(self).__name__} with add_prefix_space=True "
-                                         "to use it with pretokenized inputs (is_split_into_words=True).")
+            raise PretokenizedInputError(
+                f"You need to instantiate {type(self).__name__} with add_prefix_space=True "
+                "to use it with pretokenized inputs (is_split_into_words=True)."
+            )
         self._configure(padding_strategy, truncation_strategy, max_length, stride, pad_to_multiple_of, padding_side)
         split_special = split_special_tokens or self.split_special_tokens
         if self._tokenizer.encode_special_tokens != split_special:
@@ -257,8 +322,9 @@ class RobertaTokenizerFast(RobertaTokenizerBase):
         else:
             batch = [text if pair is None else (text, pair) for text, pair in inputs]
         try:
-            encodings = self._tokenizer.encode_batch(batch, add_special_tokens=add_special_tokens,
-                                                     is_pretokenized=is_split_into_words)
+            encodings = self._tokenizer.encode_batch(
+                batch, add_special_tokens=add_special_tokens, is_pretokenized=is_split_into_words
+            )
         except TypeError as e:
             raise TypeError(f"cannot encode {batch!r:.80}: {e}") from None
         except Exception as e:  # the Rust side raises a bare Exception (e.g. "Truncation error: ...")
@@ -271,10 +337,13 @@ class RobertaTokenizerFast(RobertaTokenizerBase):
             return_token_type_ids = "token_type_ids" in self.model_input_names
         if return_attention_mask is None:
             return_attention_mask = "attention_mask" in self.model_input_names
-        fields = [("input_ids", "ids", True), ("token_type_ids", "type_ids", return_token_type_ids),
-                  ("attention_mask", "attention_mask", return_attention_mask),
-                  ("special_tokens_mask", "special_tokens_mask", return_special_tokens_mask),
-                  ("offset_mapping", "offsets", return_offsets_mapping)]
+        fields = [
+            ("input_ids", "ids", True),
+            ("token_type_ids", "type_ids", return_token_type_ids),
+            ("attention_mask", "attention_mask", return_attention_mask),
+            ("special_tokens_mask", "special_tokens_mask", return_special_tokens_mask),
+            ("offset_mapping", "offsets", return_offsets_mapping),
+        ]
         fields = [(key, attr) for key, attr, wanted in fields if wanted]
         rows, sample_map = [], []
         for index, encoding in enumerate(encodings):
@@ -301,8 +370,7 @@ class RobertaTokenizerFast(RobertaTokenizerBase):
         merges = [tuple(m.split(" ", 1)) if isinstance(m, str) else tuple(m) for m in model["merges"]]
         return model["vocab"], {pair: rank for rank, pair in enumerate(merges)}
 
-    def save_vocabulary(self, save_directory: Union[str, os.PathLike], filename_prefix: Optional[str] = None
-                        ) -> tuple[str, str]:
+    def save_vocabulary(self, save_directory: str | os.PathLike, filename_prefix: str | None = None) -> tuple[str, str]:
         """Write vocab.json and merges.txt into `save_directory`; returns their paths."""
         directory = os.fspath(save_directory)
         if not os.path.isdir(directory):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import warnings
-from typing import Any, Optional
+from typing import Any
 
 LARGE_INTEGER = int(1e30)  # "no limit" model_max_length, as the reference uses
 
@@ -34,16 +34,23 @@ def _enum(cls: type, value: Any, arg: str) -> Any:
         raise ValueError(f"{arg}={value!r} is not valid; use True, False or one of {allowed}") from None
 
 
-def resolve_strategies(tok: Any, padding: Any = False, truncation: Any = None, max_length: Optional[int] = None,
-                       pad_to_multiple_of: Optional[int] = None) -> tuple[PaddingStrategy, TruncationStrategy,
-                                                                         Optional[int]]:
+def resolve_strategies(
+    tok: Any,
+    padding: Any = False,
+    truncation: Any = None,
+    max_length: int | None = None,
+    pad_to_multiple_of: int | None = None,
+) -> tuple[PaddingStrategy, TruncationStrategy, int | None]:
     """Turn user-facing `padding`/`truncation`/`max_length` into strategies and an effective max_length."""
     if max_length is not None and padding is False and truncation is None:
         truncation = "longest_first"  # the reference's implicit truncation when only max_length is given
     if padding is True:
         if max_length is not None and truncation in (None, False, "do_not_truncate"):
-            warnings.warn("`max_length` is ignored when `padding`=`True` and there is no truncation strategy. "
-                          "To pad to max length, use `padding='max_length'`.")
+            warnings.warn(
+                "`max_length` is ignored when `padding`=`True` and there is no truncation strategy. "
+                "To pad to max length, use `padding='max_length'`.",
+                stacklevel=2,
+            )
         pad = PaddingStrategy.LONGEST
     elif padding is False or padding is None:
         pad = PaddingStrategy.DO_NOT_PAD
@@ -71,20 +78,38 @@ def resolve_strategies(tok: Any, padding: Any = False, truncation: Any = None, m
                 trunc = TruncationStrategy.DO_NOT_TRUNCATE
             else:
                 max_length = limit
-    if pad != PaddingStrategy.DO_NOT_PAD and (tok.pad_token is None or tok.pad_token_id is None
-                                             or tok.pad_token_id < 0):
-        raise ValueError("Asking to pad but the tokenizer does not have a padding token. Set one, e.g. "
-                         "`tokenizer.pad_token = tokenizer.eos_token`, or pass padding=False.")
-    if (trunc != TruncationStrategy.DO_NOT_TRUNCATE and pad != PaddingStrategy.DO_NOT_PAD
-            and pad_to_multiple_of is not None and max_length is not None and max_length % pad_to_multiple_of):
-        raise ValueError(f"Truncation and padding are both activated but truncation length ({max_length}) is not "
-                         f"a multiple of pad_to_multiple_of ({pad_to_multiple_of}).")
+    if pad != PaddingStrategy.DO_NOT_PAD and (
+        tok.pad_token is None or tok.pad_token_id is None or tok.pad_token_id < 0
+    ):
+        raise ValueError(
+            "Asking to pad but the tokenizer does not have a padding token. Set one, e.g. "
+            "`tokenizer.pad_token = tokenizer.eos_token`, or pass padding=False."
+        )
+    if (
+        trunc != TruncationStrategy.DO_NOT_TRUNCATE
+        and pad != PaddingStrategy.DO_NOT_PAD
+        and pad_to_multiple_of is not None
+        and max_length is not None
+        and max_length % pad_to_multiple_of
+    ):
+        raise ValueError(
+            f"Truncation and padding are both activated but truncation length ({max_length}) is not "
+            f"a multiple of pad_to_multiple_of ({pad_to_multiple_of})."
+        )
     return pad, trunc, max_length
 
 
-def pad_row(row: dict[str, list], *, strategy: PaddingStrategy, max_length: Optional[int],
-            pad_to_multiple_of: Optional[int], side: str, pad_id: Optional[int], pad_type_id: int,
-            return_attention_mask: bool) -> dict[str, list]:
+def pad_row(
+    row: dict[str, list],
+    *,
+    strategy: PaddingStrategy,
+    max_length: int | None,
+    pad_to_multiple_of: int | None,
+    side: str,
+    pad_id: int | None,
+    pad_type_id: int,
+    return_attention_mask: bool,
+) -> dict[str, list]:
     """Pad one example's lists in place (input_ids, attention_mask, token_type_ids, special_tokens_mask)."""
     ids = row["input_ids"]
     if strategy == PaddingStrategy.LONGEST:

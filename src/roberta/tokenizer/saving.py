@@ -15,8 +15,17 @@ CONFIG_FILE = "tokenizer_config.json"
 SPECIAL_TOKENS_FILE = "special_tokens_map.json"
 ADDED_TOKENS_FILE = "added_tokens.json"
 # Keys of tokenizer_config.json that become constructor arguments.
-_CONFIG_KEYS = ("model_max_length", "padding_side", "truncation_side", "clean_up_tokenization_spaces",
-                "add_prefix_space", "errors", "trim_offsets", "model_input_names", "split_special_tokens")
+_CONFIG_KEYS = (
+    "model_max_length",
+    "padding_side",
+    "truncation_side",
+    "clean_up_tokenization_spaces",
+    "add_prefix_space",
+    "errors",
+    "trim_offsets",
+    "model_input_names",
+    "split_special_tokens",
+)
 
 
 def _read_json(path: str) -> Any:
@@ -49,8 +58,9 @@ def read_init_kwargs(name_or_path: str | os.PathLike, hub_kwargs: dict[str, Any]
                 kwargs[name] = added_token_from_json(config[name], special=True)
         decoder = config.get("added_tokens_decoder")
         if decoder:
-            kwargs["added_tokens_decoder"] = {int(i): added_token_from_json(t, special=False)
-                                              for i, t in decoder.items()}
+            kwargs["added_tokens_decoder"] = {
+                int(i): added_token_from_json(t, special=False) for i, t in decoder.items()
+            }
         for name in SPECIAL_TOKEN_ATTRIBUTES:  # a string special token keeps the flags stored with its id
             if isinstance(kwargs.get(name), str) and decoder:
                 for tok in kwargs["added_tokens_decoder"].values():
@@ -61,8 +71,9 @@ def read_init_kwargs(name_or_path: str | os.PathLike, hub_kwargs: dict[str, Any]
         added = _read_json(added_path)
         from tokenizers import AddedToken
 
-        kwargs["added_tokens_decoder"] = {int(i): AddedToken(t, normalized=True, special=False)
-                                          for t, i in added.items()}
+        kwargs["added_tokens_decoder"] = {
+            int(i): AddedToken(t, normalized=True, special=False) for t, i in added.items()
+        }
     return kwargs
 
 
@@ -75,13 +86,15 @@ def write_config_files(tok: Any, directory: str, tokenizer_class: str) -> list[s
     }
     for name, value in sorted(extended.items()):
         config[name] = str(value)
-    config.update({
-        "clean_up_tokenization_spaces": tok.clean_up_tokenization_spaces,
-        "errors": tok.errors,
-        "extra_special_tokens": {},
-        "model_max_length": tok.model_max_length,
-        "tokenizer_class": tokenizer_class,
-    })
+    config.update(
+        {
+            "clean_up_tokenization_spaces": tok.clean_up_tokenization_spaces,
+            "errors": tok.errors,
+            "extra_special_tokens": {},
+            "model_max_length": tok.model_max_length,
+            "tokenizer_class": tokenizer_class,
+        }
+    )
     if tok.padding_side != "right":
         config["padding_side"] = tok.padding_side
     if tok.truncation_side != "right":

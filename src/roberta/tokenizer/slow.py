@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Optional, Union
+from typing import Any
 
 import regex
 from tokenizers import AddedToken
@@ -19,14 +19,20 @@ from .options import PaddingStrategy, TruncationStrategy, pad_row
 from .truncation import truncate_pair
 
 
-def _as_added(token: Union[str, AddedToken], special: bool, lstrip: bool = False,
-              normalized: Optional[bool] = None) -> AddedToken:
+def _as_added(
+    token: str | AddedToken, special: bool, lstrip: bool = False, normalized: bool | None = None
+) -> AddedToken:
     if isinstance(token, AddedToken):
         return token
     if not isinstance(token, str):
         raise TypeError(f"tokens must be str or AddedToken, got {type(token).__name__}")
-    return AddedToken(token, lstrip=lstrip, rstrip=False, special=special,
-                      normalized=(not special) if normalized is None else normalized)
+    return AddedToken(
+        token,
+        lstrip=lstrip,
+        rstrip=False,
+        special=special,
+        normalized=(not special) if normalized is None else normalized,
+    )
 
 
 class RobertaTokenizer(RobertaTokenizerBase):
@@ -38,9 +44,15 @@ class RobertaTokenizer(RobertaTokenizerBase):
     whitespace on its left.
     """
 
-    def __init__(self, vocab_file: Union[str, os.PathLike], merges_file: Union[str, os.PathLike],
-                 errors: str = "replace", add_prefix_space: bool = False,
-                 added_tokens_decoder: Optional[dict[int, AddedToken]] = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        vocab_file: str | os.PathLike,
+        merges_file: str | os.PathLike,
+        errors: str = "replace",
+        add_prefix_space: bool = False,
+        added_tokens_decoder: dict[int, AddedToken] | None = None,
+        **kwargs: Any,
+    ) -> None:
         special = default_special_tokens(kwargs)
         kwargs.pop("tokenizer_file", None)
         kwargs.pop("trim_offsets", None)
@@ -51,12 +63,16 @@ class RobertaTokenizer(RobertaTokenizerBase):
         super().__init__(errors=errors, add_prefix_space=add_prefix_space, **kwargs)
         self._added_decoder: dict[int, AddedToken] = {}
         self._added_encoder: dict[str, int] = {}
-        self._split_pattern: Optional[regex.Pattern] = None
+        self._split_pattern: regex.Pattern | None = None
         tokens: dict[str, Any] = {}
         for name, value in special.items():
             if value is not None:
-                value = _as_added(value, special=True, lstrip=(name == "mask_token"),
-                                  normalized=False if name == "mask_token" else True)
+                value = _as_added(
+                    value,
+                    special=True,
+                    lstrip=(name == "mask_token"),
+                    normalized=False if name == "mask_token" else True,
+                )
             tokens[name] = value
         self._init_special_tokens(tokens)
         for index, token in sorted((added_tokens_decoder or {}).items()):
@@ -65,9 +81,11 @@ class RobertaTokenizer(RobertaTokenizerBase):
         self._add_tokens([t for t in tokens.values() if t is not None], special_tokens=True)
 
     @classmethod
-    def _resolve_files(cls, name_or_path: Any, hub: dict[str, Any]) -> dict[str, Optional[str]]:
-        return {"vocab_file": resolve_file(name_or_path, "vocab.json", **hub),
-                "merges_file": resolve_file(name_or_path, "merges.txt", **hub)}
+    def _resolve_files(cls, name_or_path: Any, hub: dict[str, Any]) -> dict[str, str | None]:
+        return {
+            "vocab_file": resolve_file(name_or_path, "vocab.json", **hub),
+            "merges_file": resolve_file(name_or_path, "merges.txt", **hub),
+        }
 
     # ----------------------------------------------------------------- vocabulary
     @property
@@ -99,7 +117,7 @@ class RobertaTokenizer(RobertaTokenizerBase):
         self._added_encoder[token.content] = index
         self._split_pattern = None
 
-    def _add_tokens(self, new_tokens: list[Union[str, AddedToken]], special_tokens: bool = False) -> int:
+    def _add_tokens(self, new_tokens: list[str | AddedToken], special_tokens: bool = False) -> int:
         added = 0
         for token in new_tokens:
             token = _as_added(token, special=special_tokens)
@@ -116,14 +134,15 @@ class RobertaTokenizer(RobertaTokenizerBase):
             self._register(token, index)
         return added
 
-    def add_tokens(self, new_tokens: Union[str, AddedToken, list], special_tokens: bool = False) -> int:
+    def add_tokens(self, new_tokens: str | AddedToken | list, special_tokens: bool = False) -> int:
         """Add tokens that are never split; returns how many new ids were created."""
         if not isinstance(new_tokens, (list, tuple)):
             new_tokens = [new_tokens]
         return self._add_tokens(list(new_tokens), special_tokens=special_tokens)
 
-    def add_special_tokens(self, special_tokens_dict: dict[str, Any], replace_additional_special_tokens: bool = True
-                           ) -> int:
+    def add_special_tokens(
+        self, special_tokens_dict: dict[str, Any], replace_additional_special_tokens: bool = True
+    ) -> int:
         """Set special tokens by role (e.g. {"pad_token": "<pad>"}) and add them to the vocabulary."""
         new: list[AddedToken] = []
         for name, value in special_tokens_dict.items():
@@ -132,8 +151,9 @@ class RobertaTokenizer(RobertaTokenizerBase):
                 if replace_additional_special_tokens:
                     self.additional_special_tokens = [str(v) for v in values]
                 else:
-                    self.additional_special_tokens += [str(v) for v in values if str(v) not in
-                                                       self.additional_special_tokens]
+                    self.additional_special_tokens += [
+                        str(v) for v in values if str(v) not in self.additional_special_tokens
+                    ]
                 new += values
             elif name in self._special_tokens:
                 token = _as_added(value, special=True)
@@ -143,7 +163,7 @@ class RobertaTokenizer(RobertaTokenizerBase):
                 raise ValueError(f"{name!r} is not a special-token role; use one of {list(self._special_tokens)}")
         return self._add_tokens(new, special_tokens=True)
 
-    def _token_to_id(self, token: str) -> Optional[int]:
+    def _token_to_id(self, token: str) -> int | None:
         index = self._added_encoder.get(token)
         if index is not None:
             return index
@@ -230,24 +250,46 @@ class RobertaTokenizer(RobertaTokenizerBase):
             return self.convert_tokens_to_ids(list(text))
         if isinstance(text, (list, tuple)) and text and isinstance(text[0], int):
             return list(text)
-        kind = "a string or a list/tuple of strings" if split_words else \
-            "a string, a list/tuple of strings or a list/tuple of integers"
+        kind = (
+            "a string or a list/tuple of strings"
+            if split_words
+            else "a string, a list/tuple of strings or a list/tuple of integers"
+        )
         raise ValueError(f"Input {text!r:.80} is not valid. Should be {kind}.")
 
-    def _encode_batch(self, inputs: list[tuple[Any, Any]], *, single: bool, add_special_tokens: bool = True,
-                      padding_strategy: PaddingStrategy, truncation_strategy: TruncationStrategy,
-                      max_length: Optional[int], stride: int = 0, is_split_into_words: bool = False,
-                      pad_to_multiple_of: Optional[int] = None, padding_side: str = "right",
-                      return_tensors: Optional[str] = None, return_token_type_ids: Optional[bool] = None,
-                      return_attention_mask: Optional[bool] = None, return_overflowing_tokens: bool = False,
-                      return_special_tokens_mask: bool = False, return_offsets_mapping: bool = False,
-                      return_length: bool = False, verbose: bool = True, **kwargs: Any) -> BatchEncoding:
+    def _encode_batch(
+        self,
+        inputs: list[tuple[Any, Any]],
+        *,
+        single: bool,
+        add_special_tokens: bool = True,
+        padding_strategy: PaddingStrategy,
+        truncation_strategy: TruncationStrategy,
+        max_length: int | None,
+        stride: int = 0,
+        is_split_into_words: bool = False,
+        pad_to_multiple_of: int | None = None,
+        padding_side: str = "right",
+        return_tensors: str | None = None,
+        return_token_type_ids: bool | None = None,
+        return_attention_mask: bool | None = None,
+        return_overflowing_tokens: bool = False,
+        return_special_tokens_mask: bool = False,
+        return_offsets_mapping: bool = False,
+        return_length: bool = False,
+        verbose: bool = True,
+        **kwargs: Any,
+    ) -> BatchEncoding:
         if return_offsets_mapping:
-            raise NotImplementedError("return_offsets_mapping is not available with the pure-Python "
-                                      "RobertaTokenizer; use RobertaTokenizerFast.")
+            raise NotImplementedError(
+                "return_offsets_mapping is not available with the pure-Python "
+                "RobertaTokenizer; use RobertaTokenizerFast."
+            )
         if return_token_type_ids and not add_special_tokens:
-            raise ValueError("Asking to return token_type_ids while setting add_special_tokens to False results in "
-                             "an undefined behavior. Set add_special_tokens to True or return_token_type_ids to None.")
+            raise ValueError(
+                "Asking to return token_type_ids while setting add_special_tokens to False results in "
+                "an undefined behavior. Set add_special_tokens to True or return_token_type_ids to None."
+            )
         if return_token_type_ids is None:
             return_token_type_ids = "token_type_ids" in self.model_input_names
         if return_attention_mask is None:
@@ -256,17 +298,37 @@ class RobertaTokenizer(RobertaTokenizerBase):
         for text, pair in inputs:
             first = self._input_ids(text, is_split_into_words, kwargs)
             second = self._input_ids(pair, is_split_into_words, kwargs) if pair is not None else None
-            if (return_overflowing_tokens and truncation_strategy == TruncationStrategy.LONGEST_FIRST
-                    and second is not None):
-                raise ValueError("Not possible to return overflowing tokens for pair of sequences with the "
-                                 "`longest_first`. Please select another truncation strategy than `longest_first`, "
-                                 "for instance `only_second` or `only_first`.")
-            rows.append(self._prepare_row(first, second, add_special_tokens, truncation_strategy, max_length,
-                                          stride, return_token_type_ids, return_overflowing_tokens,
-                                          return_special_tokens_mask))
-        pad_options = dict(max_length=max_length, pad_to_multiple_of=pad_to_multiple_of, side=padding_side,
-                           pad_id=self.pad_token_id, pad_type_id=self.pad_token_type_id,
-                           return_attention_mask=return_attention_mask)
+            if (
+                return_overflowing_tokens
+                and truncation_strategy == TruncationStrategy.LONGEST_FIRST
+                and second is not None
+            ):
+                raise ValueError(
+                    "Not possible to return overflowing tokens for pair of sequences with the "
+                    "`longest_first`. Please select another truncation strategy than `longest_first`, "
+                    "for instance `only_second` or `only_first`."
+                )
+            rows.append(
+                self._prepare_row(
+                    first,
+                    second,
+                    add_special_tokens,
+                    truncation_strategy,
+                    max_length,
+                    stride,
+                    return_token_type_ids,
+                    return_overflowing_tokens,
+                    return_special_tokens_mask,
+                )
+            )
+        pad_options = dict(
+            max_length=max_length,
+            pad_to_multiple_of=pad_to_multiple_of,
+            side=padding_side,
+            pad_id=self.pad_token_id,
+            pad_type_id=self.pad_token_type_id,
+            return_attention_mask=return_attention_mask,
+        )
         if single:
             row = pad_row(rows[0], strategy=padding_strategy, **pad_options)
             if return_length:
@@ -282,17 +344,24 @@ class RobertaTokenizer(RobertaTokenizerBase):
         keys = list(rows[0]) if rows else ["input_ids"]
         return BatchEncoding({k: [r[k] for r in rows] for k in keys}, tensor_type=return_tensors)
 
-    def _prepare_row(self, ids: list[int], pair: Optional[list[int]], add_special_tokens: bool,
-                     strategy: TruncationStrategy, max_length: Optional[int], stride: int,
-                     return_token_type_ids: bool, return_overflowing: bool, return_special_mask: bool
-                     ) -> dict[str, Any]:
+    def _prepare_row(
+        self,
+        ids: list[int],
+        pair: list[int] | None,
+        add_special_tokens: bool,
+        strategy: TruncationStrategy,
+        max_length: int | None,
+        stride: int,
+        return_token_type_ids: bool,
+        return_overflowing: bool,
+        return_special_mask: bool,
+    ) -> dict[str, Any]:
         total = len(ids) + (len(pair) if pair is not None else 0)
         if add_special_tokens:
             total += self.num_special_tokens_to_add(pair is not None)
         overflow: list[int] = []
         if strategy != TruncationStrategy.DO_NOT_TRUNCATE and max_length and total > max_length:
-            ids, pair, overflow = truncate_pair(ids, pair, total - max_length, strategy, stride,
-                                                self.truncation_side)
+            ids, pair, overflow = truncate_pair(ids, pair, total - max_length, strategy, stride, self.truncation_side)
         row: dict[str, Any] = {}
         if return_overflowing:
             row["overflowing_tokens"] = overflow
@@ -305,16 +374,21 @@ class RobertaTokenizer(RobertaTokenizerBase):
         if return_token_type_ids:
             row["token_type_ids"] = [0] * len(sequence)
         if return_special_mask:
-            row["special_tokens_mask"] = (self.get_special_tokens_mask(ids, pair) if add_special_tokens
-                                          else [0] * len(sequence))
+            row["special_tokens_mask"] = (
+                self.get_special_tokens_mask(ids, pair) if add_special_tokens else [0] * len(sequence)
+            )
         return row
 
     # ----------------------------------------------------------------- decoding
-    def _decode(self, ids: list[int], skip_special_tokens: bool, spaces_between_special_tokens: bool = True,
-                **kwargs: Any) -> str:
+    def _decode(
+        self, ids: list[int], skip_special_tokens: bool, spaces_between_special_tokens: bool = True, **kwargs: Any
+    ) -> str:
         tokens = self.convert_ids_to_tokens(ids, skip_special_tokens=skip_special_tokens)
-        missing = [i for i, t in zip(ids, tokens) if t is None] if not skip_special_tokens else \
-            [i for i in ids if self.convert_ids_to_tokens(i) is None]
+        missing = (
+            [i for i, t in zip(ids, tokens) if t is None]
+            if not skip_special_tokens
+            else [i for i in ids if self.convert_ids_to_tokens(i) is None]
+        )
         if missing:
             raise ValueError(f"ids {missing[:5]} are not in the vocabulary (size {len(self)})")
         special = set(self.all_special_tokens)
@@ -339,8 +413,7 @@ class RobertaTokenizer(RobertaTokenizerBase):
         return (" " if spaces_between_special_tokens else "").join(texts)
 
     # ----------------------------------------------------------------- saving
-    def save_vocabulary(self, save_directory: Union[str, os.PathLike], filename_prefix: Optional[str] = None
-                        ) -> tuple[str, str]:
+    def save_vocabulary(self, save_directory: str | os.PathLike, filename_prefix: str | None = None) -> tuple[str, str]:
         """Write vocab.json and merges.txt into `save_directory`; returns their paths."""
         directory = os.fspath(save_directory)
         if not os.path.isdir(directory):

@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Union
+from typing import Any
 
 from tokenizers import AddedToken
 
-SPECIAL_TOKEN_ATTRIBUTES = ("bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token",
-                            "mask_token")
+SPECIAL_TOKEN_ATTRIBUTES = ("bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token")
 
-DEFAULT_SPECIAL_TOKENS = {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "sep_token": "</s>",
-                          "pad_token": "<pad>", "cls_token": "<s>", "mask_token": "<mask>"}
+DEFAULT_SPECIAL_TOKENS = {
+    "bos_token": "<s>",
+    "eos_token": "</s>",
+    "unk_token": "<unk>",
+    "sep_token": "</s>",
+    "pad_token": "<pad>",
+    "cls_token": "<s>",
+    "mask_token": "<mask>",
+}
 
-TokenLike = Union[str, AddedToken]
+TokenLike = str | AddedToken
 
 
 def added_token_to_dict(token: AddedToken, with_special: bool = True) -> dict[str, Any]:
     """JSON form of an AddedToken, as tokenizer_config.json stores it."""
-    out = {"content": token.content, "lstrip": token.lstrip, "normalized": token.normalized,
-           "rstrip": token.rstrip, "single_word": token.single_word}
+    out = {
+        "content": token.content,
+        "lstrip": token.lstrip,
+        "normalized": token.normalized,
+        "rstrip": token.rstrip,
+        "single_word": token.single_word,
+    }
     if with_special:
         out["special"] = token.special
     return out
@@ -35,40 +46,41 @@ def added_token_from_json(value: Any, special: bool) -> TokenLike:
 
 
 def _special_property(name: str) -> property:
-    def get(self: "SpecialTokensMixin") -> Optional[str]:
+    def get(self: SpecialTokensMixin) -> str | None:
         value = self._special_tokens.get(name)
         return None if value is None else str(value)
 
-    def set_(self: "SpecialTokensMixin", value: Optional[TokenLike]) -> None:
+    def set_(self: SpecialTokensMixin, value: TokenLike | None) -> None:
         if value is not None and not isinstance(value, (str, AddedToken)):
             raise TypeError(f"{name} must be a str, an AddedToken or None, got {type(value).__name__}")
         self._special_tokens[name] = value
 
-    def get_id(self: "SpecialTokensMixin") -> Optional[int]:
+    def get_id(self: SpecialTokensMixin) -> int | None:
         value = self._special_tokens.get(name)
         return None if value is None else self.convert_tokens_to_ids(str(value))
 
-    def set_id(self: "SpecialTokensMixin", value: Optional[int]) -> None:
+    def set_id(self: SpecialTokensMixin, value: int | None) -> None:
         self._special_tokens[name] = None if value is None else self.convert_ids_to_tokens(value)
 
     return property(get, set_, doc=f"The {name.replace('_', ' ')} (a str), or None."), property(
-        get_id, set_id, doc=f"The id of the {name.replace('_', ' ')}, or None.")
+        get_id, set_id, doc=f"The id of the {name.replace('_', ' ')}, or None."
+    )
 
 
 class SpecialTokensMixin:
     """Holds the special tokens by role; subclasses provide `convert_tokens_to_ids`/`convert_ids_to_tokens`."""
 
-    _special_tokens: dict[str, Optional[TokenLike]]
+    _special_tokens: dict[str, TokenLike | None]
     additional_special_tokens: list[str]
 
-    def _init_special_tokens(self, values: dict[str, Optional[TokenLike]]) -> None:
+    def _init_special_tokens(self, values: dict[str, TokenLike | None]) -> None:
         self._special_tokens = {name: values.get(name) for name in SPECIAL_TOKEN_ATTRIBUTES}
         self.additional_special_tokens = []
 
     @property
-    def special_tokens_map(self) -> dict[str, Union[str, list[str]]]:
+    def special_tokens_map(self) -> dict[str, str | list[str]]:
         """Role -> token string for each special token that is set."""
-        out: dict[str, Union[str, list[str]]] = {n: str(v) for n, v in self._special_tokens.items() if v is not None}
+        out: dict[str, str | list[str]] = {n: str(v) for n, v in self._special_tokens.items() if v is not None}
         if self.additional_special_tokens:
             out["additional_special_tokens"] = list(self.additional_special_tokens)
         return out

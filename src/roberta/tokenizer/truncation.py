@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Optional
 
 from .options import TruncationStrategy
 
@@ -18,8 +17,9 @@ def _cut(ids: list[int], n: int, stride: int, side: str) -> tuple[list[int], lis
     return ids[:-n], ids[-window:]
 
 
-def truncate_pair(ids: list[int], pair: Optional[list[int]], n: int, strategy: TruncationStrategy,
-                  stride: int = 0, side: str = "right") -> tuple[list[int], Optional[list[int]], list[int]]:
+def truncate_pair(
+    ids: list[int], pair: list[int] | None, n: int, strategy: TruncationStrategy, stride: int = 0, side: str = "right"
+) -> tuple[list[int], list[int] | None, list[int]]:
     """Remove `n` tokens from `ids`/`pair` by `strategy`; returns (ids, pair, overflowing_tokens).
 
     When the chosen sequence is too short to lose `n` tokens nothing is removed (the reference logs an
@@ -33,8 +33,9 @@ def truncate_pair(ids: list[int], pair: Optional[list[int]], n: int, strategy: T
         if len(ids) > n:
             ids, overflow = _cut(ids, n, stride, side)
             return ids, pair, overflow
-        logger.error("We need to remove %d tokens to truncate the input but the first sequence has a length %d.",
-                     n, len(ids))
+        logger.error(
+            "We need to remove %d tokens to truncate the input but the first sequence has a length %d.", n, len(ids)
+        )
         return ids, pair, []
     if strategy == TruncationStrategy.LONGEST_FIRST:
         len_pair = len(pair)
@@ -54,6 +55,7 @@ def truncate_pair(ids: list[int], pair: Optional[list[int]], n: int, strategy: T
         if len(pair) > n:
             pair, overflow = _cut(pair, n, stride, side)
             return ids, pair, overflow
-        logger.error("We need to remove %d tokens to truncate the input but the second sequence has a length %d.",
-                     n, len(pair))
+        logger.error(
+            "We need to remove %d tokens to truncate the input but the second sequence has a length %d.", n, len(pair)
+        )
     return ids, pair, []

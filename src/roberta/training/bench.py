@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Optional
+from typing import Any
 
 import torch
 from torch import nn
@@ -11,9 +11,16 @@ from torch import nn
 from .optim import make_optimizer
 
 
-def train_steps(model: nn.Module, batch: dict[str, torch.Tensor], steps: int, *, lr: float = 1e-4,
-                optimizer: Optional[torch.optim.Optimizer] = None, implementation: str = "auto",
-                max_grad_norm: Optional[float] = 1.0) -> dict[str, Any]:
+def train_steps(
+    model: nn.Module,
+    batch: dict[str, torch.Tensor],
+    steps: int,
+    *,
+    lr: float = 1e-4,
+    optimizer: torch.optim.Optimizer | None = None,
+    implementation: str = "auto",
+    max_grad_norm: float | None = 1.0,
+) -> dict[str, Any]:
     """Run `steps` forward/backward/AdamW steps of `model(**batch).loss` (e.g. RobertaForMaskedLM with labels).
 
     Works for our models and the reference's alike. Returns `{"losses": [...], "seconds": total,

@@ -10,7 +10,7 @@ import os
 import random
 import shutil
 import tempfile
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 import torch
@@ -42,8 +42,14 @@ def checkpoints_dir(output_dir: str | os.PathLike) -> str:
     return os.path.join(os.fspath(output_dir), "checkpoints")
 
 
-def save_checkpoint(output_dir: str | os.PathLike, step: int, model: Any, state: dict[str, Any],
-                    extra_files: Optional[Any] = None, keep: int = 2) -> str:
+def save_checkpoint(
+    output_dir: str | os.PathLike,
+    step: int,
+    model: Any,
+    state: dict[str, Any],
+    extra_files: Any | None = None,
+    keep: int = 2,
+) -> str:
     """Write `checkpoints/step-NNNNNNNN` (model via save_pretrained + `training_state.pt`) atomically.
 
     `extra_files(directory)` may add files (e.g. the tokenizer). Keeps the newest `keep` checkpoints.
@@ -66,12 +72,12 @@ def save_checkpoint(output_dir: str | os.PathLike, step: int, model: Any, state:
         raise
     atomic_write_text(os.path.join(root, LATEST), name + "\n")
     done = sorted(d for d in os.listdir(root) if d.startswith("step-"))
-    for old in done[:-max(1, keep)]:
+    for old in done[: -max(1, keep)]:
         shutil.rmtree(os.path.join(root, old), ignore_errors=True)
     return final
 
 
-def latest_checkpoint(output_dir: str | os.PathLike) -> Optional[str]:
+def latest_checkpoint(output_dir: str | os.PathLike) -> str | None:
     """The directory the `latest` pointer names, or None when there is no complete checkpoint."""
     root = checkpoints_dir(output_dir)
     pointer = os.path.join(root, LATEST)

@@ -8,7 +8,7 @@ and the mask does not depend on the batch size, the number of processes or a res
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Optional, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -38,7 +38,7 @@ class Packer:
         tokens = list(tokens)
         if not tokens:
             return
-        pieces = [tokens[i:i + self.budget] for i in range(0, len(tokens), self.budget)]
+        pieces = [tokens[i : i + self.budget] for i in range(0, len(tokens), self.budget)]
         for n, piece in enumerate(pieces):
             sep = 1 if (new_document and n == 0 and self.current) else 0
             if len(self.current) + sep + len(piece) > self.budget:
@@ -54,8 +54,9 @@ class Packer:
             yield self._emit()
 
 
-def pack_documents(documents: Iterable[Sequence[Sequence[int]]], max_seq_length: int, bos_id: int,
-                   eos_id: int) -> Iterator[list[int]]:
+def pack_documents(
+    documents: Iterable[Sequence[Sequence[int]]], max_seq_length: int, bos_id: int, eos_id: int
+) -> Iterator[list[int]]:
     """Pack tokenized documents (lists of sentences of ids) into sequences; see `Packer`."""
     packer = Packer(max_seq_length, bos_id, eos_id)
     for doc in documents:
@@ -69,8 +70,15 @@ def sample_rng(seed: int, position: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence([int(seed), int(position)])))
 
 
-def mask_tokens(ids: np.ndarray, rng: np.random.Generator, *, mask_id: int, special_ids: Sequence[int],
-                vocab_size: int, probability: float = 0.15) -> tuple[np.ndarray, np.ndarray]:
+def mask_tokens(
+    ids: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    mask_id: int,
+    special_ids: Sequence[int],
+    vocab_size: int,
+    probability: float = 0.15,
+) -> tuple[np.ndarray, np.ndarray]:
     """RoBERTa's masking of one sequence: returns `(inputs, labels)`.
 
     Each non-special token is chosen with `probability`; a chosen token becomes `<mask>` 80% of the time,
@@ -90,20 +98,21 @@ def mask_tokens(ids: np.ndarray, rng: np.random.Generator, *, mask_id: int, spec
     return inputs, labels
 
 
-def pad_batch(rows: Sequence[np.ndarray], pad_id: int, labels: Optional[Sequence[np.ndarray]] = None
-              ) -> dict[str, torch.Tensor]:
+def pad_batch(
+    rows: Sequence[np.ndarray], pad_id: int, labels: Sequence[np.ndarray] | None = None
+) -> dict[str, torch.Tensor]:
     """Right-pad 1-D id arrays into `input_ids`, `attention_mask` (and `labels`, padded with -100)."""
     width = max(len(r) for r in rows)
     ids = np.full((len(rows), width), pad_id, dtype=np.int64)
     att = np.zeros((len(rows), width), dtype=np.int64)
     for i, r in enumerate(rows):
-        ids[i, :len(r)] = r
-        att[i, :len(r)] = 1
+        ids[i, : len(r)] = r
+        att[i, : len(r)] = 1
     out = {"input_ids": torch.from_numpy(ids), "attention_mask": torch.from_numpy(att)}
     if labels is not None:
         lab = np.full((len(rows), width), -100, dtype=np.int64)
         for i, r in enumerate(labels):
-            lab[i, :len(r)] = r
+            lab[i, : len(r)] = r
         out["labels"] = torch.from_numpy(lab)
     return out
 
@@ -111,16 +120,30 @@ def pad_batch(rows: Sequence[np.ndarray], pad_id: int, labels: Optional[Sequence
 class MaskingCollator:
     """Builds a masked-LM batch from sequences and their stream positions (dynamic masking)."""
 
-    def __init__(self, *, mask_id: int, pad_id: int, special_ids: Sequence[int], vocab_size: int, seed: int,
-                 probability: float = 0.15) -> None:
+    def __init__(
+        self,
+        *,
+        mask_id: int,
+        pad_id: int,
+        special_ids: Sequence[int],
+        vocab_size: int,
+        seed: int,
+        probability: float = 0.15,
+    ) -> None:
         self.mask_id, self.pad_id, self.seed = mask_id, pad_id, seed
         self.special_ids, self.vocab_size, self.probability = list(special_ids), vocab_size, probability
 
     def __call__(self, sequences: Sequence[np.ndarray], positions: Sequence[int]) -> dict[str, torch.Tensor]:
         inputs, labels = [], []
         for seq, pos in zip(sequences, positions):
-            x, y = mask_tokens(seq, sample_rng(self.seed, pos), mask_id=self.mask_id, special_ids=self.special_ids,
-                               vocab_size=self.vocab_size, probability=self.probability)
+            x, y = mask_tokens(
+                seq,
+                sample_rng(self.seed, pos),
+                mask_id=self.mask_id,
+                special_ids=self.special_ids,
+                vocab_size=self.vocab_size,
+                probability=self.probability,
+            )
             inputs.append(x)
             labels.append(y)
         return pad_batch(inputs, self.pad_id, labels)
@@ -128,5 +151,6 @@ class MaskingCollator:
 
 def causal_collate(sequences: Sequence[np.ndarray], pad_id: int) -> dict[str, torch.Tensor]:
     """A causal-LM batch: labels are the inputs (the model shifts them), -100 on padding."""
-    return pad_batch([np.asarray(s, dtype=np.int64) for s in sequences], pad_id,
-                     [np.asarray(s, dtype=np.int64) for s in sequences])
+    return pad_batch(
+        [np.asarray(s, dtype=np.int64) for s in sequences], pad_id, [np.asarray(s, dtype=np.int64) for s in sequences]
+    )

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-from typing import Optional
 
 
 class DataError(ValueError):
     """Bad training data; the message names the file (and line when known)."""
 
-    def __init__(self, path: str | os.PathLike, message: str, line: Optional[int] = None) -> None:
+    def __init__(self, path: str | os.PathLike, message: str, line: int | None = None) -> None:
         where = f"{os.fspath(path)}:{line}" if line is not None else os.fspath(path)
         super().__init__(f"{where}: {message}")
         self.path, self.line = os.fspath(path), line

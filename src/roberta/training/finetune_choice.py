@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -21,16 +22,17 @@ class ChoiceColumns:
     """`context`; optional `question` put before each ending; `endings` (default: ending0, ending1, ...)."""
 
     context: str = "context"
-    question: Optional[str] = None
-    endings: Optional[Sequence[str]] = None
+    question: str | None = None
+    endings: Sequence[str] | None = None
     label: str = "label"
 
 
 def read_choices(path: str, cols: ChoiceColumns) -> list[tuple[int, str, list[str], int]]:
     """Rows as `(line, context, endings, label_index)`."""
     rows = read_rows(path)
-    endings = list(cols.endings or sorted((c for c in rows[0][1] if re.fullmatch(r"ending\d+", c)),
-                                          key=lambda c: int(c[6:])))
+    endings = list(
+        cols.endings or sorted((c for c in rows[0][1] if re.fullmatch(r"ending\d+", c)), key=lambda c: int(c[6:]))
+    )
     if len(endings) < 2:
         raise DataError(path, "need at least two ending columns (ending0, ending1, ...)", rows[0][0])
     out = []
@@ -49,8 +51,9 @@ def read_choices(path: str, cols: ChoiceColumns) -> list[tuple[int, str, list[st
     return out
 
 
-def choice_features(tokenizer: Any, rows: Sequence[tuple[int, str, list[str], int]], max_length: int
-                    ) -> list[dict[str, Any]]:
+def choice_features(
+    tokenizer: Any, rows: Sequence[tuple[int, str, list[str], int]], max_length: int
+) -> list[dict[str, Any]]:
     """One feature per row: (choices, tokens) ids paired as `<s> context </s></s> ending </s>`."""
     feats = []
     for _, context, ends, label in rows:
@@ -62,8 +65,9 @@ def choice_features(tokenizer: Any, rows: Sequence[tuple[int, str, list[str], in
 class ChoiceTask(FeatureTask):
     """Multiple choice; metric: accuracy."""
 
-    def __init__(self, features: list[dict[str, Any]], tokenizer: Any,
-                 eval_features: Optional[list[dict[str, Any]]] = None) -> None:
+    def __init__(
+        self, features: list[dict[str, Any]], tokenizer: Any, eval_features: list[dict[str, Any]] | None = None
+    ) -> None:
         super().__init__(features, tokenizer)
         self.eval_features = eval_features
 

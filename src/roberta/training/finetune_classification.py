@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -23,7 +24,7 @@ class ClassificationColumns:
     """Column names: `text`, optional `text_pair`, `label` (multi-label: a JSON list or `separator`-joined)."""
 
     text: str = "text"
-    text_pair: Optional[str] = None
+    text_pair: str | None = None
     label: str = "label"
     separator: str = "|"
 
@@ -47,8 +48,9 @@ def _raw_labels(path: str, line: int, value: Any, problem_type: str, sep: str) -
     return str(value)
 
 
-def read_classification(path: str, cols: ClassificationColumns, problem_type: str
-                        ) -> list[tuple[int, str, Optional[str], Any]]:
+def read_classification(
+    path: str, cols: ClassificationColumns, problem_type: str
+) -> list[tuple[int, str, str | None, Any]]:
     """Rows as `(line, text, text_pair, raw_label)`."""
     out = []
     for line, row in read_rows(path):
@@ -59,7 +61,7 @@ def read_classification(path: str, cols: ClassificationColumns, problem_type: st
     return out
 
 
-def label_list(rows: Sequence[tuple[int, str, Optional[str], Any]], problem_type: str) -> list[str]:
+def label_list(rows: Sequence[tuple[int, str, str | None, Any]], problem_type: str) -> list[str]:
     """Sorted distinct labels of the training rows."""
     seen: set[str] = set()
     for *_, label in rows:
@@ -67,8 +69,9 @@ def label_list(rows: Sequence[tuple[int, str, Optional[str], Any]], problem_type
     return sorted(seen)
 
 
-def encode_labels(path: str, rows: Sequence[tuple[int, str, Optional[str], Any]], labels: list[str],
-                  problem_type: str) -> list[Any]:
+def encode_labels(
+    path: str, rows: Sequence[tuple[int, str, str | None, Any]], labels: list[str], problem_type: str
+) -> list[Any]:
     """Label ids (single), multi-hot float lists (multi) or floats (regression); unknown labels are errors."""
     index = {label: i for i, label in enumerate(labels)}
     out: list[Any] = []
@@ -76,7 +79,7 @@ def encode_labels(path: str, rows: Sequence[tuple[int, str, Optional[str], Any]]
         if problem_type == REGRESSION:
             out.append(float(raw))
             continue
-        for value in (raw if isinstance(raw, list) else [raw]):
+        for value in raw if isinstance(raw, list) else [raw]:
             if value not in index:
                 raise DataError(path, f"label {value!r} is not in the label list ({', '.join(labels)})", line)
         if problem_type == MULTI:
@@ -89,20 +92,29 @@ def encode_labels(path: str, rows: Sequence[tuple[int, str, Optional[str], Any]]
     return out
 
 
-def make_features(tokenizer: Any, rows: Sequence[tuple[int, str, Optional[str], Any]], labels: Sequence[Any],
-                  max_length: int) -> list[dict[str, Any]]:
+def make_features(
+    tokenizer: Any, rows: Sequence[tuple[int, str, str | None, Any]], labels: Sequence[Any], max_length: int
+) -> list[dict[str, Any]]:
     texts = [r[1] for r in rows]
     pairs = [r[2] for r in rows] if rows and rows[0][2] is not None else None
     enc = tokenizer(texts, pairs, truncation=True, max_length=max_length)
-    return [{"input_ids": ids, "attention_mask": att, "labels": lab}
-            for ids, att, lab in zip(enc["input_ids"], enc["attention_mask"], labels)]
+    return [
+        {"input_ids": ids, "attention_mask": att, "labels": lab}
+        for ids, att, lab in zip(enc["input_ids"], enc["attention_mask"], labels)
+    ]
 
 
 class ClassificationTask(FeatureTask):
     """Sequence classification; metrics: accuracy + macro F1, micro F1 + subset accuracy, or Pearson + MSE."""
 
-    def __init__(self, features: list[dict[str, Any]], tokenizer: Any, problem_type: str, num_labels: int,
-                 eval_features: Optional[list[dict[str, Any]]] = None) -> None:
+    def __init__(
+        self,
+        features: list[dict[str, Any]],
+        tokenizer: Any,
+        problem_type: str,
+        num_labels: int,
+        eval_features: list[dict[str, Any]] | None = None,
+    ) -> None:
         super().__init__(features, tokenizer)
         self.problem_type, self.num_labels, self.eval_features = problem_type, num_labels, eval_features
 

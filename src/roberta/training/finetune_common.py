@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
 
-def load_tokenizer(model_dir: str, tokenizer_dir: Optional[str] = None, **kwargs: Any) -> Any:
+def load_tokenizer(model_dir: str, tokenizer_dir: str | None = None, **kwargs: Any) -> Any:
     """The fast tokenizer from `tokenizer_dir`, else from the model directory."""
     from ..tokenizer import RobertaTokenizerFast
 
     path = tokenizer_dir or model_dir
-    if not os.path.isfile(os.path.join(path, "vocab.json")) and not os.path.isfile(os.path.join(path,
-                                                                                                "tokenizer.json")):
+    if not os.path.isfile(os.path.join(path, "vocab.json")) and not os.path.isfile(
+        os.path.join(path, "tokenizer.json")
+    ):
         raise FileNotFoundError(f"no tokenizer files in {path}; pass --tokenizer DIR")
     return RobertaTokenizerFast.from_pretrained(path, **kwargs)
 
@@ -26,7 +28,7 @@ def _pad_to(values: Any, shape: tuple[int, ...], fill: Any, dtype: Any) -> np.nd
 
     def put(dst: np.ndarray, src: Any) -> None:
         if dst.ndim == 1:
-            dst[:len(src)] = src
+            dst[: len(src)] = src
         else:
             for i, s in enumerate(src):
                 put(dst[i], s)
@@ -87,7 +89,7 @@ class FeatureTask:
         device = next(model.parameters()).device
         out = []
         for start in range(0, len(features), self.eval_batch_size):
-            chunk = [{k: f[k] for k in keys} for f in features[start:start + self.eval_batch_size]]
+            chunk = [{k: f[k] for k in keys} for f in features[start : start + self.eval_batch_size]]
             batch = {k: v.to(device) for k, v in collate(chunk, self.tokenizer.pad_token_id).items()}
             out.append(model(**batch).logits.float().cpu())
         return out

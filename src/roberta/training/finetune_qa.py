@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Optional, Sequence
+from typing import Any
 
 import numpy as np
-import torch
 from torch import nn
 
 from .._io import atomic_write_text
@@ -57,9 +57,13 @@ def read_squad(path: str) -> list[QAExample]:
                         raise DataError(path, f"question {qid!r}: an answer has no text", where)
                     if start is None:
                         start = context.find(text)
-                    if not isinstance(start, int) or context[start:start + len(text)] != text:
-                        raise DataError(path, f"question {qid!r}: answer {text!r} is not in its context at "
-                                              f"answer_start={a.get('answer_start')}", where)
+                    if not isinstance(start, int) or context[start : start + len(text)] != text:
+                        raise DataError(
+                            path,
+                            f"question {qid!r}: answer {text!r} is not in its context at "
+                            f"answer_start={a.get('answer_start')}",
+                            where,
+                        )
                     answers.append((text, start))
                 if not answers and not impossible:
                     raise DataError(path, f"question {qid!r} has no answer and is not marked is_impossible", where)
@@ -70,13 +74,20 @@ def read_squad(path: str) -> list[QAExample]:
 
 
 def _windows(tokenizer: Any, examples: Sequence[QAExample], max_length: int, stride: int) -> Any:
-    return tokenizer([e.question for e in examples], [e.context for e in examples], truncation="only_second",
-                     max_length=max_length, stride=stride, return_overflowing_tokens=True,
-                     return_offsets_mapping=True)
+    return tokenizer(
+        [e.question for e in examples],
+        [e.context for e in examples],
+        truncation="only_second",
+        max_length=max_length,
+        stride=stride,
+        return_overflowing_tokens=True,
+        return_offsets_mapping=True,
+    )
 
 
-def train_features(tokenizer: Any, examples: Sequence[QAExample], max_length: int = 384, stride: int = 128
-                   ) -> list[dict[str, Any]]:
+def train_features(
+    tokenizer: Any, examples: Sequence[QAExample], max_length: int = 384, stride: int = 128
+) -> list[dict[str, Any]]:
     """One feature per window with `start_positions`/`end_positions`; (0, 0) = no answer in this window."""
     enc = _windows(tokenizer, examples, max_length, stride)
     feats = []
@@ -91,27 +102,47 @@ def train_features(tokenizer: Any, examples: Sequence[QAExample], max_length: in
             if ctx and offsets[ctx[0]][0] <= a_start and offsets[ctx[-1]][1] >= a_end:
                 start_tok = next(j for j in ctx if offsets[j][1] > a_start)
                 end_tok = next(j for j in reversed(ctx) if offsets[j][0] < a_end)
-        feats.append({"input_ids": ids, "attention_mask": enc["attention_mask"][i],
-                      "start_positions": start_tok, "end_positions": end_tok})
+        feats.append(
+            {
+                "input_ids": ids,
+                "attention_mask": enc["attention_mask"][i],
+                "start_positions": start_tok,
+                "end_positions": end_tok,
+            }
+        )
     return feats
 
 
-def eval_features(tokenizer: Any, examples: Sequence[QAExample], max_length: int = 384, stride: int = 128
-                  ) -> list[dict[str, Any]]:
+def eval_features(
+    tokenizer: Any, examples: Sequence[QAExample], max_length: int = 384, stride: int = 128
+) -> list[dict[str, Any]]:
     """Windows with their example index and context offsets (None outside the context)."""
     enc = _windows(tokenizer, examples, max_length, stride)
     feats = []
     for i, ids in enumerate(enc["input_ids"]):
         seq = enc.sequence_ids(i)
-        feats.append({"input_ids": ids, "attention_mask": enc["attention_mask"][i],
-                      "example": enc["overflow_to_sample_mapping"][i],
-                      "offsets": [tuple(o) if s == 1 else None for o, s in zip(enc["offset_mapping"][i], seq)]})
+        feats.append(
+            {
+                "input_ids": ids,
+                "attention_mask": enc["attention_mask"][i],
+                "example": enc["overflow_to_sample_mapping"][i],
+                "offsets": [tuple(o) if s == 1 else None for o, s in zip(enc["offset_mapping"][i], seq)],
+            }
+        )
     return feats
 
 
-def postprocess(examples: Sequence[QAExample], features: Sequence[dict[str, Any]], start_logits: np.ndarray,
-                end_logits: np.ndarray, *, n_best: int = 20, max_answer_length: int = 30,
-                allow_impossible: bool = False, null_threshold: float = 0.0) -> dict[str, str]:
+def postprocess(
+    examples: Sequence[QAExample],
+    features: Sequence[dict[str, Any]],
+    start_logits: np.ndarray,
+    end_logits: np.ndarray,
+    *,
+    n_best: int = 20,
+    max_answer_length: int = 30,
+    allow_impossible: bool = False,
+    null_threshold: float = 0.0,
+) -> dict[str, str]:
     """Best answer text per question id from window logits (rows of `start_logits` follow `features`).
 
     Candidates: the `n_best` highest start and end positions inside the context, end >= start, at most
@@ -137,7 +168,7 @@ def postprocess(examples: Sequence[QAExample], features: Sequence[dict[str, Any]
                         continue
                     score = float(s[a] + e[b])
                     if score > best_score:
-                        best_score, best_text = score, ex.context[offs[a][0]:offs[b][1]]
+                        best_score, best_text = score, ex.context[offs[a][0] : offs[b][1]]
         if allow_impossible and (best_score == -np.inf or null_score > best_score + null_threshold):
             best_text = ""
         out[ex.id] = best_text
@@ -147,14 +178,27 @@ def postprocess(examples: Sequence[QAExample], features: Sequence[dict[str, Any]
 class QATask(FeatureTask):
     """Extractive QA; metrics: SQuAD exact match and F1 (in %); predictions saved next to the model."""
 
-    def __init__(self, features: list[dict[str, Any]], tokenizer: Any, eval_examples: Optional[list[QAExample]] = None,
-                 eval_feats: Optional[list[dict[str, Any]]] = None, *, n_best: int = 20, max_answer_length: int = 30,
-                 allow_impossible: bool = False, null_threshold: float = 0.0, output_dir: Optional[str] = None
-                 ) -> None:
+    def __init__(
+        self,
+        features: list[dict[str, Any]],
+        tokenizer: Any,
+        eval_examples: list[QAExample] | None = None,
+        eval_feats: list[dict[str, Any]] | None = None,
+        *,
+        n_best: int = 20,
+        max_answer_length: int = 30,
+        allow_impossible: bool = False,
+        null_threshold: float = 0.0,
+        output_dir: str | None = None,
+    ) -> None:
         super().__init__(features, tokenizer)
         self.eval_examples, self.eval_feats = eval_examples, eval_feats
-        self.options = dict(n_best=n_best, max_answer_length=max_answer_length, allow_impossible=allow_impossible,
-                            null_threshold=null_threshold)
+        self.options = dict(
+            n_best=n_best,
+            max_answer_length=max_answer_length,
+            allow_impossible=allow_impossible,
+            null_threshold=null_threshold,
+        )
         self.output_dir = output_dir
 
     def evaluate(self, model: nn.Module) -> dict[str, float]:
@@ -165,8 +209,10 @@ class QATask(FeatureTask):
 
         starts, ends = [], []
         for at in range(0, len(self.eval_feats), self.eval_batch_size):
-            chunk = [{k: f[k] for k in ("input_ids", "attention_mask")}
-                     for f in self.eval_feats[at:at + self.eval_batch_size]]
+            chunk = [
+                {k: f[k] for k in ("input_ids", "attention_mask")}
+                for f in self.eval_feats[at : at + self.eval_batch_size]
+            ]
             batch = {k: v.to(device) for k, v in collate(chunk, self.tokenizer.pad_token_id).items()}
             out = model(**batch)
             starts += list(out.start_logits.float().cpu().numpy())
@@ -174,6 +220,7 @@ class QATask(FeatureTask):
         preds = postprocess(self.eval_examples, self.eval_feats, starts, ends, **self.options)
         if self.output_dir:
             atomic_write_text(os.path.join(self.output_dir, "eval_predictions.json"), json.dumps(preds, indent=1))
-        golds = {e.id: ([""] if e.is_impossible or not e.answers else [a for a, _ in e.answers])
-                 for e in self.eval_examples}
+        golds = {
+            e.id: ([""] if e.is_impossible or not e.answers else [a for a, _ in e.answers]) for e in self.eval_examples
+        }
         return squad_scores(preds, golds)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -22,8 +23,9 @@ def _words(path: str, line: int, value: Any, name: str) -> list[str]:
     raise DataError(path, f"column {name!r} must be a list or a space-separated string", line)
 
 
-def read_tagged(path: str, tokens_column: str = "tokens", tags_column: str = "tags"
-                ) -> list[tuple[int, list[str], list[str]]]:
+def read_tagged(
+    path: str, tokens_column: str = "tokens", tags_column: str = "tags"
+) -> list[tuple[int, list[str], list[str]]]:
     """Rows as `(line, words, tags)`; a words/tags length mismatch is an error."""
     out = []
     for line, row in read_rows(path):
@@ -47,8 +49,14 @@ def _inside(tag: str) -> str:
     return "I-" + tag[2:] if tag.startswith("B-") else tag
 
 
-def align_features(tokenizer: Any, path: str, rows: Sequence[tuple[int, list[str], list[str]]],
-                   labels: list[str], max_length: int, label_all_tokens: bool = False) -> list[dict[str, Any]]:
+def align_features(
+    tokenizer: Any,
+    path: str,
+    rows: Sequence[tuple[int, list[str], list[str]]],
+    labels: list[str],
+    max_length: int,
+    label_all_tokens: bool = False,
+) -> list[dict[str, Any]]:
     """Tokenize words; label the first sub-word of each word (all sub-words with `label_all_tokens`,
     later ones taking the I- form of a B- tag); other positions -100. Unknown tags are errors."""
     index = {t: i for i, t in enumerate(labels)}
@@ -58,7 +66,7 @@ def align_features(tokenizer: Any, path: str, rows: Sequence[tuple[int, list[str
                 raise DataError(path, f"label {t!r} is not in the label list ({', '.join(labels)})", line)
     enc = tokenizer([r[1] for r in rows], is_split_into_words=True, truncation=True, max_length=max_length)
     features = []
-    for i, (_, words, tags) in enumerate(rows):
+    for i, (_, _words, tags) in enumerate(rows):
         word_ids = enc.word_ids(i)
         lab, prev = [], None
         for w in word_ids:
@@ -69,19 +77,29 @@ def align_features(tokenizer: Any, path: str, rows: Sequence[tuple[int, list[str
             else:
                 lab.append(index.get(_inside(tags[w]), index[tags[w]]) if label_all_tokens else -100)
             prev = w
-        features.append({"input_ids": enc["input_ids"][i], "attention_mask": enc["attention_mask"][i],
-                         "labels": lab, "word_ids": [-1 if w is None else w for w in word_ids],
-                         "tags": tags})
+        features.append(
+            {
+                "input_ids": enc["input_ids"][i],
+                "attention_mask": enc["attention_mask"][i],
+                "labels": lab,
+                "word_ids": [-1 if w is None else w for w in word_ids],
+                "tags": tags,
+            }
+        )
     return features
 
 
 class TokenTask(FeatureTask):
     """Token classification; loss summed over labelled sub-words; metrics: entity-level P/R/F1."""
 
-    def __init__(self, features: list[dict[str, Any]], tokenizer: Any, labels: list[str],
-                 eval_features: Optional[list[dict[str, Any]]] = None) -> None:
-        super().__init__([{k: f[k] for k in ("input_ids", "attention_mask", "labels")} for f in features],
-                         tokenizer)
+    def __init__(
+        self,
+        features: list[dict[str, Any]],
+        tokenizer: Any,
+        labels: list[str],
+        eval_features: list[dict[str, Any]] | None = None,
+    ) -> None:
+        super().__init__([{k: f[k] for k in ("input_ids", "attention_mask", "labels")} for f in features], tokenizer)
         self.labels, self.eval_features = labels, eval_features
 
     def count(self, batch: dict[str, torch.Tensor]) -> int:
@@ -89,8 +107,9 @@ class TokenTask(FeatureTask):
 
     def loss_sum(self, model: nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
-        return F.cross_entropy(logits.reshape(-1, logits.size(-1)).float(), batch["labels"].reshape(-1),
-                               ignore_index=-100, reduction="sum")
+        return F.cross_entropy(
+            logits.reshape(-1, logits.size(-1)).float(), batch["labels"].reshape(-1), ignore_index=-100, reduction="sum"
+        )
 
     def evaluate(self, model: nn.Module) -> dict[str, float]:
         if not self.eval_features:

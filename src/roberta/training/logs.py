@@ -7,7 +7,7 @@ import math
 import os
 import sys
 import time
-from typing import Any, Optional
+from typing import Any
 
 from .._io import atomic_write_text
 
@@ -76,15 +76,19 @@ class Progress:
             width = 30
             done = int(width * self.n / max(1, self.total))
             extra = " ".join(f"{k}={v}" for k, v in text.items())
-            print(f"\r{self.desc} [{'#' * done}{'.' * (width - done)}] {self.n}/{self.total} {extra}",
-                  end="\n" if self.n == self.total else "", file=sys.stderr, flush=True)
+            print(
+                f"\r{self.desc} [{'#' * done}{'.' * (width - done)}] {self.n}/{self.total} {extra}",
+                end="\n" if self.n == self.total else "",
+                file=sys.stderr,
+                flush=True,
+            )
 
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
 
 
-def plot_metrics(metrics_path: str | os.PathLike, png_path: str | os.PathLike) -> Optional[str]:
+def plot_metrics(metrics_path: str | os.PathLike, png_path: str | os.PathLike) -> str | None:
     """Plot training loss, learning rate and evaluation metrics to a PNG; None when matplotlib is missing."""
     try:
         import matplotlib
@@ -105,8 +109,9 @@ def plot_metrics(metrics_path: str | os.PathLike, png_path: str | os.PathLike) -
     axes[1].set_ylabel("learning rate")
     if eval_keys:
         for k in eval_keys:
-            pts = [(r["step"], r[k]) for r in evals if k in r and isinstance(r[k], (int, float))
-                   and math.isfinite(r[k])]
+            pts = [
+                (r["step"], r[k]) for r in evals if k in r and isinstance(r[k], (int, float)) and math.isfinite(r[k])
+            ]
             if pts:
                 axes[2].plot(*zip(*pts), marker="o", lw=1, label=k)
         axes[2].legend(fontsize="small")

@@ -15,8 +15,9 @@ import math
 import os
 import random
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Optional, Protocol, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -58,22 +59,22 @@ class TrainArgs:
 
     output_dir: str
     max_steps: int
-    batch_size: int = 8                   # per process, per micro-step
+    batch_size: int = 8  # per process, per micro-step
     grad_accum: int = 1
     lr: float = 1e-4
     warmup_steps: int = 0
     weight_decay: float = 0.01
     betas: tuple[float, float] = (0.9, 0.98)
     eps: float = 1e-6
-    max_grad_norm: Optional[float] = 1.0
+    max_grad_norm: float | None = 1.0
     seed: int = 42
     shuffle: bool = True
-    save_steps: int = 0                   # 0: only at the end
+    save_steps: int = 0  # 0: only at the end
     keep_checkpoints: int = 2
     log_steps: int = 1
-    eval_steps: int = 0                   # 0: only at the end
+    eval_steps: int = 0  # 0: only at the end
     resume: bool = False
-    stop_at_step: Optional[int] = None    # stop (after checkpointing) early, e.g. for time-limited jobs
+    stop_at_step: int | None = None  # stop (after checkpointing) early, e.g. for time-limited jobs
     progress: bool = True
     optimizer: str = "auto"
     bf16: bool = False
@@ -104,7 +105,7 @@ class SampleOrder:
 def seed_everything(seed: int) -> None:
     """Seed python, numpy and torch."""
     random.seed(seed)
-    np.random.seed(seed % (2 ** 32))
+    np.random.seed(seed % (2**32))
     torch.manual_seed(seed)
 
 
@@ -112,8 +113,13 @@ def _unwrap(model: nn.Module) -> nn.Module:
     return model.module if hasattr(model, "module") else model
 
 
-def train(task: Task, build_model: Callable[[Optional[str]], nn.Module], args: TrainArgs, info: DistInfo,
-          log: Callable[[str], None] = lambda s: None) -> dict[str, Any]:
+def train(
+    task: Task,
+    build_model: Callable[[str | None], nn.Module],
+    args: TrainArgs,
+    info: DistInfo,
+    log: Callable[[str], None] = lambda s: None,
+) -> dict[str, Any]:
     """Run (or resume) training; return the final record (last loss, eval metrics, output paths).
 
     `build_model(checkpoint_dir)` returns the model: fresh / from the user's start point when given None,
@@ -126,8 +132,9 @@ def train(task: Task, build_model: Callable[[Optional[str]], nn.Module], args: T
         log(f"no checkpoint in {args.output_dir}; starting from scratch")
     model = build_model(ckpt).to(info.device)
     model.train()
-    opt = make_optimizer(model, args.lr, weight_decay=args.weight_decay, betas=args.betas, eps=args.eps,
-                         implementation=args.optimizer)
+    opt = make_optimizer(
+        model, args.lr, weight_decay=args.weight_decay, betas=args.betas, eps=args.eps, implementation=args.optimizer
+    )
     sched = make_scheduler(opt, args.warmup_steps, args.max_steps)
     step, samples_seen = 0, 0
     metrics = MetricsLog(os.path.join(args.output_dir, METRICS_FILE), info.is_main)
@@ -145,20 +152,26 @@ def train(task: Task, build_model: Callable[[Optional[str]], nn.Module], args: T
     wrapped: nn.Module = model
     if info.enabled:
         wrapped = nn.parallel.DistributedDataParallel(
-            model, device_ids=[info.device.index] if info.device.type == "cuda" else None)
+            model, device_ids=[info.device.index] if info.device.type == "cuda" else None
+        )
 
     order = SampleOrder(task.num_samples, args.seed, args.shuffle)
     G = args.global_batch(info.world_size)
     bar = Progress(args.max_steps, step, args.progress and info.is_main)
-    autocast = (torch.autocast(info.device.type, dtype=torch.bfloat16) if args.bf16
-                else contextlib.nullcontext())
+    autocast = torch.autocast(info.device.type, dtype=torch.bfloat16) if args.bf16 else contextlib.nullcontext()
 
     def checkpoint(at: int) -> None:
         rngs = gather_objects(capture_rng(), info)
         if info.is_main:
-            state = {"optimizer": opt.state_dict(), "scheduler": sched.state_dict(), "step": at,
-                     "samples_seen": samples_seen, "rng": rngs, "world_size": info.world_size,
-                     "args": {k: v for k, v in asdict(args).items() if k != "extra"}}
+            state = {
+                "optimizer": opt.state_dict(),
+                "scheduler": sched.state_dict(),
+                "step": at,
+                "samples_seen": samples_seen,
+                "rng": rngs,
+                "world_size": info.world_size,
+                "args": {k: v for k, v in asdict(args).items() if k != "extra"},
+            }
             path = save_checkpoint(args.output_dir, at, model, state, task.save_artifacts, args.keep_checkpoints)
             log(f"checkpoint {path}")
         barrier(info)
@@ -184,7 +197,7 @@ def train(task: Task, build_model: Callable[[Optional[str]], nn.Module], args: T
             break
         t0 = time.perf_counter()
         positions = list(range(samples_seen + info.rank, samples_seen + G, info.world_size))
-        micro = [positions[i:i + args.batch_size] for i in range(0, len(positions), args.batch_size)]
+        micro = [positions[i : i + args.batch_size] for i in range(0, len(positions), args.batch_size)]
         batches = [task.make_batch([order(p) for p in ps], ps) for ps in micro]
         local_count = sum(task.count(b) for b in batches)
         total = all_reduce_sum(torch.tensor(float(local_count)), info).item()
@@ -194,8 +207,7 @@ def train(task: Task, build_model: Callable[[Optional[str]], nn.Module], args: T
         for i, batch in enumerate(batches):
             batch = {k: v.to(info.device) for k, v in batch.items()}
             tokens += int(batch["attention_mask"].sum()) if "attention_mask" in batch else 0
-            sync = (contextlib.nullcontext() if not info.enabled or i == len(batches) - 1
-                    else wrapped.no_sync())
+            sync = contextlib.nullcontext() if not info.enabled or i == len(batches) - 1 else wrapped.no_sync()
             with sync:
                 with autocast:
                     s = task.loss_sum(wrapped, batch)
@@ -213,9 +225,16 @@ def train(task: Task, build_model: Callable[[Optional[str]], nn.Module], args: T
         loss = (all_reduce_sum(loss_sum, info) / max(total, 1.0)).item()
         tokens = int(all_reduce_sum(torch.tensor(float(tokens)), info).item())
         dt = max(time.perf_counter() - t0, 1e-9)
-        last = {"step": step, "loss": loss, "lr": lr, "grad_norm": grad_norm, "tokens_per_s": tokens / dt,
-                "samples_per_s": G / dt, "epoch": samples_seen / task.num_samples,
-                "elapsed_s": time.perf_counter() - t_start}
+        last = {
+            "step": step,
+            "loss": loss,
+            "lr": lr,
+            "grad_norm": grad_norm,
+            "tokens_per_s": tokens / dt,
+            "samples_per_s": G / dt,
+            "epoch": samples_seen / task.num_samples,
+            "elapsed_s": time.perf_counter() - t_start,
+        }
         if not math.isfinite(loss):
             raise FloatingPointError(f"loss became {loss} at step {step}")
         if step % max(1, args.log_steps) == 0 or step == args.max_steps:

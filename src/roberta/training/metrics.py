@@ -5,7 +5,7 @@ from __future__ import annotations
 import collections
 import re
 import string
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -31,8 +31,9 @@ def macro_f1(pred: Sequence[int], gold: Sequence[int], num_labels: int) -> float
         if not ((gold == c).any() or (pred == c).any()):
             continue
         tp = float(((pred == c) & (gold == c)).sum())
-        scores.append(f1_binary_counts(tp, float(((pred == c) & (gold != c)).sum()),
-                                       float(((pred != c) & (gold == c)).sum()))[2])
+        scores.append(
+            f1_binary_counts(tp, float(((pred == c) & (gold != c)).sum()), float(((pred != c) & (gold == c)).sum()))[2]
+        )
     return float(np.mean(scores)) if scores else 0.0
 
 
@@ -46,7 +47,7 @@ def pearson(x: Sequence[float], y: Sequence[float]) -> float:
     """Pearson correlation; 0 when either side is constant."""
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     xs, ys = x - x.mean(), y - y.mean()
-    den = np.sqrt((xs ** 2).sum() * (ys ** 2).sum())
+    den = np.sqrt((xs**2).sum() * (ys**2).sum())
     return float((xs * ys).sum() / den) if den > 0 else 0.0
 
 

@@ -19,8 +19,15 @@ def param_groups(model: nn.Module, weight_decay: float) -> list[dict[str, Any]]:
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 
-def make_optimizer(model: nn.Module, lr: float, *, weight_decay: float = 0.01, betas: tuple[float, float] = (0.9, 0.98),
-                   eps: float = 1e-6, implementation: str = "auto") -> torch.optim.AdamW:
+def make_optimizer(
+    model: nn.Module,
+    lr: float,
+    *,
+    weight_decay: float = 0.01,
+    betas: tuple[float, float] = (0.9, 0.98),
+    eps: float = 1e-6,
+    implementation: str = "auto",
+) -> torch.optim.AdamW:
     """AdamW over `param_groups(model)`; `implementation` is "fused", "foreach", "plain" or "auto".
 
     "auto" takes torch's fused kernel where the parameters' device supports it, else the foreach one.
@@ -54,7 +61,8 @@ class LinearSchedule:
         return max(0.0, (self.total - step) / max(1, self.total - self.warmup))
 
 
-def make_scheduler(optimizer: torch.optim.Optimizer, warmup_steps: int, total_steps: int
-                   ) -> torch.optim.lr_scheduler.LambdaLR:
+def make_scheduler(
+    optimizer: torch.optim.Optimizer, warmup_steps: int, total_steps: int
+) -> torch.optim.lr_scheduler.LambdaLR:
     """Linear warmup then linear decay to zero at `total_steps`."""
     return torch.optim.lr_scheduler.LambdaLR(optimizer, LinearSchedule(warmup_steps, total_steps))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from ..config import RobertaConfig
 
@@ -42,8 +43,14 @@ def config_for(preset: str, tokenizer: Any, max_seq_length: int, **overrides: An
     if preset not in PRESETS:
         raise ValueError(f"unknown size preset {preset!r}; choose from {', '.join(PRESETS)}")
     fields: dict[str, Any] = dict(PRESETS[preset])
-    fields.update(vocab_size=len(tokenizer), max_position_embeddings=max_seq_length + 2,
-                  pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id,
-                  eos_token_id=tokenizer.eos_token_id, type_vocab_size=1, layer_norm_eps=1e-5)
+    fields.update(
+        vocab_size=len(tokenizer),
+        max_position_embeddings=max_seq_length + 2,
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        type_vocab_size=1,
+        layer_norm_eps=1e-5,
+    )
     fields.update(overrides)
     return RobertaConfig(**fields)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Any, Callable, Optional, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -20,20 +21,33 @@ from .shards import ShardedSequences, build_shards
 
 def summed_token_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Cross-entropy summed over labels != -100."""
-    return F.cross_entropy(logits.reshape(-1, logits.size(-1)).float(), labels.reshape(-1), ignore_index=-100,
-                           reduction="sum")
+    return F.cross_entropy(
+        logits.reshape(-1, logits.size(-1)).float(), labels.reshape(-1), ignore_index=-100, reduction="sum"
+    )
 
 
 class MaskedLMTask:
     """Masked-LM over packed sequences; validation uses fixed masks so its perplexity is comparable."""
 
-    def __init__(self, train_seqs: Any, tokenizer: Any, seed: int, eval_seqs: Any = None,
-                 probability: float = 0.15, eval_batch_size: int = 16) -> None:
+    def __init__(
+        self,
+        train_seqs: Any,
+        tokenizer: Any,
+        seed: int,
+        eval_seqs: Any = None,
+        probability: float = 0.15,
+        eval_batch_size: int = 16,
+    ) -> None:
         self.train_seqs, self.eval_seqs, self.tokenizer = train_seqs, eval_seqs, tokenizer
         self.num_samples = len(train_seqs)
         specials = sorted(set(tokenizer.all_special_ids))
-        common = dict(mask_id=tokenizer.mask_token_id, pad_id=tokenizer.pad_token_id, special_ids=specials,
-                      vocab_size=len(tokenizer), probability=probability)
+        common = dict(
+            mask_id=tokenizer.mask_token_id,
+            pad_id=tokenizer.pad_token_id,
+            special_ids=specials,
+            vocab_size=len(tokenizer),
+            probability=probability,
+        )
         self.collate = MaskingCollator(seed=seed, **common)
         self.eval_collate = MaskingCollator(seed=seed + 1_000_003, **common)
         self.eval_batch_size = eval_batch_size
@@ -48,8 +62,9 @@ class MaskedLMTask:
         # The LM head runs only at masked positions (sparse_logits): the vocabulary projection of every
         # other token would cost most of the step and memory for nothing.
         labels = batch["labels"]
-        out = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], labels=labels,
-                    sparse_logits=True)
+        out = model(
+            input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], labels=labels, sparse_logits=True
+        )
         count = (labels != -100).sum()
         return out.loss * count if int(count) else out.logits.sum() * 0.0  # no masked token: zero, not NaN
 
@@ -71,15 +86,23 @@ class MaskedLMTask:
         self.tokenizer.save_pretrained(directory)
 
 
-def prepare_shards(files: Sequence[str], tokenizer: Any, directory: str, info: DistInfo, *,
-                   max_seq_length: int, document_per_file: bool,
-                   log: Callable[[str], None] = lambda s: None) -> ShardedSequences:
+def prepare_shards(
+    files: Sequence[str],
+    tokenizer: Any,
+    directory: str,
+    info: DistInfo,
+    *,
+    max_seq_length: int,
+    document_per_file: bool,
+    log: Callable[[str], None] = lambda s: None,
+) -> ShardedSequences:
     """Rank 0 tokenizes and packs (once; reused when unchanged); every rank then maps the shards."""
-    error: Optional[BaseException] = None
+    error: BaseException | None = None
     if info.is_main:
         try:
-            build_shards(files, tokenizer, directory, max_seq_length=max_seq_length,
-                         document_per_file=document_per_file, log=log)
+            build_shards(
+                files, tokenizer, directory, max_seq_length=max_seq_length, document_per_file=document_per_file, log=log
+            )
         except BaseException as e:  # other ranks must not hang on the barrier
             error = e
     if info.enabled:
@@ -94,31 +117,57 @@ def prepare_shards(files: Sequence[str], tokenizer: Any, directory: str, info: D
     return ShardedSequences(directory)
 
 
-def pretrain(files: Sequence[str], args: TrainArgs, info: DistInfo, *, tokenizer: Any,
-             model_dir: Optional[str] = None, preset: str = "base", max_seq_length: int = 512,
-             document_per_file: bool = False, validation_files: Sequence[str] = (),
-             data_dir: Optional[str] = None, mlm_probability: float = 0.15,
-             config_overrides: Optional[dict[str, Any]] = None,
-             log: Callable[[str], None] = lambda s: None) -> dict[str, Any]:
+def pretrain(
+    files: Sequence[str],
+    args: TrainArgs,
+    info: DistInfo,
+    *,
+    tokenizer: Any,
+    model_dir: str | None = None,
+    preset: str = "base",
+    max_seq_length: int = 512,
+    document_per_file: bool = False,
+    validation_files: Sequence[str] = (),
+    data_dir: str | None = None,
+    mlm_probability: float = 0.15,
+    config_overrides: dict[str, Any] | None = None,
+    log: Callable[[str], None] = lambda s: None,
+) -> dict[str, Any]:
     """Pretrain (or continue pretraining `model_dir`) a masked LM on raw text files; see `train`."""
     data_dir = data_dir or os.path.join(args.output_dir, "data")
-    seqs = prepare_shards(files, tokenizer, os.path.join(data_dir, "train"), info, max_seq_length=max_seq_length,
-                          document_per_file=document_per_file, log=log)
+    seqs = prepare_shards(
+        files,
+        tokenizer,
+        os.path.join(data_dir, "train"),
+        info,
+        max_seq_length=max_seq_length,
+        document_per_file=document_per_file,
+        log=log,
+    )
     eval_seqs = None
     if validation_files:
-        eval_seqs = prepare_shards(validation_files, tokenizer, os.path.join(data_dir, "validation"), info,
-                                   max_seq_length=max_seq_length, document_per_file=document_per_file, log=log)
+        eval_seqs = prepare_shards(
+            validation_files,
+            tokenizer,
+            os.path.join(data_dir, "validation"),
+            info,
+            max_seq_length=max_seq_length,
+            document_per_file=document_per_file,
+            log=log,
+        )
     task = MaskedLMTask(seqs, tokenizer, args.seed, eval_seqs, mlm_probability)
     overrides = dict(config_overrides or {})
 
-    def build(checkpoint: Optional[str]) -> nn.Module:
+    def build(checkpoint: str | None) -> nn.Module:
         if checkpoint is not None:
             return RobertaForMaskedLM.from_pretrained(checkpoint)
         if model_dir is not None:
             model = RobertaForMaskedLM.from_pretrained(model_dir, **overrides)
             if model.config.vocab_size < len(tokenizer):
-                raise ValueError(f"the model's vocabulary ({model.config.vocab_size}) is smaller than the "
-                                 f"tokenizer's ({len(tokenizer)})")
+                raise ValueError(
+                    f"the model's vocabulary ({model.config.vocab_size}) is smaller than the "
+                    f"tokenizer's ({len(tokenizer)})"
+                )
             return model
         return RobertaForMaskedLM(config_for(preset, tokenizer, max_seq_length, **overrides))
 

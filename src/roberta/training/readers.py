@@ -9,7 +9,8 @@ import csv
 import io
 import json
 import os
-from typing import Any, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from .errors import DataError
 
@@ -26,15 +27,15 @@ def read_lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as e:
-                raise DataError(path, f"not valid UTF-8 (byte 0x{raw[e.start]:02x} at column {e.start + 1})",
-                                number) from None
+                raise DataError(
+                    path, f"not valid UTF-8 (byte 0x{raw[e.start]:02x} at column {e.start + 1})", number
+                ) from None
             if number == 1 and text.startswith("\ufeff"):
                 text = text[1:]
             yield number, text.rstrip("\r\n")
 
 
-def iter_documents(paths: Sequence[str | os.PathLike], document_per_file: bool = False
-                   ) -> Iterator[list[str]]:
+def iter_documents(paths: Sequence[str | os.PathLike], document_per_file: bool = False) -> Iterator[list[str]]:
     """Yield documents as lists of sentences (non-empty lines), streaming over `paths`.
 
     A document is a block of lines separated by blank lines, or a whole file with `document_per_file`.

@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from typing import Any, Iterable, Iterator, Optional, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -23,8 +24,9 @@ META = "meta.json"
 FORMAT = 1
 
 
-def _fingerprint(files: Sequence[str | os.PathLike], tokenizer: Any, max_seq_length: int,
-                 document_per_file: bool) -> str:
+def _fingerprint(
+    files: Sequence[str | os.PathLike], tokenizer: Any, max_seq_length: int, document_per_file: bool
+) -> str:
     h = hashlib.sha256()
     for f in files:
         st = os.stat(f)
@@ -51,13 +53,15 @@ class _ShardWriter:
         if self._file is None:
             return
         self._file.close()
-        os.replace(os.path.join(self.directory, self._name + ".bin.tmp"),
-                   os.path.join(self.directory, self._name + ".bin"))
+        os.replace(
+            os.path.join(self.directory, self._name + ".bin.tmp"), os.path.join(self.directory, self._name + ".bin")
+        )
         with atomic_path(os.path.join(self.directory, self._name + ".idx.npy")) as tmp:
             with open(tmp, "wb") as f:
                 np.save(f, np.asarray(self._offsets, dtype=np.int64))
-        self.shards.append({"name": self._name, "num_sequences": len(self._offsets) - 1,
-                            "num_tokens": self._offsets[-1]})
+        self.shards.append(
+            {"name": self._name, "num_sequences": len(self._offsets) - 1, "num_tokens": self._offsets[-1]}
+        )
         self._file = None
 
     def write(self, seq: Sequence[int]) -> None:
@@ -73,8 +77,9 @@ class _ShardWriter:
         return self.shards
 
 
-def tokenized_documents(files: Sequence[str], tokenizer: Any, document_per_file: bool = False, batch: int = 256
-                        ) -> Iterator[list[list[int]]]:
+def tokenized_documents(
+    files: Sequence[str], tokenizer: Any, document_per_file: bool = False, batch: int = 256
+) -> Iterator[list[list[int]]]:
     """Each document of `files` as a list of token-id sentences (no special tokens), tokenized in batches."""
     docs: list[list[str]] = []
 
@@ -83,7 +88,7 @@ def tokenized_documents(files: Sequence[str], tokenizer: Any, document_per_file:
         ids = tokenizer(flat, add_special_tokens=False)["input_ids"]
         at = 0
         for d in docs:
-            yield ids[at:at + len(d)]
+            yield ids[at : at + len(d)]
             at += len(d)
 
     for doc in iter_documents(files, document_per_file):
@@ -95,9 +100,16 @@ def tokenized_documents(files: Sequence[str], tokenizer: Any, document_per_file:
         yield from encode(docs)
 
 
-def build_shards(files: Sequence[str | os.PathLike], tokenizer: Any, directory: str | os.PathLike, *,
-                 max_seq_length: int = 512, document_per_file: bool = False, shard_tokens: int = 1 << 24,
-                 log: Optional[Any] = None) -> str:
+def build_shards(
+    files: Sequence[str | os.PathLike],
+    tokenizer: Any,
+    directory: str | os.PathLike,
+    *,
+    max_seq_length: int = 512,
+    document_per_file: bool = False,
+    shard_tokens: int = 1 << 24,
+    log: Any | None = None,
+) -> str:
     """Tokenize and pack `files` into shards under `directory`, unless an identical build is already there.
 
     Memory use is bounded by one tokenization batch, whatever the corpus size. Returns `directory`.
@@ -131,9 +143,16 @@ def build_shards(files: Sequence[str | os.PathLike], tokenizer: Any, directory: 
     shards = writer.finish()
     if not shards:
         raise DataError(files[0], "empty corpus: no tokens")
-    meta = {"format": FORMAT, "fingerprint": key, "dtype": dtype.name, "max_seq_length": max_seq_length,
-            "vocab_size": vocab_size, "num_sequences": sum(s["num_sequences"] for s in shards), "shards": shards,
-            "files": files}
+    meta = {
+        "format": FORMAT,
+        "fingerprint": key,
+        "dtype": dtype.name,
+        "max_seq_length": max_seq_length,
+        "vocab_size": vocab_size,
+        "num_sequences": sum(s["num_sequences"] for s in shards),
+        "shards": shards,
+        "files": files,
+    }
     atomic_write_text(meta_path, json.dumps(meta, indent=1))
     if log:
         log(f"tokenized {len(files)} file(s) into {meta['num_sequences']} sequences in {directory}")
@@ -165,7 +184,7 @@ class ShardedSequences:
         shard = int(np.searchsorted(self._starts, index, side="right") - 1)
         local = index - int(self._starts[shard])
         off = self._offsets[shard]
-        return np.asarray(self._tokens[shard][int(off[local]):int(off[local + 1])], dtype=np.int64)
+        return np.asarray(self._tokens[shard][int(off[local]) : int(off[local + 1])], dtype=np.int64)
 
 
 def iter_sequences(seqs: ShardedSequences) -> Iterable[np.ndarray]:

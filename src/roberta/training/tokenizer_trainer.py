@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 from .errors import DataError
 from .readers import read_lines
@@ -26,8 +26,13 @@ def _texts(paths: Sequence[str | os.PathLike]) -> Iterator[str]:
             raise DataError(path, "empty corpus file: it holds no text")
 
 
-def train_tokenizer(files: Sequence[str | os.PathLike], output_dir: str | os.PathLike, vocab_size: int = 50265,
-                    min_frequency: int = 2, model_max_length: int = 512) -> str:
+def train_tokenizer(
+    files: Sequence[str | os.PathLike],
+    output_dir: str | os.PathLike,
+    vocab_size: int = 50265,
+    min_frequency: int = 2,
+    model_max_length: int = 512,
+) -> str:
     """Train byte-level BPE on `files` and save vocab.json, merges.txt, tokenizer.json to `output_dir`.
 
     All 256 byte symbols are in the vocabulary, so nothing maps to <unk>. The result loads with
@@ -44,9 +49,13 @@ def train_tokenizer(files: Sequence[str | os.PathLike], output_dir: str | os.Pat
         raise ValueError("no training files given")
     bpe = Tokenizer(models.BPE())
     bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size - 1, min_frequency=min_frequency,
-                                  special_tokens=list(SPECIAL_TOKENS), show_progress=False,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size - 1,
+        min_frequency=min_frequency,
+        special_tokens=list(SPECIAL_TOKENS),
+        show_progress=False,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+    )
     bpe.train_from_iterator(_texts(files), trainer=trainer)
     with tempfile.TemporaryDirectory() as tmp:
         bpe.model.save(tmp)

@@ -12,8 +12,9 @@ from .common import add_model_arguments, build_pipeline, emit, parse_options
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("text", help='the text, with one or more <mask> tokens, e.g. "Paris is the <mask> of France."')
     add_model_arguments(parser)
-    parser.add_argument("--targets", nargs="+", default=None, metavar="TOKEN",
-                        help="restrict the predictions to these tokens")
+    parser.add_argument(
+        "--targets", nargs="+", default=None, metavar="TOKEN", help="restrict the predictions to these tokens"
+    )
 
 
 def main(args: argparse.Namespace) -> int:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any, Optional
+from typing import Any
 
 from ...cli import CommandError
 from .common import TASK_CHOICES, Progress, add_model_arguments, build_pipeline, emit, parse_options
@@ -32,13 +32,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--task", required=True, choices=TASK_CHOICES, help="the pipeline task")
     add_model_arguments(parser)
     parser.add_argument("--batch-size", type=int, default=8, dest="batch_size", help="inputs per batch (8)")
-    parser.add_argument("--max-new-tokens", type=int, default=None, dest="max_new_tokens",
-                        help="text-generation: tokens to generate")
+    parser.add_argument(
+        "--max-new-tokens", type=int, default=None, dest="max_new_tokens", help="text-generation: tokens to generate"
+    )
     parser.add_argument("--greedy", action="store_true", help="text-generation: greedy decoding, no sampling")
     parser.add_argument("--seed", type=int, default=None, help="seed for sampling (text-generation)")
-    parser.add_argument("--progress", choices=("auto", "always", "never"), default="auto",
-                        help=f"progress bar on stderr (auto: when stderr is a terminal and there are more than "
-                             f"{PROGRESS_THRESHOLD} inputs)")
+    parser.add_argument(
+        "--progress",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help=f"progress bar on stderr (auto: when stderr is a terminal and there are more than "
+        f"{PROGRESS_THRESHOLD} inputs)",
+    )
 
 
 def read_lines(stream: Any) -> tuple[list[tuple[int, str]], list[str]]:
@@ -46,8 +51,10 @@ def read_lines(stream: Any) -> tuple[list[tuple[int, str]], list[str]]:
     data = stream.read()
     nul = data.find(b"\0")
     if nul >= 0:
-        raise CommandError(f"standard input looks like a binary file (NUL byte at offset {nul}); expected UTF-8 "
-                           f"text with one input per line")
+        raise CommandError(
+            f"standard input looks like a binary file (NUL byte at offset {nul}); expected UTF-8 "
+            f"text with one input per line"
+        )
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     raw = data.split(b"\n")
@@ -64,7 +71,7 @@ def read_lines(stream: Any) -> tuple[list[tuple[int, str]], list[str]]:
     return lines, errors
 
 
-def parse_line(task: str, text: str, mask_token: Optional[str]) -> Any:
+def parse_line(task: str, text: str, mask_token: str | None) -> Any:
     """The pipeline input for one line; ValueError with a short reason for a bad line."""
     if not text.strip():
         raise ValueError("empty line")
@@ -133,13 +140,14 @@ def main(args: argparse.Namespace) -> int:
     for message in sorted(errors, key=lambda m: int(m.split(":")[0].split()[1])):
         print(f"roberta run: error: {message}", file=sys.stderr)
     sys.stderr.flush()
-    show = args.progress == "always" or (args.progress == "auto" and sys.stderr.isatty()
-                                         and len(numbered) > PROGRESS_THRESHOLD)
+    show = args.progress == "always" or (
+        args.progress == "auto" and sys.stderr.isatty() and len(numbered) > PROGRESS_THRESHOLD
+    )
     progress = Progress(len(numbered), show)
     chunk_size = max(args.batch_size * 4, 32)
     failed = bool(errors)
     for start in range(0, len(numbered), chunk_size):
-        chunk = numbered[start:start + chunk_size]
+        chunk = numbered[start : start + chunk_size]
         try:
             results = [(n, r, None) for (n, _), r in zip(chunk, pipe.run_batch([x for _, x in chunk]))]
         except (ValueError, TypeError, KeyError, IndexError, RuntimeError):
@@ -148,8 +156,9 @@ def main(args: argparse.Namespace) -> int:
                 try:
                     results.append((number, pipe.run_batch([item])[0], None))
                 except (ValueError, TypeError, KeyError, IndexError, RuntimeError) as e:
-                    results.append((number, None, str(e).strip().splitlines()[0] if str(e).strip() else
-                                    type(e).__name__))
+                    results.append(
+                        (number, None, str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__)
+                    )
         for number, result, error in results:
             if error is not None:
                 failed = True

@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 from .common import add_train_arguments, logger, train_args, user_errors
 
@@ -24,8 +25,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--validation-file")
     p.add_argument("--max-seq-length", type=int, default=None, help="default 128 (384 for QA, 512 for LM)")
     g = p.add_argument_group("classification")
-    g.add_argument("--problem-type", choices=("single_label_classification", "multi_label_classification",
-                                              "regression"), default="single_label_classification")
+    g.add_argument(
+        "--problem-type",
+        choices=("single_label_classification", "multi_label_classification", "regression"),
+        default="single_label_classification",
+    )
     g.add_argument("--text-column", default="text")
     g.add_argument("--text-pair-column", default=None)
     g.add_argument("--label-column", default="label")
@@ -39,8 +43,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--doc-stride", type=int, default=128, help="tokens shared by consecutive context windows")
     g.add_argument("--n-best", type=int, default=20)
     g.add_argument("--max-answer-length", type=int, default=30)
-    g.add_argument("--version-2-with-negative", action="store_true",
-                   help="allow empty answers (default: on when the data has unanswerable questions)")
+    g.add_argument(
+        "--version-2-with-negative",
+        action="store_true",
+        help="allow empty answers (default: on when the data has unanswerable questions)",
+    )
     g.add_argument("--null-score-threshold", type=float, default=0.0)
     g = p.add_argument_group("multiple choice")
     g.add_argument("--context-column", default="context")
@@ -57,14 +64,21 @@ def _max_len(args: argparse.Namespace, default: int) -> int:
     return min(args.max_seq_length or default, args.position_limit)
 
 
-def _labels_arg(args: argparse.Namespace) -> Optional[list[str]]:
+def _labels_arg(args: argparse.Namespace) -> list[str] | None:
     return [s.strip() for s in args.labels.split(",") if s.strip()] if args.labels else None
 
 
 def _classification(args: argparse.Namespace, tok: Any, overrides: dict) -> tuple[Any, Callable, str]:
     from ... import RobertaForSequenceClassification
-    from ..finetune_classification import (REGRESSION, ClassificationColumns, ClassificationTask, encode_labels,
-                                           label_list, make_features, read_classification)
+    from ..finetune_classification import (
+        REGRESSION,
+        ClassificationColumns,
+        ClassificationTask,
+        encode_labels,
+        label_list,
+        make_features,
+        read_classification,
+    )
 
     cols = ClassificationColumns(args.text_column, args.text_pair_column, args.label_column, args.label_separator)
     pt = args.problem_type
@@ -80,7 +94,7 @@ def _classification(args: argparse.Namespace, tok: Any, overrides: dict) -> tupl
     task = ClassificationTask(feats, tok, pt, n, evals)
     label_kw: dict[str, Any] = {"num_labels": n, "problem_type": pt}
     if labels:
-        label_kw.update(id2label=dict(enumerate(labels)), label2id={l: i for i, l in enumerate(labels)})
+        label_kw.update(id2label=dict(enumerate(labels)), label2id={name: i for i, name in enumerate(labels)})
     return task, lambda path: RobertaForSequenceClassification.from_pretrained(path, **label_kw, **overrides), "head"
 
 
@@ -97,7 +111,9 @@ def _token(args: argparse.Namespace, tok: Any, overrides: dict) -> tuple[Any, Ca
         vrows = read_tagged(args.validation_file, args.tokens_column, args.tags_column)
         evals = align_features(tok, args.validation_file, vrows, labels, max_len, args.label_all_tokens)
     task = TokenTask(feats, tok, labels, evals)
-    kw = dict(num_labels=len(labels), id2label=dict(enumerate(labels)), label2id={l: i for i, l in enumerate(labels)})
+    kw = dict(
+        num_labels=len(labels), id2label=dict(enumerate(labels)), label2id={name: i for i, name in enumerate(labels)}
+    )
     return task, lambda path: RobertaForTokenClassification.from_pretrained(path, **kw, **overrides), "head"
 
 
@@ -113,8 +129,17 @@ def _qa(args: argparse.Namespace, tok: Any, overrides: dict) -> tuple[Any, Calla
     feats = train_features(tok, train, max_len, args.doc_stride)
     vfeats = eval_features(tok, vex, max_len, args.doc_stride) if vex else None
     v2 = args.version_2_with_negative or any(e.is_impossible for e in train + (vex or []))
-    task = QATask(feats, tok, vex, vfeats, n_best=args.n_best, max_answer_length=args.max_answer_length,
-                  allow_impossible=v2, null_threshold=args.null_score_threshold, output_dir=args.output_dir)
+    task = QATask(
+        feats,
+        tok,
+        vex,
+        vfeats,
+        n_best=args.n_best,
+        max_answer_length=args.max_answer_length,
+        allow_impossible=v2,
+        null_threshold=args.null_score_threshold,
+        output_dir=args.output_dir,
+    )
     return task, lambda path: RobertaForQuestionAnswering.from_pretrained(path, **overrides), "head"
 
 
@@ -127,8 +152,11 @@ def _choice(args: argparse.Namespace, tok: Any, overrides: dict) -> tuple[Any, C
     max_len = _max_len(args, 128)
     feats = choice_features(tok, read_choices(args.train_file, cols), max_len)
     evals = choice_features(tok, read_choices(args.validation_file, cols), max_len) if args.validation_file else None
-    return (ChoiceTask(feats, tok, evals),
-            lambda path: RobertaForMultipleChoice.from_pretrained(path, **overrides), "head")
+    return (
+        ChoiceTask(feats, tok, evals),
+        lambda path: RobertaForMultipleChoice.from_pretrained(path, **overrides),
+        "head",
+    )
 
 
 def _lm(args: argparse.Namespace, tok: Any, overrides: dict, info: Any, log: Callable) -> tuple[Any, Callable, str]:
@@ -140,11 +168,17 @@ def _lm(args: argparse.Namespace, tok: Any, overrides: dict, info: Any, log: Cal
     data = os.path.join(args.output_dir, "data")
     common = dict(max_seq_length=max_len, document_per_file=args.document_per_file, log=log)
     seqs = prepare_shards([args.train_file], tok, os.path.join(data, "train"), info, **common)
-    evals = (prepare_shards([args.validation_file], tok, os.path.join(data, "validation"), info, **common)
-             if args.validation_file else None)
+    evals = (
+        prepare_shards([args.validation_file], tok, os.path.join(data, "validation"), info, **common)
+        if args.validation_file
+        else None
+    )
     if args.task == "mlm":
-        return (MaskedLMTask(seqs, tok, args.seed, evals, args.mlm_probability),
-                lambda path: RobertaForMaskedLM.from_pretrained(path, **overrides), "lm")
+        return (
+            MaskedLMTask(seqs, tok, args.seed, evals, args.mlm_probability),
+            lambda path: RobertaForMaskedLM.from_pretrained(path, **overrides),
+            "lm",
+        )
     kw = {"is_decoder": True, **overrides}
     return CausalLMTask(seqs, tok, evals), lambda path: RobertaForCausalLM.from_pretrained(path, **kw), "lm"
 
@@ -166,15 +200,19 @@ def main(args: argparse.Namespace) -> int:
 
             cfg = RobertaConfig.from_pretrained(args.model)
             args.position_limit = cfg.max_position_embeddings - cfg.pad_token_id - 1
-            builders = {"classification": _classification, "token-classification": _token,
-                        "question-answering": _qa, "multiple-choice": _choice}
+            builders = {
+                "classification": _classification,
+                "token-classification": _token,
+                "question-answering": _qa,
+                "multiple-choice": _choice,
+            }
             if args.task in builders:
                 task, load, _ = builders[args.task](args, tok, overrides)
             else:
                 task, load, _ = _lm(args, tok, overrides, info, log)
             targs = train_args(args, task.num_samples, info)
 
-            def build(checkpoint: Optional[str]) -> Any:
+            def build(checkpoint: str | None) -> Any:
                 return load(checkpoint or args.model)
 
             result = train(task, build, targs, info, log)

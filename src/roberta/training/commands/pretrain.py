@@ -41,15 +41,33 @@ def main(args: argparse.Namespace) -> int:
             import os
 
             data_dir = args.data_dir or os.path.join(args.output_dir, "data")
-            n = len(prepare_shards(args.files, tokenizer, os.path.join(data_dir, "train"), info,
-                                   max_seq_length=args.max_seq_length, document_per_file=args.document_per_file,
-                                   log=log))
+            n = len(
+                prepare_shards(
+                    args.files,
+                    tokenizer,
+                    os.path.join(data_dir, "train"),
+                    info,
+                    max_seq_length=args.max_seq_length,
+                    document_per_file=args.document_per_file,
+                    log=log,
+                )
+            )
             targs = train_args(args, n, info)
-            result = pretrain(args.files, targs, info, tokenizer=tokenizer, model_dir=args.model, preset=args.size,
-                              max_seq_length=args.max_seq_length, document_per_file=args.document_per_file,
-                              validation_files=args.validation_file, data_dir=data_dir,
-                              mlm_probability=args.mlm_probability,
-                              config_overrides=parse_overrides(args.config_override), log=log)
+            result = pretrain(
+                args.files,
+                targs,
+                info,
+                tokenizer=tokenizer,
+                model_dir=args.model,
+                preset=args.size,
+                max_seq_length=args.max_seq_length,
+                document_per_file=args.document_per_file,
+                validation_files=args.validation_file,
+                data_dir=data_dir,
+                mlm_probability=args.mlm_probability,
+                config_overrides=parse_overrides(args.config_override),
+                log=log,
+            )
         log(json.dumps(result))
         return 0
     finally:

@@ -20,7 +20,12 @@ def main(args: argparse.Namespace) -> int:
     from ..tokenizer_trainer import train_tokenizer
 
     with user_errors():
-        train_tokenizer(args.files, args.output_dir, vocab_size=args.vocab_size, min_frequency=args.min_frequency,
-                        model_max_length=args.model_max_length)
+        train_tokenizer(
+            args.files,
+            args.output_dir,
+            vocab_size=args.vocab_size,
+            min_frequency=args.min_frequency,
+            model_max_length=args.model_max_length,
+        )
     print(f"wrote a byte-level BPE tokenizer to {args.output_dir}", file=sys.stderr)
     return 0
