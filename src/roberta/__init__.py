@@ -1,56 +1,63 @@
 """roberta: a from-scratch RoBERTa, drop-in compatible with Hugging Face Transformers.
 
 Swap `from transformers import ...` for `from roberta import ...` and load the same checkpoint directories.
+
+Names are imported on first use (PEP 562), so `import roberta` is cheap and pulls in no framework: the
+PyTorch classes import torch, the `TF*` classes TensorFlow, the `Flax*` classes JAX, each only when asked for.
 """
 
-from .auto import (
-    AutoConfig,
-    AutoModel,
-    AutoModelForCausalLM,
-    AutoModelForMaskedLM,
-    AutoModelForMultipleChoice,
-    AutoModelForQuestionAnswering,
-    AutoModelForSequenceClassification,
-    AutoModelForTokenClassification,
-    AutoTokenizer,
-)
-from .config import RobertaConfig
-from .modeling import (
-    RobertaForCausalLM,
-    RobertaForMaskedLM,
-    RobertaForMultipleChoice,
-    RobertaForQuestionAnswering,
-    RobertaForSequenceClassification,
-    RobertaForTokenClassification,
-    RobertaModel,
-    RobertaPreTrainedModel,
-)
-from .pipelines import pipeline
-from .tokenizer import BatchEncoding, RobertaTokenizer, RobertaTokenizerFast
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "AutoConfig",
-    "AutoModel",
-    "AutoModelForCausalLM",
-    "AutoModelForMaskedLM",
-    "AutoModelForMultipleChoice",
-    "AutoModelForQuestionAnswering",
-    "AutoModelForSequenceClassification",
-    "AutoModelForTokenClassification",
-    "AutoTokenizer",
-    "BatchEncoding",
-    "RobertaConfig",
-    "RobertaForCausalLM",
-    "RobertaForMaskedLM",
-    "RobertaForMultipleChoice",
-    "RobertaForQuestionAnswering",
-    "RobertaForSequenceClassification",
-    "RobertaForTokenClassification",
-    "RobertaModel",
-    "RobertaPreTrainedModel",
-    "RobertaTokenizer",
-    "RobertaTokenizerFast",
-    "pipeline",
-]
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "AutoConfig",
+            "AutoModel",
+            "AutoModelForCausalLM",
+            "AutoModelForMaskedLM",
+            "AutoModelForMultipleChoice",
+            "AutoModelForQuestionAnswering",
+            "AutoModelForSequenceClassification",
+            "AutoModelForTokenClassification",
+            "AutoTokenizer",
+        ),
+        "roberta.auto",
+    ),
+    "RobertaConfig": "roberta.config",
+    **dict.fromkeys(
+        (
+            "RobertaForCausalLM",
+            "RobertaForMaskedLM",
+            "RobertaForMultipleChoice",
+            "RobertaForQuestionAnswering",
+            "RobertaForSequenceClassification",
+            "RobertaForTokenClassification",
+            "RobertaModel",
+            "RobertaPreTrainedModel",
+        ),
+        "roberta.modeling",
+    ),
+    "pipeline": "roberta.pipelines",
+    **dict.fromkeys(("BatchEncoding", "RobertaTokenizer", "RobertaTokenizerFast"), "roberta.tokenizer"),
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'roberta' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -96,6 +96,7 @@ def pipeline(
     batch_size: int = 8,
     *,
     torch_dtype: Any = None,
+    framework: str | None = None,
     **kwargs: Any,
 ) -> Any:
     """Build the pipeline for `task`.
@@ -112,11 +113,13 @@ def pipeline(
         dtype: a torch dtype or its name ("float16", "bf16", ...) or "auto"; `torch_dtype` is an alias.
         batch_size: how many inputs (or chunks of long inputs) the model sees at once; lists of inputs are
             sorted by length before batching and returned in input order.
+        framework: "pt" (PyTorch, the default), "tf", "flax" or "onnx": which framework runs a model loaded
+            from a directory (see `backends.py`). A model instance runs in its own framework.
         **kwargs: default options of every call (for example `top_k=3`, `aggregation_strategy="simple"`).
     """
-    import torch
 
     from .. import modeling
+    from . import backends
     from .base import load_tokenizer, resolve_device, resolve_dtype
 
     name = resolve_task(task)
@@ -127,6 +130,7 @@ def pipeline(
         dtype = torch_dtype
     torch_dt = resolve_dtype(dtype)
     model_class = getattr(modeling, spec.model_class)
+    framework = backends.check_framework(framework)
     if model is None:
         model = default_model_dir()
     if isinstance(model, (str, os.PathLike)):
@@ -136,20 +140,32 @@ def pipeline(
         if not (path / "config.json").is_file():
             raise FileNotFoundError(f"{str(path)!r} is not a model directory (no config.json)")
         model_dir: Path | None = path
-        model = model_class.from_pretrained(str(path), dtype=torch_dt)
         dev = resolve_device(device)
-    elif isinstance(model, torch.nn.Module):
-        if not isinstance(model, model_class):
-            raise TypeError(f"the {name} pipeline needs a {spec.model_class}, got {type(model).__name__}")
+        if framework == backends.NATIVE:
+            model = model_class.from_pretrained(str(path), dtype=torch_dt)
+        else:
+            _cpu_only(framework, dev)
+            model = backends.load_model(framework, str(path), spec.model_class, torch_dt)
+    else:
+        own = backends.framework_of(model)
+        if own is None:
+            raise TypeError(f"model must be a directory path or a roberta model, got {type(model).__name__}")
+        if framework not in (backends.NATIVE, own):
+            raise ValueError(f"framework={framework!r} does not match the model given, a {own!r} model")
         model_dir = None
         config_path = getattr(model.config, "name_or_path", None) or getattr(model.config, "_name_or_path", None)
         if config_path and Path(str(config_path)).is_dir():
             model_dir = Path(str(config_path))
-        dev = resolve_device(device) if device is not None else next(model.parameters()).device
-        if torch_dt is not None:
-            model = model.to(torch_dt)
-    else:
-        raise TypeError(f"model must be a directory path or a roberta model, got {type(model).__name__}")
+        if own == backends.NATIVE:
+            if not isinstance(model, model_class):
+                raise TypeError(f"the {name} pipeline needs a {spec.model_class}, got {type(model).__name__}")
+            dev = resolve_device(device) if device is not None else next(model.parameters()).device
+            if torch_dt is not None:
+                model = model.to(torch_dt)
+        else:
+            dev = resolve_device(device)
+            _cpu_only(own, dev)
+            model = backends.wrap_model(own, model, spec.model_class)
     model = model.to(dev).eval()
     if tokenizer is None:
         if model_dir is None:
@@ -159,6 +175,11 @@ def pipeline(
     module = importlib.import_module(f"{__name__}.{spec.module}")
     cls = getattr(module, spec.pipeline_class)
     return cls(model, tokenizer, device=dev, batch_size=batch_size, task=name, **kwargs)
+
+
+def _cpu_only(framework: str, device: Any) -> None:
+    if device.type != "cpu":
+        raise ValueError(f"framework={framework!r} runs on the CPU here; device={device} is for PyTorch models")
 
 
 def __getattr__(name: str) -> Any:  # lazy access to the pipeline classes: roberta.pipelines.FillMaskPipeline
