@@ -43,6 +43,31 @@ _EXPORTS: dict[str, str] = {
         ),
         "roberta.modeling",
     ),
+    **dict.fromkeys(
+        (
+            "TFAutoModel",
+            "TFAutoModelForCausalLM",
+            "TFAutoModelForMaskedLM",
+            "TFAutoModelForMultipleChoice",
+            "TFAutoModelForQuestionAnswering",
+            "TFAutoModelForSequenceClassification",
+            "TFAutoModelForTokenClassification",
+        ),
+        "roberta.modeling_tf.auto",
+    ),
+    **dict.fromkeys(
+        (
+            "TFRobertaForCausalLM",
+            "TFRobertaForMaskedLM",
+            "TFRobertaForMultipleChoice",
+            "TFRobertaForQuestionAnswering",
+            "TFRobertaForSequenceClassification",
+            "TFRobertaForTokenClassification",
+            "TFRobertaModel",
+        ),
+        "roberta.modeling_tf.heads",
+    ),
+    "TFRobertaPreTrainedModel": "roberta.modeling_tf.pretrained",
     "pipeline": "roberta.pipelines",
     **dict.fromkeys(("BatchEncoding", "RobertaTokenizer", "RobertaTokenizerFast"), "roberta.tokenizer"),
 }

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 from typing import Any
 
-from . import modeling
 from .config import CONFIG_NAME, RobertaConfig
 from .hub import resolve_file
 
@@ -51,7 +51,12 @@ class AutoTokenizer:
 
 
 class _AutoModel:
-    _model_class: type
+    _module: str  # where the model class lives, imported on first use (so this module pulls in no framework)
+    _class_name: str
+
+    @classmethod
+    def _model_class(cls) -> type:
+        return getattr(importlib.import_module(cls._module), cls._class_name)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError(f"{type(self).__name__} is built with from_pretrained(...) or from_config(config)")
@@ -60,7 +65,7 @@ class _AutoModel:
     def from_pretrained(cls, name_or_path: str | os.PathLike, *args: Any, **kwargs: Any):
         if kwargs.get("config") is None:
             _check_model_type(name_or_path)
-        return cls._model_class.from_pretrained(name_or_path, *args, **kwargs)
+        return cls._model_class().from_pretrained(name_or_path, *args, **kwargs)
 
     @classmethod
     def from_config(cls, config: RobertaConfig, **kwargs: Any):
@@ -69,19 +74,18 @@ class _AutoModel:
         attn = kwargs.pop("attn_implementation", None)
         if attn is not None:
             config._attn_implementation = attn
-        return cls._model_class(config, **kwargs)
+        return cls._model_class()(config, **kwargs)
 
 
-def _auto(name: str, model_class: type) -> type:
-    return type(name, (_AutoModel,), {"_model_class": model_class, "__doc__": f"Loads a {model_class.__name__}."})
+def _auto(name: str, class_name: str, module: str = "roberta.modeling") -> type:
+    attrs = {"_module": module, "_class_name": class_name, "__doc__": f"Loads a {class_name}."}
+    return type(name, (_AutoModel,), attrs)
 
 
-AutoModel = _auto("AutoModel", modeling.RobertaModel)
-AutoModelForMaskedLM = _auto("AutoModelForMaskedLM", modeling.RobertaForMaskedLM)
-AutoModelForCausalLM = _auto("AutoModelForCausalLM", modeling.RobertaForCausalLM)
-AutoModelForSequenceClassification = _auto(
-    "AutoModelForSequenceClassification", modeling.RobertaForSequenceClassification
-)
-AutoModelForMultipleChoice = _auto("AutoModelForMultipleChoice", modeling.RobertaForMultipleChoice)
-AutoModelForTokenClassification = _auto("AutoModelForTokenClassification", modeling.RobertaForTokenClassification)
-AutoModelForQuestionAnswering = _auto("AutoModelForQuestionAnswering", modeling.RobertaForQuestionAnswering)
+AutoModel = _auto("AutoModel", "RobertaModel")
+AutoModelForMaskedLM = _auto("AutoModelForMaskedLM", "RobertaForMaskedLM")
+AutoModelForCausalLM = _auto("AutoModelForCausalLM", "RobertaForCausalLM")
+AutoModelForSequenceClassification = _auto("AutoModelForSequenceClassification", "RobertaForSequenceClassification")
+AutoModelForMultipleChoice = _auto("AutoModelForMultipleChoice", "RobertaForMultipleChoice")
+AutoModelForTokenClassification = _auto("AutoModelForTokenClassification", "RobertaForTokenClassification")
+AutoModelForQuestionAnswering = _auto("AutoModelForQuestionAnswering", "RobertaForQuestionAnswering")

@@ -289,11 +289,17 @@ class RobertaPreTrainedModel(nn.Module):
         torch_dtype = _parse_dtype(dtype if dtype is not None else torch_dtype, config)
         device = _parse_device(device_map)
 
-        if state_dict is None:
+        from ..modeling_tf import to_pytorch  # TF checkpoints as arrays: needs h5py, not TensorFlow
+
+        if state_dict is None and kwargs.pop("from_tf", False):
+            disk = to_pytorch.read_tf_weights(path, **hub_for_files)
+        elif state_dict is None:
             files = find_weight_files(path, use_safetensors=hub.get("use_safetensors"), **hub_for_files)
             disk = dict(read_weight_files(files))
         else:
             disk = dict(state_dict)
+        kwargs.pop("from_tf", None)
+        disk = to_pytorch.with_pytorch_names(disk)  # e.g. a TF-tagged model.safetensors read without from_tf
 
         with torch.device("meta"):  # no memory and no random init; loaded tensors are assigned in place
             model = cls(config, *model_args, **kwargs)
