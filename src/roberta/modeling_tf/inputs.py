@@ -63,10 +63,12 @@ def check_rank(name: str, x: tf.Tensor | None, rank: int, layout: str) -> None:
         raise ValueError(f"{name} must be shaped {layout}, got shape {tuple(x.shape)}")
 
 
-def check_ids(name: str, ids: tf.Tensor | None, limit: int, limit_name: str) -> None:
-    """Integer ids in [0, limit): TypeError for another dtype, ValueError (eager) or a failing assertion (graph)."""
+def check_ids(name: str, ids: tf.Tensor | None, limit: int, limit_name: str) -> tf.Tensor | None:
+    """Integer ids in [0, limit): TypeError for another dtype, ValueError (eager) or a failing assertion (graph).
+
+    Returns `ids`; in a graph, made to wait for the assertion (so it fails before a lookup would)."""
     if ids is None:
-        return
+        return None
     if not ids.dtype.is_integer:
         raise TypeError(f"{name} must hold integers (int32 or int64), got dtype {ids.dtype.name}")
     message = f"{name} must lie in [0, {limit}) set by {limit_name}={limit}"
@@ -75,13 +77,13 @@ def check_ids(name: str, ids: tf.Tensor | None, limit: int, limit_name: str) -> 
         if values.size and (values.max() >= limit or values.min() < 0):
             bad = int(values.max()) if values.max() >= limit else int(values.min())
             raise ValueError(f"{name} holds {bad}, outside [0, {limit}) set by {limit_name}={limit}")
-    elif not in_xla():
-        tf.debugging.assert_less(ids, tf.cast(limit, ids.dtype), message=message)
-        tf.debugging.assert_non_negative(ids, message=message)
+        return ids
+    return _guarded(ids, tf.debugging.assert_less(ids, tf.cast(limit, ids.dtype), message=message), message)
 
 
-def check_positions(position_ids: tf.Tensor, max_positions: int, padding_idx: int) -> None:
-    """Positions must fit the position table; the message says how long inputs may be."""
+def check_positions(position_ids: tf.Tensor, max_positions: int, padding_idx: int) -> tf.Tensor:
+    """Positions must fit the position table; the message says how long inputs may be. Returns position_ids
+    (in a graph, made to wait for the assertion)."""
     usable = max_positions - padding_idx - 1
     message = (
         f"a position id is outside the position table of size max_position_embeddings={max_positions}: this model "
@@ -92,5 +94,14 @@ def check_positions(position_ids: tf.Tensor, max_positions: int, padding_idx: in
         values = position_ids.numpy()
         if values.size and (values.max() >= max_positions or values.min() < 0):
             raise ValueError(message.replace("a position id", f"position id {int(values.max())}"))
-    elif not in_xla():
-        tf.debugging.assert_less(position_ids, tf.cast(max_positions, position_ids.dtype), message=message)
+        return position_ids
+    limit = tf.cast(max_positions, position_ids.dtype)
+    return _guarded(position_ids, tf.debugging.assert_less(position_ids, limit, message=message), message)
+
+
+def _guarded(x: tf.Tensor, upper, message: str) -> tf.Tensor:
+    """x, depending on the range assertions (none under XLA, which cannot run them)."""
+    if in_xla():
+        return x
+    with tf.control_dependencies([upper, tf.debugging.assert_non_negative(x, message=message)]):
+        return tf.identity(x)

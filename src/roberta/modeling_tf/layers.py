@@ -386,8 +386,8 @@ class MainLayer(Block):
             raise ValueError("pass exactly one of input_ids or inputs_embeds")
         check_rank("input_ids", input_ids, 2, "(batch, seq)")
         check_rank("inputs_embeds", inputs_embeds, 3, "(batch, seq, hidden)")
-        check_ids("input_ids", input_ids, self.vocab_size, "vocab_size")
-        check_ids("token_type_ids", token_type_ids, self.type_vocab_size, "type_vocab_size")
+        input_ids = check_ids("input_ids", input_ids, self.vocab_size, "vocab_size")
+        token_type_ids = check_ids("token_type_ids", token_type_ids, self.type_vocab_size, "type_vocab_size")
         if inputs_embeds is not None and inputs_embeds.dtype != tf.float32:
             raise TypeError(f"inputs_embeds has dtype {inputs_embeds.dtype.name} but the model runs in float32")
         ref = input_ids if input_ids is not None else inputs_embeds
@@ -401,7 +401,7 @@ class MainLayer(Block):
         if self.absolute:
             if position_ids is None:
                 position_ids = self.positions(input_ids, batch, length, past_length)
-            check_positions(position_ids, self.max_positions, self.padding_idx)
+            position_ids = check_positions(position_ids, self.max_positions, self.padding_idx)
         x = self.embeddings.forward(input_ids, token_type_ids, position_ids, inputs_embeds, training)
         _check_mask(attention_mask, ref, past_key_values is not None)
 

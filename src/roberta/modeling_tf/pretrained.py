@@ -66,6 +66,11 @@ class TFRobertaPreTrainedModel(keras.Model):
             kwargs["input_ids"] = None  # Keras insists on a first argument; inputs_embeds alone is valid here
         return super().__call__(*args, **kwargs)
 
+    def _autographed_call(self):
+        """Keras's hook for the `call` it traces. Ours has no tensor-dependent Python control flow, so autograph
+        need not rewrite it (and everything it calls), which costs seconds on the first trace of a model."""
+        return self.call
+
     def _inputs(self, values: dict[str, Any]):
         """The call's inputs in any of the reference's forms, as a namespace (see inputs.py)."""
         names = [p for p in inspect.signature(type(self).call).parameters if p != "self"]
@@ -253,6 +258,7 @@ class TFRobertaPreTrainedModel(keras.Model):
             self.compiled_metrics.update_state(y, prediction, sample_weight)
         return {m.name: m.result() for m in self.metrics}
 
+    @tf.autograph.experimental.do_not_convert
     def train_step(self, data):
         x, y, sample_weight = self._split_data(data)
         with tf.GradientTape() as tape:
@@ -261,6 +267,7 @@ class TFRobertaPreTrainedModel(keras.Model):
         self.optimizer.minimize(loss, self.trainable_variables, tape=tape)
         return self._metrics_result(y, prediction, sample_weight)
 
+    @tf.autograph.experimental.do_not_convert
     def test_step(self, data):
         x, y, sample_weight = self._split_data(data)
         out = self(x, training=False)

@@ -32,6 +32,23 @@ class Runner:
         out = self._forward(tf.constant(input_ids, tf.int64), tf.constant(attention_mask, tf.int64))
         return {k: v.numpy() for k, v in out.items()}
 
+    def generate(
+        self, prompts: list[list[int]], max_new_tokens: int, *, eos_token_id: int | None, **options: Any
+    ) -> list[list[int]]:
+        """Each prompt (all of one length) and its continuation, ending at the first eos if any: what
+        `TextGenerationPipeline.generate_ids` returns for a PyTorch model."""
+        if not hasattr(self.model, "generate"):
+            raise TypeError(f"{self.model_class} cannot generate text; text-generation needs a TFRobertaForCausalLM")
+        eos = -1 if eos_token_id is None else eos_token_id  # None here means no end token (-1 never comes)
+        out = self.model.generate(np.array(prompts), max_new_tokens=max_new_tokens, eos_token_id=eos, **options)
+        sequences = []
+        for prompt, row in zip(prompts, out.numpy().tolist()):
+            new = row[len(prompt) :]
+            if eos_token_id is not None and eos_token_id in new:
+                new = new[: new.index(eos_token_id) + 1]
+            sequences.append(list(prompt) + new)
+        return sequences
+
 
 def load(path: str, model_class: str, dtype: Any) -> Runner:
     """A runner for the checkpoint at `path` with the TF twin of `model_class` (e.g. "RobertaForMaskedLM")."""
