@@ -76,7 +76,8 @@ class Bench:
         )
 
     # ------------------------------------------------------------------ workloads
-    def mixed_batch(self):
+    @staticmethod
+    def mixed_batch():
         g = torch.Generator().manual_seed(1)
         lengths = torch.randint(8, 129, (64,), generator=g)
         ids = torch.full((64, int(lengths.max())), 1)
@@ -320,7 +321,25 @@ def write_results(bench: Bench, path: Path) -> None:
         "|---|---|---|---|---|",
     ]
     lines += [f"| {w} | {f} | {a} | {b} | {r} |" for w, f, a, b, r in bench.rows]
-    path.write_text("\n".join(lines) + "\n")
+    path.write_text("\n".join(lines) + "\n" + "".join(_sections(path).values()))
+
+
+def _sections(path: Path) -> dict[str, str]:
+    """The `## title` sections of RESULTS.md (written by other benchmark scripts), by title."""
+    text = path.read_text() if path.is_file() else ""
+    parts = text.split("\n## ")[1:]
+    return {p.split("\n", 1)[0]: "\n## " + p.rstrip("\n") + "\n" for p in parts}
+
+
+def write_section(path: Path, title: str, intro: list[str], rows: list[tuple]) -> None:
+    """Write (or replace) the `## title` section of RESULTS.md, leaving the rest of the file as it is."""
+    table = ["| workload | figure | roberta | transformers 4.56.2 | ratio |", "|---|---|---|---|---|"]
+    table += [f"| {w} | {f} | {a} | {b} | {r} |" for w, f, a, b, r in rows]
+    sections = _sections(path)
+    sections[title] = "\n## " + "\n".join([title, "", *intro, "", *table]) + "\n"
+    text = path.read_text() if path.is_file() else "# Benchmark results\n"
+    head = text.split("\n## ", 1)[0].rstrip("\n") + "\n"
+    path.write_text(head + "".join(sections.values()))
 
 
 def main() -> None:

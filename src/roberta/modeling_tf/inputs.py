@@ -78,7 +78,7 @@ def check_ids(name: str, ids: tf.Tensor | None, limit: int, limit_name: str) -> 
             bad = int(values.max()) if values.max() >= limit else int(values.min())
             raise ValueError(f"{name} holds {bad}, outside [0, {limit}) set by {limit_name}={limit}")
         return ids
-    return _guarded(ids, tf.debugging.assert_less(ids, tf.cast(limit, ids.dtype), message=message), message)
+    return _guarded(ids, tf.logical_and(ids >= 0, ids < tf.cast(limit, ids.dtype)), message)
 
 
 def check_positions(position_ids: tf.Tensor, max_positions: int, padding_idx: int) -> tf.Tensor:
@@ -96,12 +96,13 @@ def check_positions(position_ids: tf.Tensor, max_positions: int, padding_idx: in
             raise ValueError(message.replace("a position id", f"position id {int(values.max())}"))
         return position_ids
     limit = tf.cast(max_positions, position_ids.dtype)
-    return _guarded(position_ids, tf.debugging.assert_less(position_ids, limit, message=message), message)
+    return _guarded(position_ids, tf.logical_and(position_ids >= 0, position_ids < limit), message)
 
 
-def _guarded(x: tf.Tensor, upper, message: str) -> tf.Tensor:
-    """x, depending on the range assertions (none under XLA, which cannot run them)."""
+def _guarded(x: tf.Tensor, valid: tf.Tensor, message: str) -> tf.Tensor:
+    """x, made to wait for an assertion that every entry of `valid` holds (none under XLA, which cannot run
+    it). One plain Assert op with a constant message: no branch to build the message at run time."""
     if in_xla():
         return x
-    with tf.control_dependencies([upper, tf.debugging.assert_non_negative(x, message=message)]):
+    with tf.control_dependencies([tf.debugging.Assert(tf.reduce_all(valid), [message])]):
         return tf.identity(x)

@@ -22,6 +22,7 @@ from ..config import RobertaConfig
 from ._keras import keras, tf
 from .checkpoints import PT_FILES, SAFE_WEIGHTS, TF_FILES, TF_WEIGHTS, read_checkpoint, write_h5, write_safetensors
 from .inputs import gather
+from .layers import Slot
 from .names import tf_state_from_pt
 
 logger = logging.getLogger(__name__)
@@ -95,16 +96,25 @@ class TFRobertaPreTrainedModel(keras.Model):
             layer.build(None)
         self.built = True
 
-    def named_variables(self) -> dict[str, tf.Variable]:
-        """Every variable by its TF checkpoint name (`roberta/encoder/layer_._0/.../kernel`)."""
+    def named_slots(self) -> dict[str, Slot]:
+        """Where each tensor of a TF checkpoint (`roberta/encoder/layer_._0/.../kernel`) lives in the model."""
         self.build()
-        out: dict[str, tf.Variable] = {}
+        out: dict[str, Slot] = {}
         for layer in self._flatten_layers(include_self=False, recursive=False):
-            out.update(layer.named_variables())
+            out.update(layer.named_slots())
+        return out
+
+    def named_arrays(self) -> dict[str, np.ndarray]:
+        """The model's weights as a TF checkpoint holds them, by name."""
+        values: dict[int, np.ndarray] = {}
+        out = {}
+        for name, (var, index, _) in self.named_slots().items():
+            value = values.setdefault(id(var), var.numpy())
+            out[name] = value if index is None else np.ascontiguousarray(value[index])
         return out
 
     def num_parameters(self) -> int:
-        return int(sum(np.prod(v.shape) for v in self.named_variables().values()))
+        return int(sum(np.prod(slot.shape) for slot in self.named_slots().values()))
 
     def get_input_embeddings(self) -> tf.Variable:
         return getattr(self, self.base_model_prefix).embeddings.word
@@ -157,19 +167,26 @@ class TFRobertaPreTrainedModel(keras.Model):
         self, state: dict[str, np.ndarray], *, source: str = "the checkpoint", ignore_mismatched_sizes: bool = False
     ) -> dict[str, list]:
         """Assign TF-named arrays to the model's variables; returns the missing / unexpected / mismatched names."""
-        expected = self.named_variables()
-        pairs, unexpected, mismatched = [], [], []
+        expected = self.named_slots()
+        values: dict[int, tuple[tf.Variable, np.ndarray]] = {}  # the new value of each variable written to
+        loaded, unexpected, mismatched = set(), [], []
         for name, array in state.items():
-            var = expected.get(name)
-            if var is None:
+            slot = expected.get(name)
+            if slot is None:
                 if not any(re.search(p, name) for p in self._ignore_unexpected):
                     unexpected.append(name)
                 continue
-            if tuple(array.shape) != tuple(var.shape):
-                mismatched.append((name, tuple(array.shape), tuple(var.shape)))
+            if tuple(array.shape) != slot.shape:
+                mismatched.append((name, tuple(array.shape), slot.shape))
                 continue
-            pairs.append((var, np.asarray(array, dtype=var.dtype.as_numpy_dtype)))
-        if state and not pairs:
+            array = np.asarray(array, dtype=slot.variable.dtype.as_numpy_dtype)
+            if slot.index is None:
+                values[id(slot.variable)] = (slot.variable, array)
+            else:  # a part of a fused variable: fill it into the variable's current value
+                _, value = values.setdefault(id(slot.variable), (slot.variable, slot.variable.numpy()))
+                value[slot.index] = array
+            loaded.add(name)
+        if state and not loaded:
             shown = ", ".join(sorted(state)[:3])
             raise ValueError(
                 f"none of the {len(state)} weights in {source} belong to a {type(self).__name__} (they are named "
@@ -181,9 +198,8 @@ class TFRobertaPreTrainedModel(keras.Model):
                 f"checkpoint shapes differ from the model's: {listing}. Pass ignore_mismatched_sizes=True to "
                 f"re-initialise them (e.g. a new num_labels)"
             )
-        keras.backend.batch_set_value(pairs)
-        loaded = {id(v) for v, _ in pairs}
-        missing = [n for n, v in expected.items() if id(v) not in loaded]
+        keras.backend.batch_set_value(list(values.values()))
+        missing = [n for n in expected if n not in loaded]
         if missing:
             logger.warning(
                 "Some weights of %s were not in %s and are newly initialised: %s",
@@ -203,7 +219,7 @@ class TFRobertaPreTrainedModel(keras.Model):
         TF-tagged `model.safetensors` with `safe_serialization=True`. Our PyTorch classes load either (pass
         `from_tf=True` for the .h5)."""
         save_directory = os.fspath(save_directory)
-        state = {name: var.numpy() for name, var in self.named_variables().items()}
+        state = self.named_arrays()
         config = copy.deepcopy(self.config)
         config.architectures = [type(self).__name__]
         with atomic_directory(save_directory) as stage:
