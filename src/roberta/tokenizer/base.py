@@ -32,6 +32,8 @@ def _is_text_input(t: Any) -> bool:
 
 
 def _to_py(value: Any) -> Any:
+    if hasattr(value, "numpy") and not hasattr(value, "tolist"):  # a TensorFlow tensor
+        value = value.numpy()
     if hasattr(value, "tolist"):
         return value.tolist()
     if isinstance(value, (list, tuple)):
@@ -196,8 +198,8 @@ class RobertaTokenizerBase(SpecialTokensMixin):
         if padding_side is not None and padding_side not in ("left", "right"):
             raise ValueError(f"padding_side must be 'left' or 'right', got {padding_side!r}")
         tensors = kwargs.get("return_tensors")
-        if tensors is not None and getattr(tensors, "value", tensors) not in ("pt", "np"):
-            raise ValueError(f"return_tensors must be 'pt', 'np' or None, got {tensors!r}")
+        if tensors is not None and getattr(tensors, "value", tensors) not in ("pt", "np", "tf"):
+            raise ValueError(f"return_tensors must be 'pt', 'np', 'tf' or None, got {tensors!r}")
         return dict(
             kwargs,
             padding_strategy=pad,
