@@ -10,7 +10,7 @@ from tf_testing import assert_tf_close
 import roberta
 from roberta_testing import TINY
 
-CONFIG = dict(TINY, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+CONFIG = {**TINY, "hidden_dropout_prob": 0.0, "attention_probs_dropout_prob": 0.0}
 
 
 def _data(n: int = 16, t: int = 10, seed: int = 0):
@@ -62,7 +62,7 @@ def test_fit_with_labels_as_y_and_with_a_keras_loss():
 def test_xla_inference_and_training_step():
     """jit_compile=True runs the padded path (XLA needs static shapes) and gives the packed path's numbers."""
     tf_keras.utils.set_random_seed(0)
-    model = roberta.TFRobertaForTokenClassification(roberta.RobertaConfig(**CONFIG))
+    model = roberta.TFRobertaForTokenClassification(roberta.RobertaConfig(**{**CONFIG, "num_hidden_layers": 1}))
     ids, mask = _data(n=4)
     eager = model(input_ids=ids, attention_mask=mask).logits
     xla = tf.function(lambda i, m: model(input_ids=i, attention_mask=m).logits, jit_compile=True)
