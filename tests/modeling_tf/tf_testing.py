@@ -9,16 +9,6 @@ import torch
 
 from roberta_testing import assert_close, tiny_config
 
-HEADS = [
-    "RobertaModel",
-    "RobertaForMaskedLM",
-    "RobertaForCausalLM",
-    "RobertaForSequenceClassification",
-    "RobertaForTokenClassification",
-    "RobertaForQuestionAnswering",
-    "RobertaForMultipleChoice",
-]
-
 
 def make_tf_reference(cls_name: str, path: Path, **overrides):
     """Build a random-weight reference TF model (the reference sets TF_USE_LEGACY_KERAS itself when its TF

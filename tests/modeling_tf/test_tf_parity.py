@@ -7,10 +7,10 @@ import pytest
 import tensorflow as tf
 import torch
 import transformers
-from tf_testing import HEADS, as_torch, assert_tf_close, make_tf_reference
+from tf_testing import as_torch, assert_tf_close, make_tf_reference
 
 import roberta
-from roberta_testing import TOL, batch, make_reference
+from roberta_testing import HEADS, TOL, batch, make_reference
 
 
 def labels_for(head: str, ids, mask, num_labels: int) -> dict:
