@@ -6,7 +6,7 @@ from ..auto import _auto
 
 _HEADS = "roberta.modeling_tf.heads"
 
-TFAutoModel = _auto("TFAutoModel", "TFRobertaModel", _HEADS)
+TFAutoModel = _auto("TFAutoModel", "TFRobertaModel", "roberta.modeling_tf.model")
 TFAutoModelForMaskedLM = _auto("TFAutoModelForMaskedLM", "TFRobertaForMaskedLM", _HEADS)
 TFAutoModelForCausalLM = _auto("TFAutoModelForCausalLM", "TFRobertaForCausalLM", _HEADS)
 TFAutoModelForSequenceClassification = _auto(

@@ -1,4 +1,4 @@
-"""The TF classes: `TFRobertaModel` and the six task heads, with the reference's call arguments and outputs.
+"""The six TF task heads on the trunk, with the reference's call arguments, outputs and losses.
 
 Each `call` takes its inputs in any of the reference's forms (keywords, one tensor, a list or a dict first; see
 inputs.py) and returns the reference's output class, or its tuple with `return_dict=False`.
@@ -11,7 +11,7 @@ import logging
 from ..config import RobertaConfig
 from ._keras import in_xla, tf
 from .generation import GenerationMixin
-from .layers import Block, Linear, MainLayer, dropout, layer_norm, linear
+from .layers import Block, Linear, dropout, layer_norm, linear
 from .layout import Layout, dims
 from .losses import (
     causal_lm_loss,
@@ -21,6 +21,7 @@ from .losses import (
     sequence_classification_loss,
     token_classification_loss,
 )
+from .model import MainLayer, trunk_inputs
 from .outputs import (
     TFCausalLMOutputWithCrossAttentions,
     TFMaskedLMOutput,
@@ -32,13 +33,6 @@ from .outputs import (
 from .pretrained import TFRobertaPreTrainedModel
 
 logger = logging.getLogger(__name__)
-
-
-def _trunk_inputs(a, **extra) -> dict:
-    """The trunk's share of a call's inputs."""
-    names = ("input_ids", "attention_mask", "token_type_ids", "position_ids", "head_mask", "inputs_embeds")
-    names += ("output_attentions", "output_hidden_states", "training")
-    return {**{n: getattr(a, n) for n in names}, **extra}
 
 
 def _labelled(labels, shift: bool = False):
@@ -53,43 +47,6 @@ def _labelled(labels, shift: bool = False):
 
 def _classifier_dropout(config: RobertaConfig) -> float:
     return config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
-
-
-class TFRobertaModel(TFRobertaPreTrainedModel):
-    """The bare RoBERTa trunk (encoder, or decoder with `config.is_decoder`): hidden states and a pooled output."""
-
-    _ignore_unexpected = (r"position_ids$",)
-
-    def __init__(self, config: RobertaConfig, *inputs, add_pooling_layer: bool = True, **kwargs) -> None:
-        super().__init__(config, *inputs, **kwargs)
-        self.roberta = MainLayer(config, add_pooling_layer=add_pooling_layer)
-
-    def call(
-        self,
-        input_ids=None,
-        attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        head_mask=None,
-        inputs_embeds=None,
-        encoder_hidden_states=None,
-        encoder_attention_mask=None,
-        past_key_values=None,
-        use_cache=None,
-        output_attentions=None,
-        output_hidden_states=None,
-        return_dict=None,
-        training=False,
-    ):
-        a = self._inputs(locals())
-        out = self.roberta.forward(
-            **_trunk_inputs(a),
-            encoder_hidden_states=a.encoder_hidden_states,
-            encoder_attention_mask=a.encoder_attention_mask,
-            past_key_values=a.past_key_values,
-            use_cache=self.config.use_cache if a.use_cache is None else a.use_cache,
-        )
-        return self._finish(out, a.return_dict)
 
 
 class LMHead(Block):
@@ -126,8 +83,8 @@ class _LMBase(TFRobertaPreTrainedModel):
         )
 
     def _logits(self, hidden: tf.Tensor, attention_mask, labels=None) -> tf.Tensor:
-        """Logits (B, T, V); the vocabulary projection (the costliest step) runs on the trunk's kept tokens
-        only when the trunk packed them (padded positions then hold zeros)."""
+        """Logits (B, T, V). With a padding mask (outside XLA) the vocabulary projection, the costliest step,
+        runs on the real and labelled tokens only, and padded positions hold zeros."""
         keep = None
         if attention_mask is not None and attention_mask.shape.rank == 2 and hidden.shape.rank == 3:
             keep = attention_mask > 0 if labels is None else tf.logical_or(attention_mask > 0, labels)
@@ -161,7 +118,7 @@ class TFRobertaForMaskedLM(_LMBase):
         training=False,
     ):
         a = self._inputs(locals())
-        out = self.roberta.forward(**_trunk_inputs(a), keep=_labelled(a.labels))
+        out = self.roberta.forward(**trunk_inputs(a), keep=_labelled(a.labels))
         logits = self._logits(out["last_hidden_state"], a.attention_mask, _labelled(a.labels))
         loss = None if a.labels is None else masked_lm_loss(a.labels, logits)
         output = TFMaskedLMOutput(loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions)
@@ -200,7 +157,7 @@ class TFRobertaForCausalLM(GenerationMixin, _LMBase):
         a = self._inputs(locals())
         use_cache = self.config.use_cache if a.use_cache is None else a.use_cache
         out = self.roberta.forward(
-            **_trunk_inputs(a),
+            **trunk_inputs(a),
             encoder_hidden_states=a.encoder_hidden_states,
             encoder_attention_mask=a.encoder_attention_mask,
             past_key_values=a.past_key_values,
@@ -270,7 +227,7 @@ class TFRobertaForSequenceClassification(TFRobertaPreTrainedModel):
         training=False,
     ):
         a = self._inputs(locals())
-        out = self.roberta.forward(**_trunk_inputs(a))
+        out = self.roberta.forward(**trunk_inputs(a))
         logits = self.classifier.forward(out["last_hidden_state"], a.training)
         loss = None if a.labels is None else sequence_classification_loss(self.config, a.labels, logits)
         output = TFSequenceClassifierOutput(
@@ -315,7 +272,7 @@ class TFRobertaForMultipleChoice(TFRobertaPreTrainedModel):
         def flat(t):  # (B, C, T[, H]) -> (B * C, T[, H])
             return None if t is None else tf.reshape(t, [-1, *dims(t, 2)])
 
-        inputs = _trunk_inputs(a)
+        inputs = trunk_inputs(a)
         for name in ("input_ids", "attention_mask", "token_type_ids", "position_ids", "inputs_embeds"):
             inputs[name] = flat(inputs[name])
         out = self.roberta.forward(**inputs)
@@ -358,7 +315,7 @@ class TFRobertaForTokenClassification(TFRobertaPreTrainedModel):
     ):
         a = self._inputs(locals())
         keep = None if a.labels is None else a.labels >= 0
-        out = self.roberta.forward(**_trunk_inputs(a), keep=keep)
+        out = self.roberta.forward(**trunk_inputs(a), keep=keep)
         logits = self.classifier.forward(dropout(out["last_hidden_state"], self.rate, a.training))
         loss = None if a.labels is None else token_classification_loss(a.labels, logits)
         output = TFTokenClassifierOutput(
@@ -399,7 +356,7 @@ class TFRobertaForQuestionAnswering(TFRobertaPreTrainedModel):
         a = self._inputs(locals())
         labelled = a.start_positions is not None and a.end_positions is not None
         # With labels every position is computed: a label may point at padding.
-        inputs = _trunk_inputs(a)
+        inputs = trunk_inputs(a)
         if labelled:
             ref = a.input_ids if a.input_ids is not None else a.inputs_embeds[..., 0]
             inputs["keep"] = tf.ones(tf.shape(ref)[:2], tf.bool)

@@ -54,9 +54,9 @@ def load(path: str, model_class: str, dtype: Any) -> Runner:
     """A runner for the checkpoint at `path` with the TF twin of `model_class` (e.g. "RobertaForMaskedLM")."""
     if dtype is not None and str(dtype) not in ("torch.float32", "float32"):
         raise ValueError(f"the TF models run in float32 in the pipelines; dtype={dtype} is not supported")
-    from . import heads
+    import roberta
 
-    return Runner(getattr(heads, "TF" + model_class).from_pretrained(path))
+    return Runner(getattr(roberta, "TF" + model_class).from_pretrained(path))
 
 
 def wrap(model: TFRobertaPreTrainedModel) -> Runner:
