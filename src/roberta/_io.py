@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 
@@ -24,7 +23,7 @@ def atomic_path(final_path: str | os.PathLike) -> Iterator[str]:
     final_path = os.fspath(final_path)
     directory = os.path.dirname(os.path.abspath(final_path))
     os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(final_path) + ".", suffix=".tmp", dir=directory)
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(final_path) + ".roberta-", suffix=".tmp", dir=directory)
     os.close(fd)
     try:
         yield tmp
@@ -48,23 +47,3 @@ def atomic_write_with(path: str | os.PathLike, writer: Callable[[str], None]) ->
     """Call `writer(tmp_path)` and move the result to `path` atomically."""
     with atomic_path(path) as tmp:
         writer(tmp)
-
-
-@contextlib.contextmanager
-def atomic_directory(final_dir: str | os.PathLike) -> Iterator[str]:
-    """Yield a fresh staging directory; on success move each file it holds into `final_dir`.
-
-    Files are moved one by one with `os.replace`, each atomic; a crash before the moves leaves
-    `final_dir` as it was, and the staging directory is removed on error.
-    """
-    final_dir = os.fspath(final_dir)
-    if os.path.isfile(final_dir):
-        raise ValueError(f"{final_dir} is a file, not a directory")
-    os.makedirs(final_dir, exist_ok=True)
-    stage = tempfile.mkdtemp(prefix=".saving-", dir=final_dir)
-    try:
-        yield stage
-        for name in sorted(os.listdir(stage)):
-            os.replace(os.path.join(stage, name), os.path.join(final_dir, name))
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
