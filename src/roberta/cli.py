@@ -43,9 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as e:
         print(f"roberta {args.command}: error: {e}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print(f"roberta {args.command}: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:  # a training run says where its checkpoint is
+        print(f"roberta {args.command}: {e or 'interrupted'}", file=sys.stderr)
+        return getattr(e, "exit_code", 130)
 
 
 if __name__ == "__main__":

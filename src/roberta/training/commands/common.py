@@ -7,7 +7,7 @@ import contextlib
 import sys
 from collections.abc import Iterator
 
-from ..distributed import DistInfo
+from ..distributed import DistInfo, DistributedTimeout
 from ..loop import TrainArgs
 
 
@@ -40,6 +40,17 @@ def add_train_arguments(
     g.add_argument("--log-steps", type=int, default=1)
     g.add_argument("--eval-steps", type=int, default=0, help="evaluate every N steps (0: at the end only)")
     g.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --output-dir")
+    g.add_argument("--overwrite", action="store_true", help="replace a run already in --output-dir")
+    g.add_argument(
+        "--force", action="store_true", help="with --resume: continue although settings differ from the saved run's"
+    )
+    g.add_argument(
+        "--dist-timeout",
+        type=float,
+        default=900.0,
+        metavar="SECONDS",
+        help="under torchrun: give up when another rank does not answer for this long (default 900)",
+    )
     g.add_argument(
         "--stop-at-step", type=int, default=None, help="checkpoint and stop at this step (resume later with --resume)"
     )
@@ -84,11 +95,22 @@ def train_args(args: argparse.Namespace, num_samples: int, info: DistInfo) -> Tr
         log_steps=args.log_steps,
         eval_steps=args.eval_steps,
         resume=args.resume,
+        overwrite=args.overwrite,
+        force=args.force,
+        extra=task_settings(args),
         stop_at_step=args.stop_at_step,
         progress=not args.no_progress,
         optimizer=args.optimizer,
         bf16=args.bf16,
     )
+
+
+def task_settings(args: argparse.Namespace) -> dict:
+    """The options that are not training options (data, model, task settings): compared on --resume."""
+    probe = argparse.ArgumentParser()
+    add_train_arguments(probe, lr=0.0, batch_size=1, max_steps=None, warmup=0.0)
+    training_options = set(vars(probe.parse_args(["-o", "."])))  # every option the training group defines
+    return {k: v for k, v in vars(args).items() if k not in training_options and k != "command"}
 
 
 def logger(info: DistInfo):
@@ -108,7 +130,5 @@ def user_errors() -> Iterator[None]:
 
     try:
         yield
-    except (ValueError, FileNotFoundError, NotADirectoryError) as e:
-        if isinstance(e, FloatingPointError):
-            raise
+    except (ValueError, FileNotFoundError, NotADirectoryError, DistributedTimeout) as e:
         raise CommandError(str(e)) from e

@@ -189,7 +189,7 @@ def main(args: argparse.Namespace) -> int:
     from ..loop import train
     from ..presets import parse_overrides
 
-    info = setup(args.device)
+    info = setup(args.device, timeout=args.dist_timeout)
     log = logger(info)
     try:
         with user_errors():

@@ -28,7 +28,7 @@ def main(args: argparse.Namespace) -> int:
     from ..presets import parse_overrides
     from ..pretrain import prepare_shards, pretrain
 
-    info = setup(args.device)
+    info = setup(args.device, timeout=args.dist_timeout)
     log = logger(info)
     try:
         with user_errors():
