@@ -16,7 +16,7 @@ rows back to `postprocess` in input order.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -189,21 +189,35 @@ class Pipeline:
         return self._run(False, list(items), kwargs)
 
     def _run(self, single: bool, items: list[Any], kwargs: dict[str, Any]) -> Any:
+        """Preprocess every input, then post-process each one as soon as its last feature leaves the model,
+        so model outputs (full-vocabulary logits, for instance) are held for one batch, not for every input."""
         pre, post = self._sanitize(**{**self._defaults, **kwargs})
         features = [self.preprocess(item, **pre) for item in items]
-        flat = [f for group in features for f in group]
-        outputs = self.run_model(flat)
-        results, start = [], 0
-        for item, group in zip(items, features):
-            results.append(self.postprocess(item, group, outputs[start : start + len(group)], **post))
-            start += len(group)
+        owner = [i for i, group in enumerate(features) for _ in group]
+        first = [0] * len(items)
+        for i in range(1, len(items)):
+            first[i] = first[i - 1] + len(features[i - 1])
+        outputs: list[list[Any]] = [[None] * len(group) for group in features]
+        pending = [len(group) for group in features]
+        results: list[Any] = [None] * len(items)
+        for i, group in enumerate(features):
+            if not group:  # nothing to run (the task allows empty inputs)
+                results[i] = self.postprocess(items[i], group, [], **post)
+        for index, out in self.iter_model([f for group in features for f in group]):
+            i = owner[index]
+            pending[i] -= 1
+            # an output that waits for the input's other features is copied out of its batch's tensor,
+            # which would otherwise stay alive with it
+            outputs[i][index - first[i]] = out if pending[i] == 0 else {k: v.clone() for k, v in out.items()}
+            if pending[i] == 0:
+                results[i] = self.postprocess(items[i], features[i], outputs[i], **post)
+                outputs[i] = []  # its outputs are no longer needed
         return results[0] if single else results
 
-    def run_model(self, features: Sequence[dict[str, Any]]) -> list[dict[str, torch.Tensor]]:
-        """Run the model over features, `batch_size` at a time, longest first; outputs come back in order,
-        on the CPU, in float32, with padding trimmed off the per-token outputs."""
+    def iter_model(self, features: Sequence[dict[str, Any]]) -> Iterator[tuple[int, dict[str, torch.Tensor]]]:
+        """Run the model over features, `batch_size` at a time, longest first; yield `(index, outputs)` per
+        feature as its batch finishes: on the CPU, in float32, padding trimmed off the per-token outputs."""
         order = sorted(range(len(features)), key=lambda i: -len(features[i]["input_ids"]))
-        results: list[dict[str, torch.Tensor] | None] = [None] * len(features)
         pad_id = self.tokenizer.pad_token_id
         pad_id = 1 if pad_id is None else pad_id
         for start in range(0, len(order), self.batch_size):
@@ -219,7 +233,13 @@ class Pipeline:
                 out = self._forward(ids.to(self.device), mask.to(self.device))
             out = {k: v.detach().to("cpu", torch.float32) for k, v in out.items()}
             for row, (i, n) in enumerate(zip(batch, lengths)):
-                results[i] = {k: (v[row, :n] if k in self.per_token_outputs else v[row]) for k, v in out.items()}
+                yield i, {k: (v[row, :n] if k in self.per_token_outputs else v[row]) for k, v in out.items()}
+
+    def run_model(self, features: Sequence[dict[str, Any]]) -> list[dict[str, torch.Tensor]]:
+        """`iter_model`'s outputs as a list in feature order."""
+        results: list[dict[str, torch.Tensor] | None] = [None] * len(features)
+        for i, out in self.iter_model(features):
+            results[i] = out
         return results  # type: ignore[return-value]
 
     def encode(self, text: Any, text_pair: Any = None, **kwargs: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from typing import Any
 
 from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, processors
@@ -55,6 +56,10 @@ def _component_state(component: Any) -> dict[str, Any] | None:
         return json.loads(component.__getstate__())
     except Exception:  # custom components may not serialise; leave them alone
         return None
+
+
+def _frozen(settings: dict | None) -> tuple | None:
+    return None if settings is None else tuple(sorted(settings.items()))
 
 
 class RobertaTokenizerFast(RobertaTokenizerBase):
@@ -113,7 +118,11 @@ class RobertaTokenizerFast(RobertaTokenizerBase):
             raise ValueError("RobertaTokenizerFast needs tokenizer_file, or both vocab_file and merges_file")
         self._tokenizer.no_truncation()
         self._tokenizer.no_padding()
-        self._settings: tuple[Any, Any] = (None, None)
+        # Configured copies of the backend by (truncation, padding, split_special_tokens). Each is configured
+        # once and then only read, so threads encoding with different settings never mutate a shared backend
+        # (the Rust side refuses a mutation during another thread's encode: "Already borrowed").
+        self._configured: dict[tuple, Tokenizer] = {}
+        self._configured_lock = threading.Lock()
         self._init_special_tokens(special)
         present = {t.content for t in self._tokenizer.get_added_tokens_decoder().values()}
         extra = [t for _, t in sorted((added_tokens_decoder or {}).items()) if t.content not in present]
@@ -192,6 +201,8 @@ class RobertaTokenizerFast(RobertaTokenizerBase):
         for t in new_tokens:
             if not isinstance(t, (str, AddedToken)):
                 raise TypeError(f"tokens must be str or AddedToken, got {type(t).__name__}")
+        with self._configured_lock:
+            self._configured.clear()  # configured copies would miss the new tokens
         if special_tokens:
             return self._tokenizer.add_special_tokens(list(new_tokens))
         return self._tokenizer.add_tokens(list(new_tokens))
@@ -250,7 +261,8 @@ class RobertaTokenizerFast(RobertaTokenizerBase):
         stride: int,
         pad_to_multiple_of: int | None,
         padding_side: str,
-    ) -> None:
+        split_special: bool,
+    ) -> Tokenizer:
         trunc = None
         if truncation != TruncationStrategy.DO_NOT_TRUNCATE:
             trunc = dict(
@@ -266,20 +278,30 @@ class RobertaTokenizerFast(RobertaTokenizerBase):
                 pad_type_id=self.pad_token_type_id,
                 pad_to_multiple_of=pad_to_multiple_of,
             )
-        if self._settings == (trunc, pad):
-            return
-        if trunc is None:
-            self._tokenizer.no_truncation()
-        else:
-            try:
-                self._tokenizer.enable_truncation(**trunc)
-            except Exception as e:
-                raise ValueError(f"invalid truncation settings {trunc}: {e}") from None
-        if pad is None:
-            self._tokenizer.no_padding()
-        else:
-            self._tokenizer.enable_padding(**pad)
-        self._settings = (trunc, pad)
+        return self._backend(trunc, pad, split_special)
+
+    def _backend(self, trunc: dict | None, pad: dict | None, split_special: bool) -> Tokenizer:
+        """The backend tokenizer for these settings: the plain one, or a configured copy (never mutated)."""
+        base = self._tokenizer
+        if trunc is None and pad is None and not split_special and not base.encode_special_tokens:
+            if base.truncation is None and base.padding is None:  # unless a user configured it by hand
+                return base
+        key = (_frozen(trunc), _frozen(pad), split_special, id(base))
+        backend = self._configured.get(key)
+        if backend is not None:
+            return backend
+        backend = Tokenizer.from_str(base.to_str())
+        try:
+            backend.no_truncation() if trunc is None else backend.enable_truncation(**trunc)
+        except Exception as e:
+            raise ValueError(f"invalid truncation settings {trunc}: {e}") from None
+        backend.no_padding() if pad is None else backend.enable_padding(**pad)
+        backend.encode_special_tokens = split_special
+        with self._configured_lock:
+            if len(self._configured) >= 16:  # settings are few in practice; bound them anyway
+                self._configured.clear()
+            self._configured.setdefault(key, backend)
+        return self._configured.get(key, backend)
 
     def _encode_batch(
         self,
@@ -312,17 +334,22 @@ class RobertaTokenizerFast(RobertaTokenizerBase):
                 f"You need to instantiate {type(self).__name__} with add_prefix_space=True "
                 "to use it with pretokenized inputs (is_split_into_words=True)."
             )
-        self._configure(padding_strategy, truncation_strategy, max_length, stride, pad_to_multiple_of, padding_side)
-        split_special = split_special_tokens or self.split_special_tokens
-        if self._tokenizer.encode_special_tokens != split_special:
-            self._tokenizer.encode_special_tokens = split_special
+        backend = self._configure(
+            padding_strategy,
+            truncation_strategy,
+            max_length,
+            stride,
+            pad_to_multiple_of,
+            padding_side,
+            bool(split_special_tokens or self.split_special_tokens),
+        )
         if single:
             text, pair = inputs[0]
             batch = [(text, pair)] if pair else [text]
         else:
             batch = [text if pair is None else (text, pair) for text, pair in inputs]
         try:
-            encodings = self._tokenizer.encode_batch(
+            encodings = backend.encode_batch(
                 batch, add_special_tokens=add_special_tokens, is_pretokenized=is_split_into_words
             )
         except TypeError as e:
