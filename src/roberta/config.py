@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import difflib
 import json
 import os
 from typing import Any
@@ -222,15 +223,34 @@ class RobertaConfig:
             config = cls.from_dict(source) if isinstance(source, dict) else cls.from_json_file(source)
         else:
             config = cls.from_json_file(resolve_file(name_or_path, CONFIG_NAME, **hub_kwargs))
-        for key, value in kwargs.items():
+        return config.updated(**kwargs)
+
+    def updated(self, *, strict: bool = False, **overrides: Any) -> RobertaConfig:
+        """Apply field overrides in place (labels kept consistent: `num_labels`, `id2label` with int keys,
+        `label2id`) and validate; returns self. With `strict`, a key that is neither a documented field nor
+        already in this config is an error (a typo such as `hidden_sise`), naming the closest field."""
+        if strict:
+            known = set(_DEFAULTS) | {"num_labels", "id2label", "label2id"} | set(vars(self))
+            for key in overrides:
+                if key not in known:
+                    close = difflib.get_close_matches(key, sorted(known), n=1)
+                    hint = f" (did you mean {close[0]!r}?)" if close else ""
+                    raise ValueError(f"{key!r} is not a config field{hint}")
+        for key, value in overrides.items():
             if key == "num_labels":
-                config.num_labels = value
-            elif key in ("id2label", "label2id"):
-                setattr(config, key, {int(k): v for k, v in value.items()} if key == "id2label" else dict(value))
+                self.num_labels = int(value)
+            elif key == "id2label":
+                self.id2label = {int(k): str(v) for k, v in dict(value).items()}
+                if "label2id" not in overrides:
+                    self.label2id = {v: k for k, v in self.id2label.items()}
+            elif key == "label2id":
+                self.label2id = {str(k): int(v) for k, v in dict(value).items()}
+            elif key in ("dtype", "attn_implementation"):
+                setattr(self, {"dtype": "torch_dtype", "attn_implementation": "_attn_implementation"}[key], value)
             else:
-                setattr(config, key, value)
-        config.validate()
-        return config
+                setattr(self, key, value)
+        self.validate()
+        return self
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, RobertaConfig) and self.to_dict() == other.to_dict()

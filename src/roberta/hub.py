@@ -62,8 +62,23 @@ def resolve_file(
     return None
 
 
-def is_local_or_cached(name_or_path: str | os.PathLike, filename: str) -> bool:
-    try:
-        return resolve_file(name_or_path, filename, required=False) is not None
-    except CheckpointNotFoundError:
-        return False
+def resolve_model_dir(name_or_path: str | os.PathLike, *, what: str = "model") -> str:
+    """The local folder of a checkpoint: a directory as given, or the snapshot folder of a hub id whose files
+    are in the local huggingface_hub cache. The one resolver every entry point uses (pipelines, the CLI, the
+    training recipes), so a hub id works wherever a folder does."""
+    name = os.fspath(name_or_path)
+    if os.path.isdir(name):
+        return name
+    if os.path.exists(name):
+        raise CheckpointNotFoundError(f"{what} {name!r} is a file, not a folder")
+    if _HUB_ID.match(name) and not name.startswith((".", "/", "~")):
+        for filename in ("config.json", "tokenizer.json", "vocab.json"):
+            found = _cached_hub_file(name, filename)
+            if found is not None:
+                return os.path.dirname(found)
+        raise CheckpointNotFoundError(
+            f"{what} {name!r} is neither a folder nor a hub id in the local huggingface_hub cache; roberta never "
+            f"downloads. Fetch it once with `huggingface-cli download {name}` where a network is available, or "
+            f"pass a folder."
+        )
+    raise CheckpointNotFoundError(f"{what} folder {name!r} does not exist")

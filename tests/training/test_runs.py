@@ -28,7 +28,7 @@ def test_every_run_ends_with_a_checkpoint_and_a_finished_run_says_so(tmp_path, c
     assert cli(pretrain_args(corpus, tokenizer_dir, out, "--max-steps", "4")) == 0
     assert load_state(latest_checkpoint(out))["step"] == 4
     metrics = (out / "metrics.jsonl").read_text()
-    assert cli(pretrain_args(corpus, tokenizer_dir, out, "--max-steps", "4", "--resume")) == 1
+    assert cli(pretrain_args(corpus, tokenizer_dir, out, "--max-steps", "4", "--resume")) == 2
     assert "already finished at step 4" in capsys.readouterr().err
     assert (out / "metrics.jsonl").read_text() == metrics  # nothing retrained, nothing deleted
     # a larger --max-steps trains on, with the schedule recomputed for it (not stuck at lr 0)
@@ -42,7 +42,7 @@ def test_an_output_folder_with_a_run_needs_resume_or_overwrite(tmp_path, corpus,
     out = tmp_path / "run"
     assert cli(pretrain_args(corpus, tokenizer_dir, out, "--max-steps", "2")) == 0
     before = (out / "metrics.jsonl").read_text()
-    assert cli(pretrain_args(corpus, tokenizer_dir, out, "--max-steps", "3")) == 1
+    assert cli(pretrain_args(corpus, tokenizer_dir, out, "--max-steps", "3")) == 2
     assert "already holds a training run" in capsys.readouterr().err
     assert (out / "metrics.jsonl").read_text() == before
     assert cli(pretrain_args(corpus, tokenizer_dir, out, "--max-steps", "3", "--overwrite")) == 0
@@ -53,11 +53,11 @@ def test_resume_with_changed_settings_is_refused_unless_forced(tmp_path, corpus,
     out = tmp_path / "run"
     assert cli(pretrain_args(corpus, tokenizer_dir, out, "--max-steps", "6", "--stop-at-step", "2")) == 0
     changed = ["--max-steps", "6", "--resume", "--lr", "1e-3", "--seed", "7", "--mlm-probability", "0.2"]
-    assert cli(pretrain_args(corpus, tokenizer_dir, out, *changed)) == 1
+    assert cli(pretrain_args(corpus, tokenizer_dir, out, *changed)) == 2
     err = capsys.readouterr().err
     for what in ("lr: 0.002 -> 0.001", "seed: 42 -> 7", "mlm_probability: 0.15 -> 0.2", "--force"):
         assert what in err, (what, err)
-    assert cli(pretrain_args(corpus, tokenizer_dir, out, "--max-steps", "6", "--resume", "--batch-size", "8")) == 1
+    assert cli(pretrain_args(corpus, tokenizer_dir, out, "--max-steps", "6", "--resume", "--batch-size", "8")) == 2
     assert "global batch" in capsys.readouterr().err
     assert cli(pretrain_args(corpus, tokenizer_dir, out, *changed, "--force")) == 0
     rows = [r for r in read_metrics(out) if "loss" in r]

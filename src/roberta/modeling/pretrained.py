@@ -304,10 +304,7 @@ class RobertaPreTrainedModel(nn.Module):
         if config is None:
             config = RobertaConfig.from_pretrained(stored_config, **hub_for_files, **overrides)
         else:
-            config = copy.deepcopy(config)
-            for k, v in overrides.items():
-                setattr(config, k, v)
-            config.validate()
+            config = copy.deepcopy(config).updated(**overrides)
         if attn_implementation is not None:
             config._attn_implementation = check_backend_name(attn_implementation)
         torch_dtype = _parse_dtype(dtype if dtype is not None else torch_dtype, config)

@@ -119,8 +119,9 @@ def pipeline(
     """
 
     from .. import modeling
+    from ..tokenizer import load_tokenizer
     from . import backends
-    from .base import load_tokenizer, resolve_device, resolve_dtype
+    from .base import resolve_device, resolve_dtype
 
     name = resolve_task(task)
     spec = SUPPORTED_TASKS[name]

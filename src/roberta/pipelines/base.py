@@ -15,9 +15,8 @@ rows back to `postprocess` in input order.
 
 from __future__ import annotations
 
-import os
+import json
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -103,22 +102,6 @@ def resolve_dtype(dtype: DtypeLike) -> torch.dtype | None:
             f"dtype={dtype!r} is not understood; use a torch dtype or one of {sorted(_DTYPE_NAMES)} or 'auto'"
         )
     raise TypeError(f"dtype must be a torch.dtype or a string, not {type(dtype).__name__}")
-
-
-def load_tokenizer(source: Any) -> Any:
-    """Load a `RobertaTokenizerFast` from a directory path (anything else is returned unchanged)."""
-    if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        if not path.is_dir():
-            raise FileNotFoundError(f"tokenizer directory {str(path)!r} does not exist")
-        if not (path / "tokenizer.json").is_file() and not (path / "vocab.json").is_file():
-            raise FileNotFoundError(
-                f"{str(path)!r} holds no tokenizer files (tokenizer.json or vocab.json + merges.txt)"
-            )
-        from ..tokenizer import RobertaTokenizerFast
-
-        return RobertaTokenizerFast.from_pretrained(str(path))
-    return source
 
 
 class Pipeline:
@@ -246,11 +229,35 @@ class Pipeline:
         """Tokenize one input with the pipeline's tokenizer (lists, no tensors)."""
         return self.tokenizer(text, text_pair, **kwargs)
 
+    # ------------------------------------------------------------------ the command line (`roberta run`)
+    def parse_line(self, text: str) -> Any:
+        """The input that one line of `roberta run` stands for; ValueError with a short reason for a bad line."""
+        if not text.strip():
+            raise ValueError("empty line")
+        return text
+
+    def render(self, result: Any) -> str:
+        """One input's result for people to read (`roberta run --format text`); JSON where nothing reads better."""
+        return to_json(result)
+
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(task={self.task!r}, model={type(self.model).__name__}, "
             f"device={self.device}, dtype={self.dtype}, batch_size={self.batch_size})"
         )
+
+
+def to_json(value: Any) -> str:
+    """One line of JSON (numpy scalars and tensors become numbers / lists)."""
+
+    def default(obj: Any) -> Any:
+        if hasattr(obj, "tolist"):
+            return obj.tolist()
+        if hasattr(obj, "item"):
+            return obj.item()
+        raise TypeError(f"cannot serialise {type(obj).__name__}")
+
+    return json.dumps(value, ensure_ascii=False, default=default)
 
 
 def check_text(item: Any, what: str = "input") -> str:

@@ -67,6 +67,11 @@ class FeatureExtractionPipeline(Pipeline):
         """Features of one text or of each text of a list."""
         return super().__call__(inputs, **kwargs)
 
+    def render(self, result: Any) -> str:
+        rows = result[0]
+        head = " ".join(f"{v:.4f}" for v in (rows[0][:8] if rows else []))
+        return f"{len(rows)} tokens x {len(rows[0]) if rows else 0} features: {head} ..."
+
 
 class SentenceEmbeddingPipeline(FeatureExtractionPipeline):
     """One vector per text: the mean of the last hidden states over the attended tokens (special tokens
@@ -105,6 +110,9 @@ class SentenceEmbeddingPipeline(FeatureExtractionPipeline):
         if normalize:
             vector = torch.nn.functional.normalize(vector, p=2, dim=-1)
         return vector if return_tensors else vector.tolist()
+
+    def render(self, result: Any) -> str:
+        return " ".join(f"{v:.6f}" for v in result)
 
 
 def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:

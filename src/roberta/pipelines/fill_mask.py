@@ -132,3 +132,18 @@ class FillMaskPipeline(Pipeline):
         if isinstance(inputs, list) and len(inputs) == 1:
             return result[0]
         return result
+
+    def parse_line(self, text: str) -> Any:
+        text = super().parse_line(text)
+        if self.tokenizer.mask_token not in text:
+            raise ValueError(f"no {self.tokenizer.mask_token} token in the input")
+        return text
+
+    def render(self, result: Any) -> str:
+        groups = result if result and isinstance(result[0], list) else [result]
+        lines = []
+        for n, group in enumerate(groups, 1):
+            if len(groups) > 1:
+                lines.append(f"mask {n}:")
+            lines += [f"{p['score']:.4f}\t{p['token_str']!r}\t{p['sequence']}" for p in group]
+        return "\n".join(lines)

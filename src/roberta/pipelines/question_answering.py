@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -234,3 +235,27 @@ class QuestionAnsweringPipeline(Pipeline):
             raise ValueError("question-answering needs question= and context= (or a dict / list of dicts)")
         items = [self._example(x) for x in items]
         return self._run(len(items) == 1, items, kwargs)
+
+    def parse_line(self, text: str) -> Any:
+        """A JSON object {"question": ..., "context": ...}, or "question<TAB>context"."""
+        text = super().parse_line(text)
+        if text.lstrip().startswith("{"):
+            try:
+                item = json.loads(text)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"invalid JSON ({e.msg} at column {e.colno})") from None
+            if not isinstance(item, dict) or not {"question", "context"} <= set(item):
+                raise ValueError('expected a JSON object with "question" and "context"')
+        elif "\t" in text:
+            question, context = text.split("\t", 1)
+            item = {"question": question, "context": context}
+        else:
+            raise ValueError('expected a JSON object {"question": ..., "context": ...} or question<TAB>context')
+        for key in ("question", "context"):
+            if not isinstance(item[key], str) or not item[key].strip():
+                raise ValueError(f"empty or non-string {key}")
+        return {"question": item["question"], "context": item["context"]}
+
+    def render(self, result: Any) -> str:
+        items = result if isinstance(result, list) else [result]
+        return "\n".join(f"{r['answer']!r}\t{r['score']:.4f}\t{r['start']}-{r['end']}" for r in items)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -130,3 +131,23 @@ class TextClassificationPipeline(Pipeline):
         if isinstance(inputs, str) and "top_k" not in kwargs:
             return [result]  # the reference's legacy shape for one string
         return result
+
+    def parse_line(self, text: str) -> Any:
+        """The text, or a JSON object {"text": ..., "text_pair": ...} for a pair."""
+        text = super().parse_line(text)
+        if not text.lstrip().startswith("{"):
+            return text
+        try:
+            item = json.loads(text)
+        except json.JSONDecodeError:
+            return text
+        if isinstance(item, dict) and "text" in item:
+            if set(item) - {"text", "text_pair"} or not all(isinstance(v, str) for v in item.values()):
+                raise ValueError('a text pair must be {"text": str, "text_pair": str}')
+            return item
+        return text
+
+    def render(self, result: Any) -> str:
+        items = result if isinstance(result, list) else [result]
+        items = [x for r in items for x in (r if isinstance(r, list) else [r])]
+        return "\n".join(f"{r['label']}\t{r['score']:.4f}" for r in items)

@@ -235,3 +235,6 @@ class TextGenerationPipeline(Pipeline):
                 tokens = tokens[: tokens.index(eos_token_id) + 1]
             sequences.append(list(prompt) + tokens)
         return sequences
+
+    def render(self, result: Any) -> str:
+        return "\n".join(str(r.get("generated_text", r.get("generated_token_ids"))) for r in result)

@@ -211,3 +211,11 @@ class TokenClassificationPipeline(Pipeline):
     def __call__(self, inputs: str | list[str], **kwargs: Any) -> Any:
         """Label the tokens of one text, or of each text of a list."""
         return super().__call__(inputs, **kwargs)
+
+    def render(self, result: Any) -> str:
+        if not result:
+            return "(no entities)"
+        return "\n".join(
+            f"{r['word']!r}\t{r.get('entity_group', r.get('entity'))}\t{r['score']:.4f}\t{r['start']}-{r['end']}"
+            for r in result
+        )

@@ -1,26 +1,13 @@
-"""Pieces shared by the fine-tuning tasks: loading the tokenizer, padding features, the base task."""
+"""Pieces shared by the fine-tuning tasks: padding features, the base task."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
-
-
-def load_tokenizer(model_dir: str, tokenizer_dir: str | None = None, **kwargs: Any) -> Any:
-    """The fast tokenizer from `tokenizer_dir`, else from the model directory."""
-    from ..tokenizer import RobertaTokenizerFast
-
-    path = tokenizer_dir or model_dir
-    if not os.path.isfile(os.path.join(path, "vocab.json")) and not os.path.isfile(
-        os.path.join(path, "tokenizer.json")
-    ):
-        raise FileNotFoundError(f"no tokenizer files in {path}; pass --tokenizer DIR")
-    return RobertaTokenizerFast.from_pretrained(path, **kwargs)
 
 
 def _pad_to(values: Any, shape: tuple[int, ...], fill: Any, dtype: Any) -> np.ndarray:

@@ -1,12 +1,10 @@
-"""Run logging: a JSON-lines metrics file, a progress bar on stderr, and a PNG of loss / lr curves."""
+"""Run logging: a JSON-lines metrics file and a PNG of the loss, learning-rate and evaluation curves."""
 
 from __future__ import annotations
 
 import json
 import math
 import os
-import sys
-import time
 from typing import Any
 
 from .._io import atomic_write_text
@@ -44,48 +42,6 @@ def read_metrics(path: str | os.PathLike) -> list[dict[str, Any]]:
             except json.JSONDecodeError:
                 continue
     return out
-
-
-class Progress:
-    """A progress bar: tqdm when installed, else a plain stderr line; silent when disabled."""
-
-    def __init__(self, total: int, initial: int = 0, enabled: bool = True, desc: str = "train") -> None:
-        self.total, self.n, self.enabled, self.desc = total, initial, enabled, desc
-        self._bar = None
-        self._last = 0.0
-        if enabled:
-            try:
-                from tqdm.auto import tqdm
-
-                self._bar = tqdm(total=total, initial=initial, desc=desc, file=sys.stderr, dynamic_ncols=True)
-            except ImportError:
-                self._bar = None
-
-    def update(self, **postfix: Any) -> None:
-        self.n += 1
-        if not self.enabled:
-            return
-        text = {k: (f"{v:.4g}" if isinstance(v, float) else v) for k, v in postfix.items()}
-        if self._bar is not None:
-            self._bar.set_postfix(text, refresh=False)
-            self._bar.update(1)
-            return
-        now = time.monotonic()
-        if now - self._last > 0.5 or self.n == self.total:
-            self._last = now
-            width = 30
-            done = int(width * self.n / max(1, self.total))
-            extra = " ".join(f"{k}={v}" for k, v in text.items())
-            print(
-                f"\r{self.desc} [{'#' * done}{'.' * (width - done)}] {self.n}/{self.total} {extra}",
-                end="\n" if self.n == self.total else "",
-                file=sys.stderr,
-                flush=True,
-            )
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
 
 
 def plot_metrics(metrics_path: str | os.PathLike, png_path: str | os.PathLike) -> str | None:

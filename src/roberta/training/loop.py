@@ -10,6 +10,7 @@ global count, which makes gradient accumulation and data parallelism exact rewri
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import math
 import os
@@ -25,11 +26,12 @@ import torch
 from torch import nn
 
 from .._io import atomic_write_text
+from ..progress import Progress
 from .checkpoint import capture_rng, latest_checkpoint, load_state, restore_rng, save_checkpoint
 from .distributed import DistInfo, all_reduce_sum, barrier, gather_objects, peer_failures
 from .errors import TrainingInterrupted
 from .interrupt import stop_requests
-from .logs import MetricsLog, Progress, plot_metrics
+from .logs import MetricsLog, plot_metrics
 from .optim import apply_hyperparameters, make_optimizer, make_scheduler
 from .runs import check_output_dir, clear_run, finished_message, resume_differences
 
@@ -89,6 +91,36 @@ class TrainArgs:
 
     def global_batch(self, world_size: int) -> int:
         return self.batch_size * self.grad_accum * world_size
+
+    @classmethod
+    def for_data(
+        cls,
+        num_samples: int,
+        world_size: int,
+        *,
+        max_steps: int | None = None,
+        epochs: float | None = None,
+        warmup: float = 0.0,
+        **fields: Any,
+    ) -> TrainArgs:
+        """Settings for `num_samples` training samples: `epochs` (or, with neither, 3 epochs) becomes a step
+        count; `warmup` is a step count (>= 1) or a fraction of the steps (< 1). Unknown fields: TypeError."""
+        names = {f.name for f in dataclasses.fields(cls)} - {"max_steps", "warmup_steps"}
+        unknown = set(fields) - names
+        if unknown:
+            raise TypeError(f"unknown training option(s) {sorted(unknown)}")
+        probe = cls(max_steps=1, **fields)
+        if max_steps is not None and epochs is not None:
+            raise ValueError("give max_steps or epochs, not both")
+        batch = probe.global_batch(world_size)
+        if max_steps is None:
+            max_steps = max(1, math.ceil((3 if epochs is None else epochs) * num_samples / batch))
+        if not isinstance(max_steps, int) or max_steps <= 0:
+            raise ValueError(f"max_steps must be a positive integer, got {max_steps!r}")
+        if warmup < 0:
+            raise ValueError(f"warmup must be >= 0, got {warmup}")
+        warmup_steps = int(warmup) if warmup >= 1 else int(warmup * max_steps)
+        return dataclasses.replace(probe, max_steps=max_steps, warmup_steps=warmup_steps)
 
 
 class SampleOrder:
@@ -195,7 +227,7 @@ def _train(
 
     order = SampleOrder(task.num_samples, args.seed, args.shuffle)
     G = args.global_batch(info.world_size)
-    bar = Progress(args.max_steps, step, args.progress and info.is_main)
+    bar = Progress(args.max_steps, initial=step, enabled=args.progress and info.is_main, desc="train")
     autocast = torch.autocast(info.device.type, dtype=torch.bfloat16) if args.bf16 else contextlib.nullcontext()
 
     saved_at: list[int] = []

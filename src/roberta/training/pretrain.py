@@ -11,11 +11,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..config import RobertaConfig
 from ..modeling import RobertaForMaskedLM
 from .data import MaskingCollator
 from .distributed import DistInfo, barrier
 from .loop import TrainArgs, train
-from .presets import config_for
+from .presets import PRESETS, config_for
 from .shards import ShardedSequences, build_shards
 
 
@@ -118,26 +119,52 @@ def prepare_shards(
 
 
 def pretrain(
-    files: Sequence[str],
-    args: TrainArgs,
-    info: DistInfo,
+    files: Sequence[str | os.PathLike],
+    output_dir: str | os.PathLike,
     *,
-    tokenizer: Any,
-    model_dir: str | None = None,
-    preset: str = "base",
+    tokenizer: Any = None,
+    model: str | os.PathLike | None = None,
+    size: str = "base",
     max_seq_length: int = 512,
     document_per_file: bool = False,
-    validation_files: Sequence[str] = (),
-    data_dir: str | None = None,
+    validation_files: Sequence[str | os.PathLike] = (),
+    data_dir: str | os.PathLike | None = None,
     mlm_probability: float = 0.15,
     config_overrides: dict[str, Any] | None = None,
+    info: DistInfo | None = None,
     log: Callable[[str], None] = lambda s: None,
+    max_steps: int | None = None,
+    epochs: float | None = None,
+    warmup: float = 0.06,
+    lr: float = 6e-4,
+    batch_size: int = 8,
+    **training: Any,
 ) -> dict[str, Any]:
-    """Pretrain (or continue pretraining `model_dir`) a masked LM on raw text files; see `train`."""
-    data_dir = data_dir or os.path.join(args.output_dir, "data")
+    """Pretrain a masked LM on raw text files (one sentence a line, documents split by blank lines), from
+    scratch at `size` or continuing `model`; write the model, tokenizer, metrics and checkpoints to `output_dir`.
+
+    `tokenizer`: a tokenizer or a folder (default: `model`'s). The saved tokenizer's `model_max_length` is the
+    model's usable positions. Other keywords are training options (`TrainArgs`). Returns the final record.
+    """
+    from ..hub import resolve_model_dir
+    from ..tokenizer import load_tokenizer
+
+    info = info or DistInfo()
+    overrides = dict(config_overrides or {})
+    model_dir = resolve_model_dir(model, what="model") if model is not None else None
+    if model_dir is None:
+        if size not in PRESETS:  # checked before any data is tokenized
+            raise ValueError(f"unknown size preset {size!r}; choose from {', '.join(PRESETS)}")
+        RobertaConfig().updated(strict=True, **overrides)
+    if tokenizer is None and model_dir is None:
+        raise ValueError("give a tokenizer (or a model whose folder holds tokenizer files)")
+    tok = load_tokenizer(tokenizer if tokenizer is not None else model_dir)
+    if max_seq_length < 3:
+        raise ValueError(f"max_seq_length must be at least 3, got {max_seq_length}")
+    data_dir = os.fspath(data_dir or os.path.join(output_dir, "data"))
     seqs = prepare_shards(
         files,
-        tokenizer,
+        tok,
         os.path.join(data_dir, "train"),
         info,
         max_seq_length=max_seq_length,
@@ -148,27 +175,48 @@ def pretrain(
     if validation_files:
         eval_seqs = prepare_shards(
             validation_files,
-            tokenizer,
+            tok,
             os.path.join(data_dir, "validation"),
             info,
             max_seq_length=max_seq_length,
             document_per_file=document_per_file,
             log=log,
         )
-    task = MaskedLMTask(seqs, tokenizer, args.seed, eval_seqs, mlm_probability)
-    overrides = dict(config_overrides or {})
+    settings = {
+        "files": [os.fspath(f) for f in files],
+        "validation_files": [os.fspath(f) for f in validation_files],
+        "model": model_dir,
+        "size": None if model_dir else size,
+        "max_seq_length": max_seq_length,
+        "document_per_file": document_per_file,
+        "mlm_probability": mlm_probability,
+        "config_overrides": overrides,
+    }
+    training.setdefault("extra", {}).update(settings)
+    args = TrainArgs.for_data(
+        len(seqs),
+        info.world_size,
+        output_dir=os.fspath(output_dir),
+        max_steps=max_steps,
+        epochs=epochs,
+        warmup=warmup,
+        lr=lr,
+        batch_size=batch_size,
+        **training,
+    )
+    task = MaskedLMTask(seqs, tok, args.seed, eval_seqs, mlm_probability)
 
     def build(checkpoint: str | None) -> nn.Module:
         if checkpoint is not None:
             return RobertaForMaskedLM.from_pretrained(checkpoint)
         if model_dir is not None:
-            model = RobertaForMaskedLM.from_pretrained(model_dir, **overrides)
-            if model.config.vocab_size < len(tokenizer):
+            built = RobertaForMaskedLM.from_pretrained(model_dir)
+            built.config.updated(strict=True, **overrides)
+            if built.config.vocab_size < len(tok):
                 raise ValueError(
-                    f"the model's vocabulary ({model.config.vocab_size}) is smaller than the "
-                    f"tokenizer's ({len(tokenizer)})"
+                    f"the model's vocabulary ({built.config.vocab_size}) is smaller than the tokenizer's ({len(tok)})"
                 )
-            return model
-        return RobertaForMaskedLM(config_for(preset, tokenizer, max_seq_length, **overrides))
+            return built
+        return RobertaForMaskedLM(config_for(size, tok, max_seq_length, **overrides))
 
     return train(task, build, args, info, log)

@@ -18,20 +18,20 @@ one error line, nothing processed, exit status 1.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
-from ...cli import CommandError
-from .common import TASK_CHOICES, Progress, add_model_arguments, build_pipeline, emit, parse_options
+from ..progress import Progress
+from .errors import CommandError
+from .options import add_model_arguments, build_pipeline, emit, parse_key_values, task_choices
 
 PROGRESS_THRESHOLD = 50
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--task", required=True, choices=TASK_CHOICES, help="the pipeline task")
+    parser.add_argument("--task", required=True, choices=task_choices(), help="the pipeline task")
     add_model_arguments(parser)
-    parser.add_argument("--batch-size", type=int, default=8, dest="batch_size", help="inputs per batch (8)")
+    parser.add_argument("--batch-size", type=int, default=8, dest="batch_size", help="inputs per batch")
     parser.add_argument(
         "--max-new-tokens", type=int, default=None, dest="max_new_tokens", help="text-generation: tokens to generate"
     )
@@ -71,45 +71,9 @@ def read_lines(stream: Any) -> tuple[list[tuple[int, str]], list[str]]:
     return lines, errors
 
 
-def parse_line(task: str, text: str, mask_token: str | None) -> Any:
-    """The pipeline input for one line; ValueError with a short reason for a bad line."""
-    if not text.strip():
-        raise ValueError("empty line")
-    if task == "question-answering":
-        if text.lstrip().startswith("{"):
-            try:
-                item = json.loads(text)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"invalid JSON ({e.msg} at column {e.colno})") from None
-            if not isinstance(item, dict) or not {"question", "context"} <= set(item):
-                raise ValueError('expected a JSON object with "question" and "context"')
-        elif "\t" in text:
-            question, context = text.split("\t", 1)
-            item = {"question": question, "context": context}
-        else:
-            raise ValueError('expected a JSON object {"question": ..., "context": ...} or question<TAB>context')
-        for key in ("question", "context"):
-            if not isinstance(item[key], str) or not item[key].strip():
-                raise ValueError(f"empty or non-string {key}")
-        return {"question": item["question"], "context": item["context"]}
-    if task in ("text-classification", "sentiment-analysis") and text.lstrip().startswith("{"):
-        try:
-            item = json.loads(text)
-        except json.JSONDecodeError:
-            return text
-        if isinstance(item, dict) and "text" in item:
-            if set(item) - {"text", "text_pair"} or not all(isinstance(v, str) for v in item.values()):
-                raise ValueError('a text pair must be {"text": str, "text_pair": str}')
-            return item
-        return text
-    if task == "fill-mask" and mask_token and mask_token not in text:
-        raise ValueError(f"no {mask_token} token in the input")
-    return text
-
-
 def main(args: argparse.Namespace) -> int:
     task = args.task
-    options = parse_options(args.option)
+    options = parse_key_values(args.option, "--option")
     if args.top_k is not None:
         options["top_k"] = args.top_k
     if task == "text-generation":
@@ -119,22 +83,16 @@ def main(args: argparse.Namespace) -> int:
             options["do_sample"] = False
     elif args.max_new_tokens is not None or args.greedy:
         raise CommandError("--max-new-tokens and --greedy apply only to --task text-generation")
-    if args.model is not None:
-        from pathlib import Path
-
-        if not Path(args.model).is_dir():
-            raise CommandError(f"model directory {args.model!r} does not exist")
     lines, errors = read_lines(sys.stdin.buffer)
     pipe = build_pipeline(task, args, **options)
     if args.seed is not None:
         import torch
 
         torch.manual_seed(args.seed)
-    mask = pipe.tokenizer.mask_token if task == "fill-mask" else None
     numbered: list[tuple[int, Any]] = []
     for number, text in lines:
         try:
-            numbered.append((number, parse_line(task, text, mask)))
+            numbered.append((number, pipe.parse_line(text)))
         except ValueError as e:
             errors.append(f"line {number}: {e}")
     for message in sorted(errors, key=lambda m: int(m.split(":")[0].split()[1])):
@@ -143,7 +101,7 @@ def main(args: argparse.Namespace) -> int:
     show = args.progress == "always" or (
         args.progress == "auto" and sys.stderr.isatty() and len(numbered) > PROGRESS_THRESHOLD
     )
-    progress = Progress(len(numbered), show)
+    progress = Progress(len(numbered), enabled=show)
     chunk_size = max(args.batch_size * 4, 32)
     failed = bool(errors)
     for start in range(0, len(numbered), chunk_size):
@@ -166,7 +124,7 @@ def main(args: argparse.Namespace) -> int:
                     sys.stderr.write("\n")
                 print(f"roberta run: error: line {number}: {error}", file=sys.stderr)
             else:
-                emit(task, args.format, result, sys.stdout)
+                emit(args.format, pipe, result, sys.stdout)
         progress.update(len(chunk))
     progress.close()
     return 1 if failed else 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import user_errors
+from .errors import user_errors
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -17,7 +17,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from ..tokenizer_trainer import train_tokenizer
+    from ..training.tokenizer_trainer import train_tokenizer
 
     with user_errors():
         train_tokenizer(

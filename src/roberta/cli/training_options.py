@@ -1,14 +1,17 @@
-"""Options shared by `pretrain` and `finetune`, and turning bad input into one-line CLI errors."""
+"""Options shared by `pretrain` and `finetune`, and running a training command around the library recipe."""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
+import json
+import os
+import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable
+from typing import Any
 
-from ..distributed import DistInfo, DistributedTimeout
-from ..loop import TrainArgs
+from .errors import user_errors
+from .options import parse_key_values
 
 
 def add_train_arguments(
@@ -49,7 +52,7 @@ def add_train_arguments(
         type=float,
         default=900.0,
         metavar="SECONDS",
-        help="under torchrun: give up when another rank does not answer for this long (default 900)",
+        help="under torchrun: give up when another rank does not answer for this long",
     )
     g.add_argument(
         "--stop-at-step", type=int, default=None, help="checkpoint and stop at this step (resume later with --resume)"
@@ -61,29 +64,19 @@ def add_train_arguments(
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="set a model config field, e.g. hidden_dropout_prob=0 (repeatable)",
+        help="set a model config field, e.g. hidden_dropout_prob=0 (repeatable; VALUE as JSON when it parses)",
     )
 
 
-def train_args(args: argparse.Namespace, num_samples: int, info: DistInfo) -> TrainArgs:
-    """A `TrainArgs` from parsed options; `--epochs` becomes a step count for `num_samples` samples."""
-    gb = args.batch_size * args.grad_accum * info.world_size
-    if args.epochs is not None:
-        steps = max(1, int(-(-args.epochs * num_samples // gb)))
-    elif args.max_steps is not None:
-        steps = args.max_steps
-    else:
-        steps = max(1, int(-(-3 * num_samples // gb)))
-    if steps <= 0:
-        raise ValueError("--max-steps must be positive")
-    warmup = int(args.warmup) if args.warmup >= 1 else int(args.warmup * steps)
-    return TrainArgs(
-        output_dir=args.output_dir,
-        max_steps=steps,
+def training_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """The library's training keywords (`TrainArgs.for_data`) from the parsed options."""
+    return dict(
+        max_steps=args.max_steps,
+        epochs=args.epochs,
+        warmup=args.warmup,
+        lr=args.lr,
         batch_size=args.batch_size,
         grad_accum=args.grad_accum,
-        lr=args.lr,
-        warmup_steps=warmup,
         weight_decay=args.weight_decay,
         betas=tuple(args.adam_betas),
         eps=args.adam_eps,
@@ -97,38 +90,35 @@ def train_args(args: argparse.Namespace, num_samples: int, info: DistInfo) -> Tr
         resume=args.resume,
         overwrite=args.overwrite,
         force=args.force,
-        extra=task_settings(args),
         stop_at_step=args.stop_at_step,
         progress=not args.no_progress,
         optimizer=args.optimizer,
         bf16=args.bf16,
+        config_overrides=parse_key_values(args.config_override, "--config-override"),
     )
 
 
-def task_settings(args: argparse.Namespace) -> dict:
-    """The options that are not training options (data, model, task settings): compared on --resume."""
-    probe = argparse.ArgumentParser()
-    add_train_arguments(probe, lr=0.0, batch_size=1, max_steps=None, warmup=0.0)
-    training_options = set(vars(probe.parse_args(["-o", "."])))  # every option the training group defines
-    return {k: v for k, v in vars(args).items() if k not in training_options and k != "command"}
+def run_training(args: argparse.Namespace, recipe: Callable[..., dict[str, Any]], **kwargs: Any) -> int:
+    """Set up torch.distributed, run `recipe(**kwargs, info=, log=, **training options)` with one-line errors,
+    print the final record. A run that fails before its first checkpoint leaves no output folder behind."""
+    from ..training.distributed import cleanup, setup
+    from ..training.runs import holds_run
 
-
-def logger(info: DistInfo):
-    """A rank-0 stderr printer."""
+    info = setup(args.device, timeout=args.dist_timeout)
 
     def log(msg: str) -> None:
         if info.is_main:
             print(msg, file=sys.stderr, flush=True)
 
-    return log
-
-
-@contextlib.contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn bad-input errors (ValueError, FileNotFoundError) into `CommandError` for a one-line message."""
-    from ...cli import CommandError
-
+    created = not os.path.exists(args.output_dir)
     try:
-        yield
-    except (ValueError, FileNotFoundError, NotADirectoryError, DistributedTimeout) as e:
-        raise CommandError(str(e)) from e
+        with user_errors():
+            result = recipe(**kwargs, info=info, log=log, **training_kwargs(args))
+        log(json.dumps(result))
+        return 0
+    except Exception:
+        if created and info.is_main and os.path.isdir(args.output_dir) and not holds_run(args.output_dir):
+            shutil.rmtree(args.output_dir, ignore_errors=True)
+        raise
+    finally:
+        cleanup(info)
