@@ -152,6 +152,13 @@ class RobertaConfig:
             self.label2id = {v: k for k, v in self.id2label.items()}
 
     @property
+    def usable_positions(self) -> int:
+        """Tokens one sequence may hold (the reference counts absolute positions from pad_token_id + 1)."""
+        if self.position_embedding_type == "absolute" and self.pad_token_id is not None:
+            return self.max_position_embeddings - self.pad_token_id - 1
+        return self.max_position_embeddings
+
+    @property
     def head_dim(self) -> int:
         return self.hidden_size // self.num_attention_heads
 

@@ -12,7 +12,7 @@ import re
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*(/[\w.\-]+)?$")
 
 
-class CheckpointNotFoundError(OSError):
+class CheckpointNotFoundError(FileNotFoundError):
     """Raised when a checkpoint directory or a cached hub file cannot be found."""
 
 
@@ -43,8 +43,7 @@ def resolve_file(
         if os.path.isfile(path):
             return path
         if required:
-            present = ", ".join(sorted(os.listdir(name))) or "nothing"
-            raise CheckpointNotFoundError(f"{name} has no {filename} (it holds: {present})")
+            raise CheckpointNotFoundError(f"{name} has no {filename}: it is not a checkpoint folder")
         return None
     if os.path.exists(name) or not _HUB_ID.match(name) or name.startswith((".", "/", "~")):
         raise CheckpointNotFoundError(f"{name!r} is not a checkpoint directory")

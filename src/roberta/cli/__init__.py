@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from .errors import CommandError
 
-__all__ = ["COMMANDS", "CommandError", "main"]
+__all__ = ["COMMANDS", "CommandError", "main", "parse_args"]
 
 # name -> (module in this package, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -26,17 +26,24 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    """Help that shows every option's default and keeps the description's line breaks."""
+    """Help that shows every option's default (unless its text already says it, or there is none) and keeps
+    the description's line breaks."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if "default" in (action.help or "") or action.default in (None, False, [], argparse.SUPPRESS):
+            return action.help
+        return super()._get_help_string(action)
 
 
 def _module(name: str):
     return importlib.import_module(f"{__name__}.{COMMANDS[name][0]}")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    """Parse a command line as `main` would (usage errors exit with status 2), without running it."""
     from .. import __version__
 
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = list(argv)
     parser = argparse.ArgumentParser(
         prog="roberta", description="RoBERTa models: inference and training.", formatter_class=HelpFormatter
     )
@@ -48,8 +55,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if name == requested:
             _module(name).add_arguments(p)
     args = parser.parse_args(argv)
+    args.print_help = parser.print_help
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.command is None:
-        parser.print_help()
+        args.print_help()
         return 0
     try:
         return int(_module(args.command).main(args) or 0)

@@ -18,7 +18,7 @@ def _list(text: str | None) -> list[str] | None:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from ..training.finetune import FINETUNE_ALIASES, FINETUNE_TASKS
+    from ..training.finetuning import FINETUNE_ALIASES, FINETUNE_TASKS
 
     p.add_argument("task", choices=[*FINETUNE_TASKS, *FINETUNE_ALIASES], metavar="TASK", help=", ".join(FINETUNE_TASKS))
     p.add_argument("--model", required=True, help="checkpoint to start from: folder or cached hub id")
@@ -64,7 +64,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from ..training.finetune import TaskOptions, finetune
+    from ..training.finetuning import TaskOptions, finetune
 
     options = {name: getattr(args, name) for name in TaskOptions.__dataclass_fields__}
     options.update(labels=_list(args.labels), ending_columns=_list(args.ending_columns))

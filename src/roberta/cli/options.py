@@ -72,15 +72,20 @@ def build_pipeline(task: str, args: argparse.Namespace, **options: Any) -> Any:
 
     if getattr(args, "batch_size", 1) is not None and getattr(args, "batch_size", 1) < 1:
         raise CommandError(f"--batch-size must be >= 1, got {args.batch_size}")
-    with user_errors():
-        return pipeline(
-            task,
-            model=args.model,
-            device=args.device,
-            dtype=args.dtype,
-            batch_size=getattr(args, "batch_size", 1) or 1,
-            **options,
-        )
+    try:
+        with user_errors():
+            return pipeline(
+                task,
+                model=args.model,
+                device=args.device,
+                dtype=args.dtype,
+                batch_size=getattr(args, "batch_size", 1) or 1,
+                **options,
+            )
+    except CommandError as e:
+        if "unexpected option" in str(e):  # options reach the pipeline through -o KEY=VALUE
+            raise CommandError(f"{e} (given with -o/--option); see docs/pipelines.md for each task's options") from None
+        raise
 
 
 def emit(fmt: str, pipe: Any, result: Any, out: TextIO) -> None:

@@ -29,7 +29,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from ..training.pretrain import pretrain
+    from ..training import pretrain
 
     if args.tokenizer is None and args.model is None:
         from .errors import CommandError

@@ -26,6 +26,7 @@ def main(args: argparse.Namespace) -> int:
             vocab_size=args.vocab_size,
             min_frequency=args.min_frequency,
             model_max_length=args.model_max_length,
+            log=lambda msg: print(msg, file=sys.stderr),
         )
     print(f"wrote a byte-level BPE tokenizer to {args.output_dir}", file=sys.stderr)
     return 0

@@ -298,13 +298,18 @@ def _check_ids(name: str, ids: torch.Tensor | None, limit: int, limit_name: str)
         return
     if not isinstance(ids, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(ids).__name__}")
-    if ids.is_floating_point() or ids.is_complex() or ids.dtype == torch.bool:
-        raise TypeError(f"{name} must hold integers (torch.long), got dtype {ids.dtype}")
+    if ids.dtype not in (torch.long, torch.int32):
+        raise TypeError(f"{name} must hold integers as torch.long (or torch.int32), got dtype {ids.dtype}")
     if ids.numel() and (int(ids.max()) >= limit or int(ids.min()) < 0):
         raise ValueError(
             f"{name} holds {int(ids.max()) if int(ids.max()) >= limit else int(ids.min())}, "
             f"outside [0, {limit}) set by {limit_name}={limit}"
         )
+
+
+def _check_shape(name: str, tensor: torch.Tensor | None, want: tuple[int, int]) -> None:
+    if tensor is not None and tuple(tensor.shape) != want:
+        raise ValueError(f"{name} must have the shape of input_ids, {want}, got {tuple(tensor.shape)}")
 
 
 def _head_mask(head_mask, num_layers: int, dtype) -> list:
@@ -393,6 +398,13 @@ class RobertaModel(RobertaPreTrainedModel):
                 f"shape (batch, seq{'' if input_ids is not None else ', hidden'}), got {tuple(ref.shape)}"
             )
         b, t = ref.shape[:2]
+        if b == 0 or t == 0:
+            raise ValueError(
+                f"{'input_ids' if input_ids is not None else 'inputs_embeds'} is empty (shape {tuple(ref.shape)}): "
+                f"give at least one sequence of at least one token"
+            )
+        _check_shape("token_type_ids", token_type_ids, (b, t))
+        _check_shape("position_ids", position_ids, (b, t))
         device = ref.device
 
         cache = as_cache(past_key_values, c.num_hidden_layers)

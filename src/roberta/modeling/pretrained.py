@@ -368,7 +368,8 @@ class RobertaPreTrainedModel(nn.Module):
         }
         if missing or incomplete or mismatched:
             logger.warning(
-                "Some weights of %s were not in the checkpoint and are newly initialised: %s",
+                "Some weights of %s were not in the checkpoint and are newly initialised: %s. You should probably "
+                "train this model on a downstream task (roberta finetune ...) before using it for predictions.",
                 type(self).__name__,
                 ", ".join(missing + incomplete + [m[0] for m in mismatched]),
             )

@@ -152,6 +152,14 @@ class Pipeline:
 
     # ------------------------------------------------------------------ driver
     @property
+    def max_length(self) -> int:
+        """Tokens one input (or one window of a long input) may hold: the model's usable positions, or the
+        tokenizer's `model_max_length` where that is lower. Inputs are truncated (or windowed) to it."""
+        limit = self.model.config.usable_positions
+        tok = getattr(self.tokenizer, "model_max_length", None)
+        return min(limit, tok) if isinstance(tok, int) and tok > 0 else limit
+
+    @property
     def dtype(self) -> torch.dtype:
         """The dtype of the model's parameters."""
         return next(self.model.parameters()).dtype

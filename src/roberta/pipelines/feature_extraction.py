@@ -43,7 +43,14 @@ class FeatureExtractionPipeline(Pipeline):
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         if unknown:
             raise TypeError(f"{self.task} got unexpected option(s) {sorted(unknown)}")
-        return _tokenize_options(truncation, tokenize_kwargs), {"return_tensors": bool(return_tensors)}
+        return self._truncated(_tokenize_options(truncation, tokenize_kwargs)), {"return_tensors": bool(return_tensors)}
+
+    def _truncated(self, options: dict[str, Any]) -> dict[str, Any]:
+        """Long texts are cut to what the model reads unless truncation=False is asked for."""
+        options.setdefault("truncation", True)
+        if options["truncation"]:
+            options.setdefault("max_length", self.max_length)
+        return options
 
     def preprocess(self, item: Any, **tokenize_kwargs: Any) -> list[dict[str, Any]]:
         text = check_text(item, f"{self.task} input")
@@ -93,9 +100,7 @@ class SentenceEmbeddingPipeline(FeatureExtractionPipeline):
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         if unknown:
             raise TypeError(f"sentence-embedding got unexpected option(s) {sorted(unknown)}")
-        if truncation is None and "truncation" not in (tokenize_kwargs or {}):
-            truncation = True
-        pre = _tokenize_options(truncation, tokenize_kwargs)
+        pre = self._truncated(_tokenize_options(truncation, tokenize_kwargs))
         return pre, {"return_tensors": bool(return_tensors), "normalize": bool(normalize)}
 
     def postprocess(

@@ -81,8 +81,14 @@ class FillMaskPipeline(Pipeline):
 
     def preprocess(self, item: Any, tokenizer_kwargs: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         text = check_text(item, "fill-mask input")
-        ids = self.tokenizer(text, **(tokenizer_kwargs or {}))["input_ids"]
+        options = {"truncation": True, "max_length": self.max_length, **(tokenizer_kwargs or {})}
+        ids = self.tokenizer(text, **options)["input_ids"]
         if self.tokenizer.mask_token_id not in ids:
+            if self.tokenizer.mask_token in text:
+                raise ValueError(
+                    f"the {self.tokenizer.mask_token} lies beyond the first {options['max_length']} tokens, which are "
+                    f"all this model reads; shorten the text before it: {text!r:.80}"
+                )
             raise ValueError(f"No mask_token ({self.tokenizer.mask_token}) found on the input: {text!r:.80}")
         return [{"input_ids": list(ids)}]
 

@@ -110,7 +110,7 @@ class QuestionAnsweringPipeline(Pipeline):
     ) -> list[dict[str, Any]]:
         example = self._example(item)
         if max_seq_len is None:
-            max_seq_len = min(self.tokenizer.model_max_length, 384)
+            max_seq_len = min(self.max_length, 384)
         if doc_stride is None:
             doc_stride = min(max_seq_len // 2, 128)
         if doc_stride > max_seq_len:

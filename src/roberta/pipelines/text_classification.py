@@ -63,6 +63,8 @@ class TextClassificationPipeline(Pipeline):
         allowed = {"truncation", "max_length", "padding"}
         if set(tokenizer_kwargs) - allowed:
             raise TypeError(f"text-classification got unexpected option(s) {sorted(set(tokenizer_kwargs) - allowed)}")
+        if "truncation" not in tokenizer_kwargs:  # long texts are cut to what the model reads
+            tokenizer_kwargs = {"truncation": True, "max_length": self.max_length, **tokenizer_kwargs}
         return tokenizer_kwargs, post
 
     def preprocess(self, item: Any, **tokenizer_kwargs: Any) -> list[dict[str, Any]]:

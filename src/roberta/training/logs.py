@@ -57,21 +57,21 @@ def plot_metrics(metrics_path: str | os.PathLike, png_path: str | os.PathLike) -
     train = [r for r in records if "loss" in r]
     evals = [r for r in records if any(k.startswith("eval_") for k in r)]
     eval_keys = sorted({k for r in evals for k in r if k.startswith("eval_")})
-    panels = 2 + (1 if eval_keys else 0)
-    fig, axes = plt.subplots(panels, 1, figsize=(7, 2.6 * panels), sharex=True)
+    eval_keys = [k for k in eval_keys if any(isinstance(r.get(k), (int, float)) for r in evals)]
+    # one panel per evaluation metric: eval loss and perplexity differ by orders of magnitude
+    panels = 2 + len(eval_keys)
+    fig, axes = plt.subplots(panels, 1, figsize=(7, 2.2 * panels), sharex=True)
     axes[0].plot([r["step"] for r in train], [r["loss"] for r in train], lw=1)
     axes[0].set_ylabel("loss")
     axes[1].plot([r["step"] for r in train], [r["lr"] for r in train], lw=1, color="tab:orange")
     axes[1].set_ylabel("learning rate")
-    if eval_keys:
-        for k in eval_keys:
-            pts = [
-                (r["step"], r[k]) for r in evals if k in r and isinstance(r[k], (int, float)) and math.isfinite(r[k])
-            ]
-            if pts:
-                axes[2].plot(*zip(*pts), marker="o", lw=1, label=k)
-        axes[2].legend(fontsize="small")
-        axes[2].set_ylabel("eval")
+    for ax, k in zip(axes[2:], eval_keys):
+        pts = [(r["step"], r[k]) for r in evals if isinstance(r.get(k), (int, float)) and math.isfinite(r[k])]
+        if pts:
+            ax.plot(*zip(*pts), marker="o", lw=1, color="tab:green")
+        ax.set_ylabel(k.removeprefix("eval_").replace("_", " "))
+        if k.endswith("perplexity"):
+            ax.set_yscale("log")
     axes[-1].set_xlabel("step")
     fig.tight_layout()
     from .._io import atomic_path

@@ -161,6 +161,9 @@ def pretrain(
     tok = load_tokenizer(tokenizer if tokenizer is not None else model_dir)
     if max_seq_length < 3:
         raise ValueError(f"max_seq_length must be at least 3, got {max_seq_length}")
+    # the tokenizer saved beside the model says how many tokens the model reads
+    positions = RobertaConfig.from_pretrained(model_dir).usable_positions if model_dir else max_seq_length
+    tok.model_max_length = positions
     data_dir = os.fspath(data_dir or os.path.join(output_dir, "data"))
     seqs = prepare_shards(
         files,

@@ -165,7 +165,7 @@ def _choice(d: Data) -> tuple[Task, dict[str, Any]]:
 
 
 def _shards(d: Data) -> tuple[Any, Any]:
-    from .pretrain import prepare_shards
+    from .pretraining import prepare_shards
 
     data = os.path.join(d.output_dir, "data")
     common = dict(max_seq_length=d.max_length, document_per_file=d.options.document_per_file, log=d.log)
@@ -260,13 +260,14 @@ def finetune(
     info = info or DistInfo()
     model_dir = resolve_model_dir(model, what="model")
     config = RobertaConfig.from_pretrained(model_dir)
+    config.updated(strict=True, **(config_overrides or {}))  # a misspelt field fails before any work
     task_options = TaskOptions(**{k: options.pop(k) for k in list(options) if k in _TASK_OPTIONS})
     if not isinstance(tokenizer, (str, os.PathLike, type(None))):
         tok = tokenizer
     else:
         tok = load_tokenizer(tokenizer if tokenizer is not None else model_dir, **spec.tokenizer_kwargs)
-    limit = config.max_position_embeddings - (config.pad_token_id or 0) - 1
-    max_length = min(max_seq_length or spec.default_max_length, limit)
+    max_length = min(max_seq_length or spec.default_max_length, config.usable_positions)
+    tok.model_max_length = config.usable_positions  # the tokenizer saved beside the model says what it reads
     data = Data(
         os.fspath(train_file),
         os.fspath(validation_file) if validation_file is not None else None,
