@@ -7,9 +7,10 @@ imported only when their command runs, so `roberta --help` stays fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -18,11 +19,28 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train-tokenizer": ("roberta.training.commands.train_tokenizer", "train a byte-level BPE vocabulary"),
     "pretrain": ("roberta.training.commands.pretrain", "masked-LM pretraining from raw text files"),
     "finetune": ("roberta.training.commands.finetune", "fine-tune a head on CSV / JSON Lines / SQuAD data"),
+    "convert": ("roberta.convert.command", "convert a checkpoint of another format (fairseq) into a model directory"),
+    "export": ("roberta.onnx.command", "export a model directory to another runtime (ONNX)"),
 }
 
 
 class CommandError(Exception):
-    """A user-facing error: printed as one line on stderr, exit status 1, no traceback."""
+    """A user-facing error: printed as one line on stderr, no traceback; exit status `status` (1 by default,
+    2 for bad input as argparse uses)."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@contextlib.contextmanager
+def bad_input() -> Iterator[None]:
+    """Turn the errors a command's input causes (a missing file, a bad value) into a `CommandError`, status 2."""
+    try:
+        yield
+    except (OSError, ValueError) as e:
+        lines = str(e).strip().splitlines()
+        raise CommandError(lines[0] if lines else type(e).__name__, status=2) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -42,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(importlib.import_module(COMMANDS[args.command][0]).main(args) or 0)
     except CommandError as e:
         print(f"roberta {args.command}: error: {e}", file=sys.stderr)
-        return 1
+        return e.status
     except KeyboardInterrupt:
         print(f"roberta {args.command}: interrupted", file=sys.stderr)
         return 130
