@@ -320,7 +320,9 @@ def write_results(bench: Bench, path: Path) -> None:
         "|---|---|---|---|---|",
     ]
     lines += [f"| {w} | {f} | {a} | {b} | {r} |" for w, f, a, b, r in bench.rows]
-    path.write_text("\n".join(lines) + "\n")
+    old = path.read_text() if path.is_file() else ""
+    later = old[old.index("\n## ") :] if "\n## " in old else ""  # sections other scripts write (onnx_bench.py)
+    path.write_text("\n".join(lines) + "\n" + later)
 
 
 def main() -> None:

@@ -30,6 +30,8 @@ _EXPORTS: dict[str, str] = {
         "roberta.auto",
     ),
     "RobertaConfig": "roberta.config",
+    "convert_fairseq": "roberta.convert",
+    "export_onnx": "roberta.onnx",
     **dict.fromkeys(
         (
             "RobertaForCausalLM",

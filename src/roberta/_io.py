@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 
 
-def _default_mode() -> int:
+def _umask() -> int:
     umask = os.umask(0)
     os.umask(umask)
-    return 0o666 & ~umask
+    return umask
+
+
+def _default_mode() -> int:
+    return 0o666 & ~_umask()
 
 
 @contextlib.contextmanager
@@ -47,3 +52,29 @@ def atomic_write_with(path: str | os.PathLike, writer: Callable[[str], None]) ->
     """Call `writer(tmp_path)` and move the result to `path` atomically."""
     with atomic_path(path) as tmp:
         writer(tmp)
+
+
+@contextlib.contextmanager
+def atomic_new_directory(final_dir: str | os.PathLike) -> Iterator[str]:
+    """Yield a staging directory beside `final_dir`, which must not exist; on success rename it to `final_dir`.
+
+    Readers see no directory or the complete one; on any exception the staging directory is removed and
+    nothing is left behind.
+    """
+    final_dir = os.fspath(final_dir)
+    if os.path.lexists(final_dir):
+        raise FileExistsError(f"{final_dir} already exists")
+    parent = os.path.dirname(os.path.abspath(final_dir))
+    os.makedirs(parent, exist_ok=True)
+    stage = tempfile.mkdtemp(prefix="." + os.path.basename(os.path.abspath(final_dir)) + ".", dir=parent)
+    try:
+        yield stage
+        for root, _, files in os.walk(stage):
+            for name in files:
+                with open(os.path.join(root, name), "rb") as f:
+                    os.fsync(f.fileno())
+        os.chmod(stage, 0o777 & ~_umask())  # mkdtemp makes 0700; a saved directory gets what mkdir would give it
+        os.rename(stage, final_dir)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise

@@ -22,6 +22,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train-tokenizer": ("train_tokenizer", "train a byte-level BPE vocabulary"),
     "pretrain": ("pretrain", "masked-LM pretraining from raw text files"),
     "finetune": ("finetune", "fine-tune a head on CSV / JSON Lines / SQuAD data"),
+    "convert": ("convert", "convert a checkpoint of another format (fairseq) into a model directory"),
+    "export": ("export", "export a model directory to another runtime (ONNX)"),
 }
 
 
