@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 
 def _umask() -> int:
@@ -78,3 +80,25 @@ def atomic_new_directory(final_dir: str | os.PathLike) -> Iterator[str]:
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
+
+
+def read_json(path: str | os.PathLike) -> Any:
+    """The one JSON file reader: a missing file is FileNotFoundError, bad JSON a ValueError naming the file."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
+        raise ValueError(f"{os.fspath(path)} is not valid JSON: {e}") from None
+
+
+def decode_lines(raw_lines: Iterable[bytes]) -> Iterator[tuple[int, str, str | None]]:
+    """The one text-line decoder: `(number, text, error)` per line of UTF-8 bytes, the line ending and a
+    leading byte-order mark dropped; `error` names an undecodable byte (then `text` is empty)."""
+    for number, raw in enumerate(raw_lines, start=1):
+        raw = raw.rstrip(b"\n").rstrip(b"\r")
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        try:
+            yield number, raw.decode("utf-8"), None
+        except UnicodeDecodeError as e:
+            yield number, "", f"not valid UTF-8 (byte 0x{raw[e.start]:02x} at column {e.start + 1})"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
 from . import modeling
+from ._io import read_json
 from .config import CONFIG_NAME, RobertaConfig
 from .hub import resolve_file
 
@@ -15,11 +15,8 @@ def _check_model_type(name_or_path: str | os.PathLike, **hub: Any) -> None:
     path = resolve_file(name_or_path, CONFIG_NAME, required=False, **hub)
     if path is None:
         return
-    with open(path, encoding="utf-8") as f:
-        try:
-            model_type = json.load(f).get("model_type")
-        except json.JSONDecodeError as e:
-            raise ValueError(f"{path} is not valid JSON: {e}") from None
+    data = read_json(path)
+    model_type = data.get("model_type") if isinstance(data, dict) else None
     if model_type not in (None, "roberta"):
         raise ValueError(f"{name_or_path} holds a {model_type!r} model; roberta's Auto classes load only 'roberta'")
 

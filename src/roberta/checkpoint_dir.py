@@ -30,6 +30,8 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from ._io import read_json
+
 CONFIG_NAME = "config.json"
 SAFE_WEIGHTS = "model.safetensors"
 SAFE_INDEX = "model.safetensors.index.json"
@@ -180,11 +182,10 @@ def config_digest(path: str) -> str | None:
 def read_index(path: str) -> tuple[dict[str, str], dict[str, Any]]:
     """(weight_map, metadata) of a shard index; every shard must be a plain file name in the same folder."""
     try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
+        data = read_json(path)
         weight_map = data["weight_map"]
         metadata = data.get("metadata") or {}
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError, KeyError, TypeError) as e:
+    except (ValueError, KeyError, TypeError) as e:
         raise CorruptCheckpointError(f"{path} is not a valid shard index: {type(e).__name__}: {e}") from None
     if not isinstance(weight_map, dict) or not isinstance(metadata, dict):
         raise CorruptCheckpointError(f"{path} is not a valid shard index: weight_map must be an object")

@@ -8,7 +8,7 @@ import json
 import os
 from typing import Any
 
-from ._io import atomic_write_text
+from ._io import atomic_write_text, read_json
 from .checkpoint_dir import CONFIG_NAME, committed_config
 from .hub import CheckpointNotFoundError, resolve_file
 
@@ -196,11 +196,7 @@ class RobertaConfig:
 
     @classmethod
     def from_json_file(cls, path: str | os.PathLike) -> RobertaConfig:
-        try:
-            with open(path, encoding="utf-8") as f:
-                data = json.load(f)
-        except json.JSONDecodeError as e:
-            raise ValueError(f"{path} is not valid JSON: {e}") from None
+        data = read_json(path)
         if not isinstance(data, dict):
             raise ValueError(f"{path} does not hold a JSON object")
         return cls(**data)

@@ -21,6 +21,7 @@ import argparse
 import sys
 from typing import Any
 
+from .._io import decode_lines
 from ..progress import Progress
 from .errors import CommandError
 from .options import add_model_arguments, build_pipeline, emit, parse_key_values, task_choices
@@ -55,19 +56,15 @@ def read_lines(stream: Any) -> tuple[list[tuple[int, str]], list[str]]:
             f"standard input looks like a binary file (NUL byte at offset {nul}); expected UTF-8 "
             f"text with one input per line"
         )
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
     raw = data.split(b"\n")
     if raw and raw[-1] == b"":
         raw.pop()
     lines, errors = [], []
-    for number, chunk in enumerate(raw, 1):
-        if chunk.endswith(b"\r"):
-            chunk = chunk[:-1]
-        try:
-            lines.append((number, chunk.decode("utf-8")))
-        except UnicodeDecodeError as e:
-            errors.append(f"line {number}: not valid UTF-8 (byte 0x{chunk[e.start]:02x} at column {e.start + 1})")
+    for number, text, error in decode_lines(raw):
+        if error is None:
+            lines.append((number, text))
+        else:
+            errors.append(f"line {number}: {error}")
     return lines, errors
 
 

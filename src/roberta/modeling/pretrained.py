@@ -14,6 +14,7 @@ from torch import nn
 
 from ..checkpoint_dir import committed
 from ..config import _DEFAULTS, RobertaConfig
+from ..devices import parse_device, parse_dtype
 from .attention import check_backend_name
 from .checkpoint_files import find_weight_files, materialize, open_weight_files, write_checkpoint
 from .weights import add_or_strip_prefix, from_disk, to_disk
@@ -37,27 +38,10 @@ _HUB_KWARGS = (
 _LABEL_KWARGS = ("num_labels", "id2label", "label2id")
 
 
-def _parse_dtype(dtype: Any, config: RobertaConfig) -> torch.dtype | None:
-    if dtype is None:
-        return None
-    if dtype == "auto":
-        dtype = config.torch_dtype
-        if dtype is None:
-            return None
-    if isinstance(dtype, torch.dtype):
-        return dtype
-    name = str(dtype).replace("torch.", "")
-    value = getattr(torch, name, None)
-    if not isinstance(value, torch.dtype):
-        raise ValueError(f"dtype={dtype!r} is not a torch dtype (try torch.float16, 'bfloat16' or 'auto')")
-    return value
-
-
-def _parse_device(device_map: Any) -> torch.device | None:
+def _parse_device_map(device_map: Any) -> torch.device | None:
+    """`device_map`: None, "auto", a device, or a dict naming one device (a model is not split over devices)."""
     if device_map is None:
         return None
-    if device_map == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if isinstance(device_map, dict):
         devices = set(device_map.values())
         if len(devices) != 1:
@@ -66,10 +50,7 @@ def _parse_device(device_map: Any) -> torch.device | None:
                 "pass one device, 'auto', or a dict naming one device"
             )
         device_map = devices.pop()
-    device = torch.device(device_map) if not isinstance(device_map, int) else torch.device("cuda", device_map)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device_map={device_map!r} asks for a GPU but torch sees none")
-    return device
+    return parse_device(device_map, auto=True)
 
 
 def _check_fits_in_memory(config: RobertaConfig) -> None:
@@ -307,8 +288,8 @@ class RobertaPreTrainedModel(nn.Module):
             config = copy.deepcopy(config).updated(**overrides)
         if attn_implementation is not None:
             config._attn_implementation = check_backend_name(attn_implementation)
-        torch_dtype = _parse_dtype(dtype if dtype is not None else torch_dtype, config)
-        device = _parse_device(device_map)
+        torch_dtype = parse_dtype(dtype if dtype is not None else torch_dtype, auto=config.torch_dtype)
+        device = _parse_device_map(device_map)
         if state_dict is None and files is None:  # a hub id in the local cache
             files = find_weight_files(path, use_safetensors=use_safetensors, **hub_for_files)
         with torch.device("meta"):  # no memory and no random init; loaded tensors are assigned in place

@@ -121,10 +121,10 @@ def pipeline(
     import torch
 
     from .. import modeling
+    from ..devices import parse_device, parse_dtype
     from ..hub import resolve_model_dir
     from ..tokenizer import load_tokenizer
     from . import backends
-    from .base import resolve_device, resolve_dtype
 
     name = resolve_task(task)
     spec = SUPPORTED_TASKS[name]
@@ -132,7 +132,7 @@ def pipeline(
         if dtype is not None:
             raise ValueError("give dtype or torch_dtype, not both")
         dtype = torch_dtype
-    torch_dt = resolve_dtype(dtype)
+    torch_dt = parse_dtype(dtype)
     model_class = getattr(modeling, spec.model_class)
     framework = backends.check_framework(framework)
     if model is None:
@@ -142,7 +142,7 @@ def pipeline(
         if not (path / "config.json").is_file():
             raise FileNotFoundError(f"{str(path)!r} is not a model directory (no config.json)")
         model_dir: Path | None = path
-        dev = resolve_device(device)
+        dev = parse_device(device)
         # A head the checkpoint lacks is initialised from a fixed seed, so an untrained head at least gives the
         # same answer every time (loading warns about it); the caller's random state is left as it was.
         with torch.random.fork_rng(devices=[]):
@@ -165,11 +165,11 @@ def pipeline(
         if own == backends.NATIVE:
             if not isinstance(model, model_class):
                 raise TypeError(f"the {name} pipeline needs a {spec.model_class}, got {type(model).__name__}")
-            dev = resolve_device(device) if device is not None else next(model.parameters()).device
+            dev = parse_device(device) if device is not None else next(model.parameters()).device
             if torch_dt is not None:
                 model = model.to(torch_dt)
         else:
-            dev = resolve_device(device)
+            dev = parse_device(device)
             _cpu_only(own, dev)
             model = backends.wrap_model(own, model, spec.model_class)
     model = model.to(dev).eval()

@@ -19,89 +19,10 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+import numpy as np
 import torch
 
-DeviceLike = str | int | torch.device | None
-DtypeLike = str | torch.dtype | None
-
-_DTYPE_NAMES: dict[str, torch.dtype] = {
-    "float32": torch.float32,
-    "fp32": torch.float32,
-    "float": torch.float32,
-    "float16": torch.float16,
-    "fp16": torch.float16,
-    "half": torch.float16,
-    "bfloat16": torch.bfloat16,
-    "bf16": torch.bfloat16,
-    "float64": torch.float64,
-    "fp64": torch.float64,
-    "double": torch.float64,
-}
-
-
-def resolve_device(device: DeviceLike) -> torch.device:
-    """Parse a pipeline `device`: None / -1 / "cpu" -> CPU; an int N >= 0 or "cuda[:N]" -> that GPU.
-
-    Asking for a GPU that torch does not see is an error (there is no silent fall-back to the CPU).
-    """
-    if device is None:
-        return torch.device("cpu")
-    if isinstance(device, bool):
-        raise TypeError(f"device must be None, an int, a string or a torch.device, not {device!r}")
-    if isinstance(device, int):
-        if device < -1:
-            raise ValueError(f"device={device} is not valid: use -1 for the CPU or a GPU index >= 0")
-        dev = torch.device("cpu") if device == -1 else torch.device("cuda", device)
-    elif isinstance(device, torch.device):
-        dev = device
-    elif isinstance(device, str):
-        text = device.strip().lower()
-        if text.lstrip("-").isdigit():
-            return resolve_device(int(text))
-        try:
-            dev = torch.device(text)
-        except RuntimeError:
-            raise ValueError(
-                f"device={device!r} is not a device: use 'cpu', 'cuda', 'cuda:N', an int index or -1"
-            ) from None
-    else:
-        raise TypeError(f"device must be None, an int, a string or a torch.device, not {type(device).__name__}")
-    if dev.type == "cuda":
-        if not torch.cuda.is_available():
-            raise ValueError(
-                f"device={device!r} asks for a CUDA GPU, but torch sees none "
-                f"(torch.cuda.is_available() is False); use device='cpu' or -1"
-            )
-        count = torch.cuda.device_count()
-        if dev.index is not None and dev.index >= count:
-            raise ValueError(f"device={device!r} asks for GPU {dev.index}, but torch sees only {count} GPU(s)")
-    elif dev.type == "mps":
-        if not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
-            raise ValueError(f"device={device!r} asks for an Apple MPS device, but torch sees none")
-    elif dev.type != "cpu":
-        raise ValueError(f"device={device!r} is not supported: use 'cpu', 'cuda', 'cuda:N', an int index or -1")
-    return dev
-
-
-def resolve_dtype(dtype: DtypeLike) -> torch.dtype | None:
-    """Parse a pipeline `dtype`: a floating torch dtype, its name ("float16", "torch.bfloat16", "fp16", ...),
-    or None / "auto" (keep the checkpoint's dtype)."""
-    if dtype is None:
-        return None
-    if isinstance(dtype, torch.dtype):
-        if not dtype.is_floating_point:
-            raise ValueError(f"dtype={dtype} is not a floating-point dtype")
-        return dtype
-    if isinstance(dtype, str):
-        name = dtype.strip().lower().replace("torch.", "")
-        if name == "auto":
-            return None
-        if name in _DTYPE_NAMES:
-            return _DTYPE_NAMES[name]
-        raise ValueError(
-            f"dtype={dtype!r} is not understood; use a torch dtype or one of {sorted(_DTYPE_NAMES)} or 'auto'"
-        )
-    raise TypeError(f"dtype must be a torch.dtype or a string, not {type(dtype).__name__}")
+from ..batching import pad_batch
 
 
 class Pipeline:
@@ -214,14 +135,9 @@ class Pipeline:
         for start in range(0, len(order), self.batch_size):
             batch = order[start : start + self.batch_size]
             lengths = [len(features[i]["input_ids"]) for i in batch]
-            width = max(lengths)
-            ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
-            mask = torch.zeros((len(batch), width), dtype=torch.long)
-            for row, (i, n) in enumerate(zip(batch, lengths)):
-                ids[row, :n] = torch.tensor(features[i]["input_ids"], dtype=torch.long)
-                mask[row, :n] = 1
+            padded = pad_batch([features[i]["input_ids"] for i in batch], pad_id)
             with torch.inference_mode():
-                out = self._forward(ids.to(self.device), mask.to(self.device))
+                out = self._forward(padded["input_ids"].to(self.device), padded["attention_mask"].to(self.device))
             out = {k: v.detach().to("cpu", torch.float32) for k, v in out.items()}
             for row, (i, n) in enumerate(zip(batch, lengths)):
                 yield i, {k: (v[row, :n] if k in self.per_token_outputs else v[row]) for k, v in out.items()}
@@ -266,6 +182,12 @@ def to_json(value: Any) -> str:
         raise TypeError(f"cannot serialise {type(obj).__name__}")
 
     return json.dumps(value, ensure_ascii=False, default=default)
+
+
+def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """The one softmax of the pipelines' post-processing (NumPy, stable)."""
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
 
 
 def check_text(item: Any, what: str = "input") -> str:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .base import Pipeline, positive_int
+from .base import Pipeline, positive_int, softmax
 
 
 def decode_spans(
@@ -184,10 +184,7 @@ class QuestionAnsweringPipeline(Pipeline):
             masked = allowed == 0
             start = np.where(masked, -10000.0, output["start_logits"].numpy())
             end = np.where(masked, -10000.0, output["end_logits"].numpy())
-            start = np.exp(start - start.max())
-            start = start / start.sum()
-            end = np.exp(end - end.max())
-            end = end / end.sum()
+            start, end = softmax(start), softmax(end)
             if handle_impossible_answer:
                 min_null_score = min(min_null_score, float(start[0] * end[0]))
             start[0] = end[0] = 0.0

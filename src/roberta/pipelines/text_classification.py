@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .base import Pipeline
+from .base import Pipeline, softmax
 
 _FUNCTIONS = ("sigmoid", "softmax", "none")
 _UNSET = ""  # `top_k=None` means "all labels", so the reference uses "" for "not given"
@@ -16,11 +16,6 @@ _UNSET = ""  # `top_k=None` means "all labels", so the reference uses "" for "no
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
-
-
-def _softmax(x: np.ndarray) -> np.ndarray:
-    e = np.exp(x - np.max(x, axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
 
 
 class TextClassificationPipeline(Pipeline):
@@ -112,7 +107,7 @@ class TextClassificationPipeline(Pipeline):
     ) -> Any:
         logits = outputs[0]["logits"].numpy()
         fn = function_to_apply or self._default_function()
-        scores = _sigmoid(logits) if fn == "sigmoid" else _softmax(logits) if fn == "softmax" else logits
+        scores = _sigmoid(logits) if fn == "sigmoid" else softmax(logits) if fn == "softmax" else logits
         id2label = self.model.config.id2label
         if top_k == 1 and legacy:
             return {"label": id2label[int(scores.argmax())], "score": float(scores.max())}

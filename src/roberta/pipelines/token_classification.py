@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .base import Pipeline, check_text
+from .base import Pipeline, check_text, softmax
 
 STRATEGIES = ("none", "simple", "first", "average", "max")
 
@@ -145,8 +145,7 @@ class TokenClassificationPipeline(Pipeline):
         feature, logits = features[0], outputs[0]["logits"].numpy()
         if len(features) > 1:
             feature, logits = self._merge_windows(features, [o["logits"].numpy() for o in outputs])
-        e = np.exp(logits - logits.max(axis=-1, keepdims=True))
-        scores = e / e.sum(axis=-1, keepdims=True)
+        scores = softmax(logits)
         pre = self._pre_entities(item, feature, scores)
         if aggregation_strategy in ("none", "simple"):
             labels = self.model.config.id2label

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .._io import atomic_write_text
+from .._io import atomic_write_text, read_json
 from ..checkpoint_dir import remove_temporaries
 from ..modeling.checkpoint_files import read_safetensors, write_safetensors
 
@@ -107,10 +107,8 @@ def load_state(checkpoint: str) -> dict[str, Any]:
             )
         raise FileNotFoundError(f"{checkpoint} holds no {STATE_JSON}")
     try:
-        with open(path, encoding="utf-8") as f:
-            tree = json.load(f)
-        return _decode(tree, read_safetensors(os.path.join(checkpoint, STATE_TENSORS)))
-    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+        return _decode(read_json(path), read_safetensors(os.path.join(checkpoint, STATE_TENSORS)))
+    except (KeyError, TypeError, ValueError) as e:
         raise ValueError(f"{checkpoint} holds a corrupt training state: {type(e).__name__}: {e}") from None
 
 

@@ -12,6 +12,8 @@ from typing import Any
 import torch
 import torch.distributed as dist
 
+from ..devices import parse_device
+
 
 @dataclass
 class DistInfo:
@@ -41,12 +43,11 @@ def setup(device: str = "auto", timeout: float = 900.0) -> DistInfo:
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
     local = int(os.environ.get("LOCAL_RANK", "0"))
-    use_cuda = torch.cuda.is_available() if device == "auto" else device.startswith("cuda")
+    dev = parse_device(device, auto=True)
+    use_cuda = dev.type == "cuda"
     if use_cuda:
-        dev = torch.device("cuda", local if world > 1 else torch.cuda.current_device())
+        dev = torch.device("cuda", local if world > 1 else (dev.index or torch.cuda.current_device()))
         torch.cuda.set_device(dev)
-    else:
-        dev = torch.device("cpu" if device == "auto" else device)
     if world > 1 and not dist.is_initialized():
         dist.init_process_group(backend="nccl" if use_cuda else "gloo", timeout=datetime.timedelta(seconds=timeout))
     return DistInfo(rank, world, local, dev, timeout)

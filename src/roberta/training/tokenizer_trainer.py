@@ -7,6 +7,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 
+from .._io import read_json
 from .errors import DataError
 from .readers import read_lines
 
@@ -61,8 +62,7 @@ def train_tokenizer(
     with tempfile.TemporaryDirectory() as tmp:
         bpe.model.save(tmp)
         vocab_path, merges_path = os.path.join(tmp, "vocab.json"), os.path.join(tmp, "merges.txt")
-        with open(vocab_path, encoding="utf-8") as f:
-            vocab = json.load(f)
+        vocab = read_json(vocab_path)
         for i, tok in enumerate(SPECIAL_TOKENS):
             if vocab.get(tok) != i:
                 raise RuntimeError(f"BPE trainer put {tok} at {vocab.get(tok)}, expected {i}")
