@@ -270,9 +270,11 @@ class RobertaPreTrainedModel(nn.Module):
         Accepts the reference's keywords: `config`, `num_labels`, `id2label`, `label2id`, `problem_type` and any
         other config field, `dtype` (alias `torch_dtype`, or "auto"), `attn_implementation`, `device_map`
         ("auto", a device, or a dict naming one device), `ignore_mismatched_sizes`, `output_loading_info`,
-        `state_dict`. Other keywords go to the model's constructor (e.g. `add_pooling_layer=False`).
+        `state_dict`, `from_flax` (read `flax_model.msgpack`; a Flax-tagged `model.safetensors` is read as
+        Flax weights without it). Other keywords go to the model's constructor (e.g. `add_pooling_layer=False`).
         """
         path = os.fspath(pretrained_model_name_or_path)
+        from_flax = kwargs.pop("from_flax", False)
         hub = {k: kwargs.pop(k) for k in _HUB_KWARGS if k in kwargs}
         hub_for_files = {k: hub[k] for k in ("cache_dir", "revision") if k in hub}
         config_fields = set(_DEFAULTS) | set(_LABEL_KWARGS) | {"problem_type"}
@@ -290,8 +292,12 @@ class RobertaPreTrainedModel(nn.Module):
         device = _parse_device(device_map)
 
         if state_dict is None:
-            files = find_weight_files(path, use_safetensors=hub.get("use_safetensors"), **hub_for_files)
-            disk = dict(read_weight_files(files))
+            from ..modeling_flax.weights import read_flax_for_pytorch  # NumPy only: no JAX
+
+            disk = read_flax_for_pytorch(path, from_flax=from_flax, **hub_for_files)  # None: not Flax weights
+            if disk is None:
+                files = find_weight_files(path, use_safetensors=hub.get("use_safetensors"), **hub_for_files)
+                disk = dict(read_weight_files(files))
         else:
             disk = dict(state_dict)
 
