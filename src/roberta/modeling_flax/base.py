@@ -26,6 +26,52 @@ from .spec import ModelSpec
 _FLAGS = ("train", "output_attentions", "output_hidden_states")
 
 
+def apply(module, params, dropout_rng, cache, inputs: dict, train=False, output_attentions=False,
+          output_hidden_states=False):  # fmt: skip
+    """Run `module` on `inputs` (the call's arrays by name); with a `cache`, a cached step whose updated cache
+    comes back as the output's `past_key_values`. Pure: usable under jax.jit, grad, vmap."""
+    variables = {"params": params}
+    kwargs: dict[str, Any] = {"rngs": {"dropout": dropout_rng} if dropout_rng is not None else {}}
+    if cache is not None:
+        variables["cache"] = cache
+        kwargs["mutable"] = ["cache"]
+    out = module.apply(
+        variables,
+        *(inputs[k] for k in TOKEN_INPUTS),
+        inputs["head_mask"],
+        encoder_hidden_states=inputs["encoder_hidden_states"],
+        encoder_attention_mask=inputs["encoder_attention_mask"],
+        deterministic=not train,
+        output_attentions=output_attentions,
+        output_hidden_states=output_hidden_states,
+        return_dict=True,
+        **kwargs,
+    )
+    if cache is not None:
+        out, updated = out
+        out.past_key_values = unfreeze(updated["cache"])
+    return out
+
+
+# Compiled programs are keyed on the linen module, which compares by value: every model of the same
+# configuration and dtype shares them (parameters are arguments, never constants).
+_apply_jit = jax.jit(apply, static_argnames=("module", *_FLAGS))
+
+
+@partial(jax.jit, static_argnames=("module",))
+def _init_jit(module, rngs, args, extra):
+    return module.init(rngs, *args, **extra, return_dict=False)
+
+
+def empty_cache(module, batch_size: int, max_length: int) -> dict:
+    """Zeros of the "cache" collection for decoding `batch_size` rows up to `max_length` tokens."""
+    ids = jnp.ones((batch_size, max_length), dtype=jnp.int32)
+    shapes = jax.eval_shape(
+        lambda: module.init(jax.random.PRNGKey(0), ids, jnp.ones_like(ids), init_cache=True, return_dict=False)
+    )
+    return jax.tree_util.tree_map(lambda s: jnp.zeros(s.shape, s.dtype), unfreeze(shapes["cache"]))
+
+
 def _is_traced(tree: Any) -> bool:
     return any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(tree))
 
@@ -83,8 +129,6 @@ class FlaxRobertaPreTrainedModel:
 
     def _build(self, gradient_checkpointing: bool) -> None:
         self._module = build_module(self._spec, self.task, self.dtype, gradient_checkpointing, **self._module_kwargs)
-        self._jitted = jax.jit(self._forward, static_argnames=_FLAGS)
-        self._jitted_init = jax.jit(self.module.init, static_argnames=("return_dict", "init_cache"))
 
     # ------------------------------------------------------------------ properties
     @property
@@ -144,8 +188,11 @@ class FlaxRobertaPreTrainedModel:
         args, extra = self._dummy_inputs(tuple(input_shape))
         params_rng, dropout_rng = jax.random.split(rng)
         rngs = {"params": params_rng, "dropout": dropout_rng}
-        init = self.module.init if _is_traced(rng) else self._jitted_init
-        random = unfreeze(init(rngs, *args, **extra, return_dict=False)["params"])
+        if _is_traced(rng):
+            random = self.module.init(rngs, *args, **extra, return_dict=False)
+        else:
+            random = _init_jit(self.module, rngs, args, extra)
+        random = unfreeze(random["params"])
         if params is None:
             return random
         flat, flat_random = flatten(unfreeze(params)), flatten(random)
@@ -158,11 +205,7 @@ class FlaxRobertaPreTrainedModel:
         to pass as `past_key_values`. Needs a decoder (`config.is_decoder=True`)."""
         if not self._spec.is_decoder:
             raise ValueError("init_cache needs a decoder: build the model with config.is_decoder=True")
-        ids = jnp.ones((batch_size, max_length), dtype=jnp.int32)
-        shapes = jax.eval_shape(
-            lambda: self.module.init(jax.random.PRNGKey(0), ids, jnp.ones_like(ids), init_cache=True, return_dict=False)
-        )
-        return jax.tree_util.tree_map(lambda s: jnp.zeros(s.shape, s.dtype), unfreeze(shapes["cache"]))
+        return empty_cache(self.module, batch_size, max_length)
 
     def enable_gradient_checkpointing(self) -> None:
         """Recompute each layer's activations in the backward pass (less memory, more compute)."""
@@ -189,30 +232,6 @@ class FlaxRobertaPreTrainedModel:
         return self._cast(params, jnp.float32, mask)
 
     # ------------------------------------------------------------------ the call
-    def _forward(self, params, dropout_rng, cache, inputs, train=False, output_attentions=False,
-                 output_hidden_states=False):  # fmt: skip
-        variables = {"params": params}
-        kwargs: dict[str, Any] = {"rngs": {"dropout": dropout_rng} if dropout_rng is not None else {}}
-        if cache is not None:
-            variables["cache"] = cache
-            kwargs["mutable"] = ["cache"]
-        out = self.module.apply(
-            variables,
-            *(inputs[k] for k in TOKEN_INPUTS),
-            inputs["head_mask"],
-            encoder_hidden_states=inputs["encoder_hidden_states"],
-            encoder_attention_mask=inputs["encoder_attention_mask"],
-            deterministic=not train,
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
-            return_dict=True,
-            **kwargs,
-        )
-        if cache is not None:
-            out, updated = out
-            out.past_key_values = unfreeze(updated["cache"])
-        return out
-
     def __call__(
         self,
         input_ids,
@@ -257,7 +276,7 @@ class FlaxRobertaPreTrainedModel:
         )
         if _is_traced((inputs, params, dropout_rng, past_key_values)):
             inputs["input_ids"] = jnp.asarray(input_ids, dtype=jnp.int32)
-            out = self._forward(params, dropout_rng, past_key_values, inputs, **flags)
+            out = apply(self.module, params, dropout_rng, past_key_values, inputs, **flags)
         else:
             past = cache_index(past_key_values) if past_key_values is not None else 0
             inputs = check_inputs(self._spec, inputs, choices=self.task == "multiple_choice", past=past)
@@ -265,7 +284,7 @@ class FlaxRobertaPreTrainedModel:
             if not (train or flags["output_attentions"] or past_key_values is not None) and self._can_bucket(inputs):
                 chunks = bucketing.plan(inputs["attention_mask"])
             if chunks is None:
-                out = self._jitted(params, dropout_rng, past_key_values, inputs, **flags)
+                out = _apply_jit(self.module, params, dropout_rng, past_key_values, inputs, **flags)
             else:
                 out = self._run_chunks(chunks, params, inputs, flags)
         return out if return_dict else out.to_tuple()
@@ -284,7 +303,7 @@ class FlaxRobertaPreTrainedModel:
         parts = []
         for chunk in chunks:
             sub = {k: bucketing.slice_rows(chunk, v, True) if k in TOKEN_INPUTS else v for k, v in inputs.items()}
-            parts.append(self._jitted(params, None, None, sub, **flags))
+            parts.append(_apply_jit(self.module, params, None, None, sub, **flags))
         batch, width = inputs["input_ids"].shape
         fields = {}
         for name in parts[0].__dataclass_fields__:

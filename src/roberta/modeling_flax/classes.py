@@ -28,17 +28,9 @@ class FlaxRobertaForCausalLM(FlaxRobertaPreTrainedModel):
 
     task = "causal_lm"
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._generate_fn = None  # jitted on the first generate()
-        super().__init__(*args, **kwargs)
-
     @classmethod
     def can_generate(cls) -> bool:
         return True
-
-    def _build(self, gradient_checkpointing: bool) -> None:
-        super()._build(gradient_checkpointing)
-        self._generate_fn = None
 
     def generate(self, input_ids, attention_mask=None, **kwargs: Any):
         """Greedy (default) or sampled (`do_sample=True`, `temperature`, `top_k`, `top_p`, `prng_key`)

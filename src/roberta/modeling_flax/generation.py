@@ -16,60 +16,63 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
+from .base import apply, empty_cache
+from .model import position_ids_from_input_ids
 from .outputs import FlaxGreedySearchOutput, FlaxSampleOutput
 
 
-def filter_logits(logits, temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0):
+def filter_logits(logits, temperature=1.0, top_k=0, top_p=1.0):
     """Temperature, then top-k, then nucleus (top-p) filtering, in the reference's order; filtered entries
-    become -inf. `logits` is (batch, vocab) float32."""
-    if temperature != 1.0:
-        logits = logits / temperature
-    if top_k > 0:
-        kth = lax.top_k(logits, min(top_k, logits.shape[-1]))[0][..., -1:]
-        logits = jnp.where(logits < kth, -jnp.inf, logits)
-    if top_p < 1.0:
-        order = jnp.argsort(logits, axis=-1)  # ascending
-        sorted_logits = jnp.take_along_axis(logits, order, axis=-1)
-        cumulative = jnp.cumsum(jax.nn.softmax(sorted_logits, axis=-1), axis=-1)
-        remove = (cumulative <= 1 - top_p).at[..., -1].set(False)  # always keep the most likely token
-        rows = jnp.arange(logits.shape[0])[:, None]
-        logits = jnp.where(jnp.zeros_like(remove).at[rows, order].set(remove), -jnp.inf, logits)
-    return logits
+    become -inf. `logits` is (batch, vocab) float32; the options may be traced (top_k 0: off)."""
+    logits = logits / temperature
+    descending = -jnp.sort(-logits, axis=-1)
+    kth = jnp.take(descending, jnp.clip(top_k, 1, logits.shape[-1]) - 1, axis=-1)[..., None]
+    logits = jnp.where((top_k > 0) & (logits < kth), -jnp.inf, logits)
+    order = jnp.argsort(logits, axis=-1)  # ascending
+    cumulative = jnp.cumsum(jax.nn.softmax(jnp.take_along_axis(logits, order, axis=-1), axis=-1), axis=-1)
+    remove = (cumulative <= 1 - top_p).at[..., -1].set(False)  # always keep the most likely token
+    rows = jnp.arange(logits.shape[0])[:, None]
+    return jnp.where(jnp.zeros_like(remove).at[rows, order].set(remove), -jnp.inf, logits)
 
 
-def _decode(model, params, input_ids, attention_mask, encoder_states, encoder_mask, key, *, max_length: int,
-            do_sample: bool, temperature: float, top_k: int, top_p: float, eos: int | None, pad: int,
-            from_zero: bool):  # fmt: skip
+@partial(jax.jit, static_argnames=("module", "max_length"))
+def _decode(module, params, input_ids, attention_mask, encoder_states, encoder_mask, key, options, *, max_length: int):
+    """The whole decoding loop, compiled once per module, batch size, prompt length and max_length (every
+    option in `options` is traced)."""
     b, t = input_ids.shape
-    cache = model.init_cache(b, max_length)
+    pad, eos = options["pad"], options["eos"]
+    cache = empty_cache(module, b, max_length)
+    if attention_mask is None:
+        attention_mask = jnp.ones_like(input_ids)
+    pad_id = module.spec.pad_token_id
+    start = jnp.broadcast_to(jnp.arange(t), (b, t))  # positions counted from 0, as the reference's generate
+    roberta = position_ids_from_input_ids(input_ids, pad_id)  # RoBERTa's (and the PyTorch pipeline's) default
     inputs = dict(
         input_ids=input_ids,
         attention_mask=attention_mask,
         token_type_ids=None,
-        position_ids=jnp.broadcast_to(jnp.arange(t), (b, t)) if from_zero else None,
+        position_ids=jnp.where(options["from_zero"], start, roberta),
         head_mask=None,
         encoder_hidden_states=encoder_states,
         encoder_attention_mask=encoder_mask,
     )
-    out = model._forward(params, None, cache, inputs)
+    out = apply(module, params, None, cache, inputs)
 
     def step(token, length, cache):
-        step_inputs = dict(inputs, input_ids=token[:, None])
-        step_inputs["position_ids"] = jnp.full((b, 1), length, dtype=jnp.int32) if from_zero else None
-        out = model._forward(params, None, cache, step_inputs)
+        roberta = position_ids_from_input_ids(token[:, None], pad_id, length)
+        position = jnp.where(options["from_zero"], jnp.full((b, 1), length), roberta)
+        out = apply(module, params, None, cache, dict(inputs, input_ids=token[:, None], position_ids=position))
         return out.logits[:, -1].astype(jnp.float32), out.past_key_values
 
     def body(state):
         length, sequences, finished, cache, logits, key = state
         key, sub = jax.random.split(key)
-        if do_sample:
-            token = jax.random.categorical(sub, filter_logits(logits, temperature, top_k, top_p), axis=-1)
-        else:
-            token = jnp.argmax(logits, axis=-1)
+        filtered = filter_logits(logits, options["temperature"], options["top_k"], options["top_p"])
+        sampled = jax.random.categorical(sub, filtered, axis=-1)
+        token = jnp.where(options["do_sample"], sampled, jnp.argmax(logits, axis=-1))
         token = jnp.where(finished, pad, token).astype(jnp.int32)
         sequences = lax.dynamic_update_slice(sequences, token[:, None], (0, length))
-        if eos is not None:
-            finished = finished | (token == eos)
+        finished = finished | (token == eos)
         go_on = (length + 1 < max_length) & ~finished.all()
         logits, cache = lax.cond(go_on, step, lambda tok, n, c: (logits, c), token, length, cache)
         return length + 1, sequences, finished, cache, logits, key
@@ -134,23 +137,21 @@ def generate(
             raise ValueError(f"{name} must be a float {'in (0, 1]' if name == 'top_p' else '> 0'}, got {value!r}")
     if not isinstance(top_k, int) or top_k < 0:
         raise ValueError(f"top_k must be an int >= 0, got {top_k!r}")
-    if do_sample and prng_key is None:
-        prng_key = jax.random.PRNGKey(0)
     key = jax.random.PRNGKey(0) if prng_key is None else prng_key
+    eos = config.eos_token_id if eos_token_id is None else eos_token_id
     options = dict(
-        max_length=max_length,
-        do_sample=bool(do_sample),
-        temperature=float(temperature),
-        top_k=int(top_k),
-        top_p=float(top_p),
-        eos=config.eos_token_id if eos_token_id is None else eos_token_id,
-        pad=(config.pad_token_id if config.pad_token_id is not None else 1) if pad_token_id is None else pad_token_id,
-        from_zero=bool(position_ids_from_zero),
+        do_sample=jnp.asarray(bool(do_sample)),
+        temperature=jnp.float32(temperature),
+        top_k=jnp.int32(top_k),
+        top_p=jnp.float32(top_p),
+        eos=jnp.int32(-1 if eos is None else eos),  # -1: no token ends a row
+        pad=jnp.int32(
+            (config.pad_token_id if config.pad_token_id is not None else 1) if pad_token_id is None else pad_token_id
+        ),
+        from_zero=jnp.asarray(bool(position_ids_from_zero)),
     )
-    run = model._generate_fn
-    if run is None:
-        run = model._generate_fn = jax.jit(partial(_decode, model), static_argnames=tuple(options))
     params = model.params if params is None else params
     mask = None if attention_mask is None else jnp.asarray(attention_mask, dtype=jnp.int32)
-    sequences = run(params, input_ids, mask, encoder_hidden_states, encoder_attention_mask, key, **options)
+    sequences = _decode(model.module, params, input_ids, mask, encoder_hidden_states, encoder_attention_mask, key,
+                        options, max_length=max_length)  # fmt: skip
     return (FlaxSampleOutput if do_sample else FlaxGreedySearchOutput)(sequences=sequences)

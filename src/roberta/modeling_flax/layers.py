@@ -77,6 +77,8 @@ class Embeddings(nn.Module):
         positions = embed(self.max_positions, self.hidden_size, *args, "position_embeddings")
         if self.absolute:
             x = x + positions(position_ids)
+        else:
+            positions.embedding  # noqa: B018  (creates the table without using it)
         x = nn.LayerNorm(epsilon=self.eps, dtype=self.dtype, name="LayerNorm")(x)
         return nn.Dropout(self.dropout)(x, deterministic=deterministic)
 
