@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import jax
 import numpy as np
 import optax
 import torch
 
 import roberta
-from flax_testing import mixed_batch
+from flax_testing import mixed_batch, tree_max_diff
 from roberta.modeling_flax import training
 from roberta_testing import TOL
 
@@ -51,3 +52,17 @@ def test_sequence_classification_training_lowers_the_loss(reference_checkpoints)
     assert losses[-1] < losses[0]
     model.params = state.params  # trained parameters go back into the model
     assert float(training.sequence_classification_loss(model(ids, mask).logits, batch["labels"])) < losses[0]
+
+
+def test_gradient_checkpointing_gives_the_same_gradients(reference_checkpoints):
+    path = reference_checkpoints["RobertaForMaskedLM"]
+    plain = roberta.FlaxRobertaForMaskedLM.from_pretrained(path)
+    remat = roberta.FlaxRobertaForMaskedLM.from_pretrained(path, gradient_checkpointing=True)
+    ids, mask = mixed_batch(t=12)
+    labels = np.where(mask == 1, ids, -100)
+
+    def grads(model):
+        loss = lambda p: training.masked_lm_loss(model(ids, mask, params=p).logits, labels)  # noqa: E731
+        return jax.jit(jax.grad(loss))(model.params)
+
+    assert tree_max_diff(grads(plain), grads(remat)) < 1e-6

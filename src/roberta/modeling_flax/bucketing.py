@@ -36,6 +36,8 @@ def plan(mask: np.ndarray, max_rows: int = 64) -> list[Chunk] | None:
     """Chunks for a (B, T) attention mask, or None when bucketing would not trim anything."""
     b, t = mask.shape
     real = mask != 0
+    if t <= MIN_LENGTH or real[:, -1].all():
+        return None  # every row reaches the last column: nothing to trim
     last = np.where(real.any(axis=1), t - np.argmax(real[:, ::-1], axis=1), 1)  # one past the last real token
     lengths = np.array([bucket_length(int(n), t) for n in last])
     if (lengths == t).all():
