@@ -6,16 +6,6 @@ import jax
 import numpy as np
 import torch
 
-HEADS = [
-    "RobertaModel",
-    "RobertaForMaskedLM",
-    "RobertaForCausalLM",
-    "RobertaForSequenceClassification",
-    "RobertaForTokenClassification",
-    "RobertaForQuestionAnswering",
-    "RobertaForMultipleChoice",
-]
-
 
 def to_torch(x):
     """JAX / NumPy arrays (or tuples of them) as torch tensors, for roberta_testing.assert_close."""

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 import transformers
 
-from flax_testing import HEADS
-from roberta_testing import make_reference
+from roberta_testing import HEADS, make_reference
 
 # XLA compiles every shape a test runs, and compiling is most of these tests' time: an unoptimised LLVM
 # backend halves it. It changes how fast the compiled code runs, not what it computes.

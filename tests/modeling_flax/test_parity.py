@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -10,8 +12,8 @@ import torch
 import transformers
 
 import roberta
-from flax_testing import HEADS, max_diff, mixed_batch, to_torch
-from roberta_testing import TOL, assert_close, make_reference
+from flax_testing import max_diff, mixed_batch, to_torch
+from roberta_testing import HEADS, TOL, assert_close, make_reference
 
 
 def _inputs(head: str):
@@ -93,3 +95,25 @@ def test_bfloat16_compute_keeps_float32_parameters(reference_checkpoints):
     low = half(ids, mask).logits
     assert low.dtype == jnp.bfloat16
     assert max_diff(low, full(ids, mask).logits) < 5e-2
+
+
+def test_documentation_example_runs_as_written(tmp_path, roberta_base_dir):
+    """The reference documentation's Flax multiple-choice example, with `roberta` imports (return_tensors="jax")."""
+    make_reference("RobertaForMultipleChoice", tmp_path, vocab_size=50265, num_hidden_layers=1)
+    for name in ("vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json"):
+        shutil.copy(roberta_base_dir / name, tmp_path / name)
+    tokenizer = roberta.AutoTokenizer.from_pretrained(tmp_path)
+    model = roberta.FlaxRobertaForMultipleChoice.from_pretrained(tmp_path)
+    prompt = "In Italy, pizza served in formal settings, such as at a restaurant, is presented unsliced."
+    choice0 = "It is eaten with a fork and a knife."
+    choice1 = "It is eaten while held in the hand."
+    encoding = tokenizer([prompt, prompt], [choice0, choice1], return_tensors="jax", padding=True)
+    outputs = model(**{k: v[None, :] for k, v in encoding.items()})
+    logits = outputs.logits
+
+    torch_model = roberta.RobertaForMultipleChoice.from_pretrained(tmp_path)
+    encoding = tokenizer([prompt, prompt], [choice0, choice1], return_tensors="pt", padding=True)
+    with torch.no_grad():
+        want = torch_model(**{k: v.unsqueeze(0) for k, v in encoding.items()}).logits
+    assert isinstance(logits, jax.Array) and logits.shape == (1, 2)
+    assert max_diff(logits, want.numpy()) <= TOL
