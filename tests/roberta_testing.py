@@ -13,6 +13,16 @@ import torch
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "roberta-base"
 TOL = 2e-4  # the parity bound the project promises in fp32
 
+HEADS = [
+    "RobertaModel",
+    "RobertaForMaskedLM",
+    "RobertaForCausalLM",
+    "RobertaForSequenceClassification",
+    "RobertaForTokenClassification",
+    "RobertaForQuestionAnswering",
+    "RobertaForMultipleChoice",
+]
+
 TINY = dict(
     vocab_size=99,
     hidden_size=32,

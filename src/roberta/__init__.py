@@ -45,6 +45,31 @@ _EXPORTS: dict[str, str] = {
         ),
         "roberta.modeling",
     ),
+    **dict.fromkeys(
+        (
+            "FlaxRobertaForCausalLM",
+            "FlaxRobertaForMaskedLM",
+            "FlaxRobertaForMultipleChoice",
+            "FlaxRobertaForQuestionAnswering",
+            "FlaxRobertaForSequenceClassification",
+            "FlaxRobertaForTokenClassification",
+            "FlaxRobertaModel",
+        ),
+        "roberta.modeling_flax.classes",
+    ),
+    "FlaxRobertaPreTrainedModel": "roberta.modeling_flax.base",
+    **dict.fromkeys(
+        (
+            "FlaxAutoModel",
+            "FlaxAutoModelForCausalLM",
+            "FlaxAutoModelForMaskedLM",
+            "FlaxAutoModelForMultipleChoice",
+            "FlaxAutoModelForQuestionAnswering",
+            "FlaxAutoModelForSequenceClassification",
+            "FlaxAutoModelForTokenClassification",
+        ),
+        "roberta.modeling_flax.auto",
+    ),
     "pipeline": "roberta.pipelines",
     **dict.fromkeys(("BatchEncoding", "RobertaTokenizer", "RobertaTokenizerFast"), "roberta.tokenizer"),
 }

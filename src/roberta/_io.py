@@ -57,6 +57,26 @@ def atomic_write_with(path: str | os.PathLike, writer: Callable[[str], None]) ->
 
 
 @contextlib.contextmanager
+def atomic_directory(final_dir: str | os.PathLike) -> Iterator[str]:
+    """Yield a fresh staging directory; on success move each file it holds into `final_dir`.
+
+    Each file lands whole (`os.replace`), but not all of them at once: the PyTorch classes' saves tie their
+    files together with `roberta.checkpoint_dir` instead. The staging directory is removed on error.
+    """
+    final_dir = os.fspath(final_dir)
+    if os.path.isfile(final_dir):
+        raise ValueError(f"{final_dir} is a file, not a directory")
+    os.makedirs(final_dir, exist_ok=True)
+    stage = tempfile.mkdtemp(prefix=".saving-", dir=final_dir)
+    try:
+        yield stage
+        for name in sorted(os.listdir(stage)):
+            os.replace(os.path.join(stage, name), os.path.join(final_dir, name))
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+@contextlib.contextmanager
 def atomic_new_directory(final_dir: str | os.PathLike) -> Iterator[str]:
     """Yield a staging directory beside `final_dir`, which must not exist; on success rename it to `final_dir`.
 

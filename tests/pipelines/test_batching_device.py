@@ -7,8 +7,8 @@ import torch
 from pipeline_helpers import assert_same
 
 import roberta
-from roberta.pipelines import default_model_dir, pipeline
 from roberta.devices import parse_device, parse_dtype
+from roberta.pipelines import default_model_dir, pipeline
 
 TEXTS = [
     "a <mask>.",

@@ -269,16 +269,22 @@ class RobertaPreTrainedModel(nn.Module):
         Accepts the reference's keywords: `config`, `num_labels`, `id2label`, `label2id`, `problem_type` and any
         other config field, `dtype` (alias `torch_dtype`, or "auto"), `attn_implementation`, `device_map`
         ("auto", a device, or a dict naming one device), `ignore_mismatched_sizes`, `output_loading_info`,
-        `state_dict`. Other keywords go to the model's constructor (e.g. `add_pooling_layer=False`).
+        `state_dict`, `from_flax` (read `flax_model.msgpack`; a Flax-tagged `model.safetensors` is read as
+        Flax weights without it). Other keywords go to the model's constructor (e.g. `add_pooling_layer=False`).
         """
         path = os.fspath(pretrained_model_name_or_path)
+        from_flax = kwargs.pop("from_flax", False)
         hub = {k: kwargs.pop(k) for k in _HUB_KWARGS if k in kwargs}
         hub_for_files = {k: hub[k] for k in ("cache_dir", "revision") if k in hub}
         config_fields = set(_DEFAULTS) | set(_LABEL_KWARGS) | {"problem_type"}
         overrides = {k: kwargs.pop(k) for k in list(kwargs) if k in config_fields}
         use_safetensors = hub.get("use_safetensors")
-        files, save_id, stored_config = None, None, path
-        if state_dict is None and os.path.isdir(path):
+        files, save_id, stored_config, foreign = None, None, path, None
+        if state_dict is None:  # weights of another framework, as the reference's PyTorch names
+            from ..modeling_flax.weights import read_flax_for_pytorch  # NumPy only: no JAX
+
+            foreign = read_flax_for_pytorch(path, from_flax=from_flax, **hub_for_files)  # None: not Flax weights
+        if state_dict is None and foreign is None and os.path.isdir(path):
             found = committed(path, use_safetensors)  # config and weights of one save, chosen together
             files, save_id = found.files, (found.record or {}).get("id")
             stored_config = found.config if found.config is not None else (found.config_path or path)
@@ -290,14 +296,15 @@ class RobertaPreTrainedModel(nn.Module):
             config._attn_implementation = check_backend_name(attn_implementation)
         torch_dtype = parse_dtype(dtype if dtype is not None else torch_dtype, auto=config.torch_dtype)
         device = _parse_device_map(device_map)
-        if state_dict is None and files is None:  # a hub id in the local cache
+        if state_dict is None and foreign is None and files is None:  # a hub id in the local cache
             files = find_weight_files(path, use_safetensors=use_safetensors, **hub_for_files)
         with torch.device("meta"):  # no memory and no random init; loaded tensors are assigned in place
             model = cls(config, *model_args, **kwargs)
         with contextlib.ExitStack() as stack:
-            disk = (
-                dict(state_dict) if state_dict is not None else stack.enter_context(open_weight_files(files, save_id))
-            )
+            if state_dict is not None or foreign is not None:
+                disk = dict(state_dict if state_dict is not None else foreign)
+            else:
+                disk = stack.enter_context(open_weight_files(files, save_id))
             info = model._load_disk_state(disk, ignore_mismatched_sizes=ignore_mismatched_sizes, dtype=torch_dtype)
         if device is not None:
             model.to(device)

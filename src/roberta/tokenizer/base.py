@@ -196,8 +196,8 @@ class RobertaTokenizerBase(SpecialTokensMixin):
         if padding_side is not None and padding_side not in ("left", "right"):
             raise ValueError(f"padding_side must be 'left' or 'right', got {padding_side!r}")
         tensors = kwargs.get("return_tensors")
-        if tensors is not None and getattr(tensors, "value", tensors) not in ("pt", "np"):
-            raise ValueError(f"return_tensors must be 'pt', 'np' or None, got {tensors!r}")
+        if tensors is not None and getattr(tensors, "value", tensors) not in ("pt", "np", "jax"):
+            raise ValueError(f"return_tensors must be 'pt', 'np', 'jax' or None, got {tensors!r}")
         return dict(
             kwargs,
             padding_strategy=pad,
