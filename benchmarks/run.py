@@ -325,18 +325,22 @@ def write_results(bench: Bench, path: Path) -> None:
 
 
 def _sections(path: Path) -> dict[str, str]:
-    """The `## title` sections of RESULTS.md (written by other benchmark scripts), by title."""
+    """The `## title` sections of RESULTS.md (each written by one benchmark script), by title, in file order."""
     text = path.read_text() if path.is_file() else ""
     parts = text.split("\n## ")[1:]
     return {p.split("\n", 1)[0]: "\n## " + p.rstrip("\n") + "\n" for p in parts}
 
 
-def write_section(path: Path, title: str, intro: list[str], rows: list[tuple]) -> None:
-    """Write (or replace) the `## title` section of RESULTS.md, leaving the rest of the file as it is."""
-    table = ["| workload | figure | roberta | transformers 4.56.2 | ratio |", "|---|---|---|---|---|"]
-    table += [f"| {w} | {f} | {a} | {b} | {r} |" for w, f, a, b, r in rows]
+def results_table(rows: list[tuple]) -> list[str]:
+    """The markdown table of (workload, figure, roberta, reference, ratio) rows."""
+    lines = ["| workload | figure | roberta | transformers 4.56.2 | ratio |", "|---|---|---|---|---|"]
+    return lines + [f"| {' | '.join(row)} |" for row in rows]
+
+
+def write_section(path: Path, title: str, lines: list[str]) -> None:
+    """Write (or replace, in place) the `## title` section of RESULTS.md; the rest of the file stays as it is."""
     sections = _sections(path)
-    sections[title] = "\n## " + "\n".join([title, "", *intro, "", *table]) + "\n"
+    sections[title] = "\n## " + "\n".join([title, "", *lines]).rstrip("\n") + "\n"
     text = path.read_text() if path.is_file() else "# Benchmark results\n"
     head = text.split("\n## ", 1)[0].rstrip("\n") + "\n"
     path.write_text(head + "".join(sections.values()))

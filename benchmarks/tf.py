@@ -18,7 +18,7 @@ import time
 import numpy as np
 import tensorflow as tf
 import transformers
-from run import HERE, SHARED, THREADS, Bench, interleave, machine, write_section
+from run import HERE, SHARED, THREADS, Bench, interleave, machine, results_table, write_section
 
 import roberta
 
@@ -81,7 +81,7 @@ def main() -> None:
         "Command: `python benchmarks/tf.py` (our `TFRobertaModel` against the reference's, both under `tf.function`, "
         "one process, interleaved runs, medians; ratio > 1 means roberta is faster).",
     ]
-    write_section(HERE / "RESULTS.md", "TensorFlow", intro, rows)
+    write_section(HERE / "RESULTS.md", "TensorFlow", [*intro, "", *results_table(rows)])
     print(f"wrote the TensorFlow section of {HERE / 'RESULTS.md'}")
     print(json.dumps(rows))
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import builtins
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import torch
@@ -9,6 +13,16 @@ import torch
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "roberta-base"
 TOL = 2e-4  # the parity bound the project promises in fp32
 HEADS = [  # the reference's RoBERTa classes, bare model first
+    "RobertaModel",
+    "RobertaForMaskedLM",
+    "RobertaForCausalLM",
+    "RobertaForSequenceClassification",
+    "RobertaForTokenClassification",
+    "RobertaForQuestionAnswering",
+    "RobertaForMultipleChoice",
+]
+
+HEADS = [
     "RobertaModel",
     "RobertaForMaskedLM",
     "RobertaForCausalLM",
@@ -89,3 +103,68 @@ def onednn_calls(monkeypatch) -> list:
 
     monkeypatch.setattr(linear, "_onednn_linear", spy)
     return calls
+
+
+class _Kill:
+    """Patches every file operation; the k-th one ends the process on the spot (no cleanup code runs)."""
+
+    OPS = [
+        (os, "replace"),
+        (os, "rename"),
+        (os, "remove"),
+        (os, "unlink"),
+        (os, "rmdir"),
+        (os, "mkdir"),
+        (os, "makedirs"),
+        (os, "fsync"),
+        (tempfile, "mkdtemp"),
+        (tempfile, "mkstemp"),
+        (shutil, "rmtree"),
+    ]
+
+    def __init__(self, k: int) -> None:
+        self.k, self.count = k, 0
+
+    def _tick(self) -> None:
+        self.count += 1
+        if self.count == self.k:
+            os._exit(KILLED)
+
+    def install(self) -> None:
+        for module, name in self.OPS:
+            setattr(module, name, self._wrap(getattr(module, name)))
+        real_open = builtins.open
+
+        def opener(file, mode="r", *args, **kwargs):
+            if any(c in mode for c in "wax+"):
+                self._tick()
+            return real_open(file, mode, *args, **kwargs)
+
+        builtins.open = opener
+
+    def _wrap(self, real):
+        def op(*args, **kwargs):
+            self._tick()
+            return real(*args, **kwargs)
+
+        return op
+
+
+KILLED = 77
+
+
+def killed_at(k: int, fn) -> bool:
+    """Run `fn` in a forked child killed at its k-th file operation (os._exit: no cleanup handlers run).
+    True when the kill happened, False when `fn` completed first."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            _Kill(k).install()
+            fn()
+            os._exit(0)
+        except BaseException:
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    assert code in (0, KILLED), f"the child failed (exit {code}) at file operation {k}"
+    return code == KILLED

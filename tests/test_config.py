@@ -116,3 +116,30 @@ def test_config_json_is_sorted_and_typed(tmp_path):
     data = json.loads((tmp_path / "config.json").read_text())
     assert data["model_type"] == "roberta" and data["id2label"] == {"0": "LABEL_0", "1": "LABEL_1"}
     assert list(data) == sorted(data)
+
+
+def test_zero_heads_and_json_booleans_are_named_errors():
+    with pytest.raises(ValueError, match="num_attention_heads must be a positive integer, got 0"):
+        roberta.RobertaConfig(num_attention_heads=0)
+    with pytest.raises(ValueError, match="num_hidden_layers must be a positive integer, got True"):
+        roberta.RobertaConfig(num_hidden_layers=True)
+    with pytest.raises(ValueError, match="pad_token_id must be an integer"):
+        roberta.RobertaConfig(pad_token_id=False)
+    with pytest.raises(ValueError, match="hidden_dropout_prob must be a probability"):
+        roberta.RobertaConfig(hidden_dropout_prob=1.5)
+
+
+def test_a_model_too_big_for_memory_fails_at_once_with_the_estimate():
+    # 10**9 layers: building even one module per layer would take hours; the check comes before any
+    config = roberta.RobertaConfig(num_hidden_layers=10**9)
+    with pytest.raises(ValueError, match=r"about [\d,]+ parameters \([\d,.]+ GiB in float32\), more than"):
+        roberta.RobertaModel(config)
+
+
+def test_the_parameter_estimate_is_close_to_the_count():
+    for kw in ({}, {"add_cross_attention": True, "is_decoder": True}, {"position_embedding_type": "relative_key"}):
+        config = roberta.RobertaConfig(
+            hidden_size=64, num_attention_heads=4, intermediate_size=100, vocab_size=1000, **kw
+        )
+        real = roberta.RobertaForMaskedLM(config).num_parameters()
+        assert abs(config.estimated_parameters() - real) < 0.02 * real

@@ -30,6 +30,8 @@ _EXPORTS: dict[str, str] = {
         "roberta.auto",
     ),
     "RobertaConfig": "roberta.config",
+    "convert_fairseq": "roberta.convert",
+    "export_onnx": "roberta.onnx",
     **dict.fromkeys(
         (
             "RobertaForCausalLM",
@@ -42,6 +44,31 @@ _EXPORTS: dict[str, str] = {
             "RobertaPreTrainedModel",
         ),
         "roberta.modeling",
+    ),
+    **dict.fromkeys(
+        (
+            "FlaxRobertaForCausalLM",
+            "FlaxRobertaForMaskedLM",
+            "FlaxRobertaForMultipleChoice",
+            "FlaxRobertaForQuestionAnswering",
+            "FlaxRobertaForSequenceClassification",
+            "FlaxRobertaForTokenClassification",
+            "FlaxRobertaModel",
+        ),
+        "roberta.modeling_flax.classes",
+    ),
+    "FlaxRobertaPreTrainedModel": "roberta.modeling_flax.base",
+    **dict.fromkeys(
+        (
+            "FlaxAutoModel",
+            "FlaxAutoModelForCausalLM",
+            "FlaxAutoModelForMaskedLM",
+            "FlaxAutoModelForMultipleChoice",
+            "FlaxAutoModelForQuestionAnswering",
+            "FlaxAutoModelForSequenceClassification",
+            "FlaxAutoModelForTokenClassification",
+        ),
+        "roberta.modeling_flax.auto",
     ),
     **dict.fromkeys(
         (

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
 
 
 def _default_mode() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+    return 0o666 & ~_umask()
 
 
 @contextlib.contextmanager
@@ -24,7 +30,7 @@ def atomic_path(final_path: str | os.PathLike) -> Iterator[str]:
     final_path = os.fspath(final_path)
     directory = os.path.dirname(os.path.abspath(final_path))
     os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(final_path) + ".", suffix=".tmp", dir=directory)
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(final_path) + ".roberta-", suffix=".tmp", dir=directory)
     os.close(fd)
     try:
         yield tmp
@@ -54,8 +60,8 @@ def atomic_write_with(path: str | os.PathLike, writer: Callable[[str], None]) ->
 def atomic_directory(final_dir: str | os.PathLike) -> Iterator[str]:
     """Yield a fresh staging directory; on success move each file it holds into `final_dir`.
 
-    Files are moved one by one with `os.replace`, each atomic; a crash before the moves leaves
-    `final_dir` as it was, and the staging directory is removed on error.
+    Each file lands whole (`os.replace`), but not all of them at once: the PyTorch classes' saves tie their
+    files together with `roberta.checkpoint_dir` instead. The staging directory is removed on error.
     """
     final_dir = os.fspath(final_dir)
     if os.path.isfile(final_dir):
@@ -68,3 +74,51 @@ def atomic_directory(final_dir: str | os.PathLike) -> Iterator[str]:
             os.replace(os.path.join(stage, name), os.path.join(final_dir, name))
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def atomic_new_directory(final_dir: str | os.PathLike) -> Iterator[str]:
+    """Yield a staging directory beside `final_dir`, which must not exist; on success rename it to `final_dir`.
+
+    Readers see no directory or the complete one; on any exception the staging directory is removed and
+    nothing is left behind.
+    """
+    final_dir = os.fspath(final_dir)
+    if os.path.lexists(final_dir):
+        raise FileExistsError(f"{final_dir} already exists")
+    parent = os.path.dirname(os.path.abspath(final_dir))
+    os.makedirs(parent, exist_ok=True)
+    stage = tempfile.mkdtemp(prefix="." + os.path.basename(os.path.abspath(final_dir)) + ".", dir=parent)
+    try:
+        yield stage
+        for root, _, files in os.walk(stage):
+            for name in files:
+                with open(os.path.join(root, name), "rb") as f:
+                    os.fsync(f.fileno())
+        os.chmod(stage, 0o777 & ~_umask())  # mkdtemp makes 0700; a saved directory gets what mkdir would give it
+        os.rename(stage, final_dir)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+
+
+def read_json(path: str | os.PathLike) -> Any:
+    """The one JSON file reader: a missing file is FileNotFoundError, bad JSON a ValueError naming the file."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
+        raise ValueError(f"{os.fspath(path)} is not valid JSON: {e}") from None
+
+
+def decode_lines(raw_lines: Iterable[bytes]) -> Iterator[tuple[int, str, str | None]]:
+    """The one text-line decoder: `(number, text, error)` per line of UTF-8 bytes, the line ending and a
+    leading byte-order mark dropped; `error` names an undecodable byte (then `text` is empty)."""
+    for number, raw in enumerate(raw_lines, start=1):
+        raw = raw.rstrip(b"\n").rstrip(b"\r")
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        try:
+            yield number, raw.decode("utf-8"), None
+        except UnicodeDecodeError as e:
+            yield number, "", f"not valid UTF-8 (byte 0x{raw[e.start]:02x} at column {e.start + 1})"

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import copy
+import difflib
 import json
 import os
 from typing import Any
 
-from ._io import atomic_write_text
-from .hub import resolve_file
+from ._io import atomic_write_text, read_json
+from .checkpoint_dir import CONFIG_NAME, committed_config
+from .hub import CheckpointNotFoundError, resolve_file
 
-CONFIG_NAME = "config.json"
 MODEL_TYPE = "roberta"
 
 _ACTIVATIONS = ("gelu", "relu", "silu", "swish", "gelu_new", "gelu_fast", "gelu_pytorch_tanh", "quick_gelu", "tanh")
@@ -94,19 +95,6 @@ class RobertaConfig:
     # ------------------------------------------------------------------ validation
     def validate(self) -> None:
         """Raise `ValueError` naming the first field that cannot work."""
-        if self.hidden_size % self.num_attention_heads != 0:
-            raise ValueError(
-                f"hidden_size ({self.hidden_size}) is not a multiple of "
-                f"num_attention_heads ({self.num_attention_heads})"
-            )
-        if self.hidden_act not in _ACTIVATIONS:
-            raise ValueError(f"hidden_act={self.hidden_act!r} is not one of {_ACTIVATIONS}")
-        if self.position_embedding_type not in _POSITION_TYPES:
-            raise ValueError(
-                f"position_embedding_type={self.position_embedding_type!r} is not one of {_POSITION_TYPES}"
-            )
-        if self.problem_type is not None and self.problem_type not in _PROBLEM_TYPES:
-            raise ValueError(f"problem_type={self.problem_type!r} is not one of {_PROBLEM_TYPES} (or None)")
         for key in (
             "vocab_size",
             "hidden_size",
@@ -117,8 +105,40 @@ class RobertaConfig:
             "type_vocab_size",
         ):
             value = getattr(self, key)
-            if not isinstance(value, int) or value <= 0:
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise ValueError(f"{key} must be a positive integer, got {value!r}")
+        if self.hidden_size % self.num_attention_heads != 0:
+            raise ValueError(
+                f"hidden_size ({self.hidden_size}) is not a multiple of "
+                f"num_attention_heads ({self.num_attention_heads})"
+            )
+        for key in ("pad_token_id", "bos_token_id", "eos_token_id"):
+            value = getattr(self, key)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+                raise ValueError(f"{key} must be an integer or null, got {value!r}")
+        for key in ("hidden_dropout_prob", "attention_probs_dropout_prob"):
+            value = getattr(self, key)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value < 1:
+                raise ValueError(f"{key} must be a probability in [0, 1), got {value!r}")
+        if self.hidden_act not in _ACTIVATIONS:
+            raise ValueError(f"hidden_act={self.hidden_act!r} is not one of {_ACTIVATIONS}")
+        if self.position_embedding_type not in _POSITION_TYPES:
+            raise ValueError(
+                f"position_embedding_type={self.position_embedding_type!r} is not one of {_POSITION_TYPES}"
+            )
+        if self.problem_type is not None and self.problem_type not in _PROBLEM_TYPES:
+            raise ValueError(f"problem_type={self.problem_type!r} is not one of {_PROBLEM_TYPES} (or None)")
+
+    def estimated_parameters(self) -> int:
+        """About how many parameters a model of this config has (trunk, pooler and LM head; within ~1%)."""
+        h, i, n = self.hidden_size, self.intermediate_size, self.num_hidden_layers
+        layer = 4 * h * h + 2 * h * i + i + 9 * h
+        if self.add_cross_attention:
+            layer += 4 * h * h + 6 * h
+        if self.position_embedding_type != "absolute":
+            layer += (2 * self.max_position_embeddings - 1) * (h // self.num_attention_heads)
+        embeddings = (self.vocab_size + self.max_position_embeddings + self.type_vocab_size + 2) * h
+        return embeddings + n * layer + 2 * (h * h + h) + self.vocab_size
 
     # ------------------------------------------------------------------ labels
     @property
@@ -130,6 +150,13 @@ class RobertaConfig:
         if n != len(self.id2label):
             self.id2label = {i: f"LABEL_{i}" for i in range(n)}
             self.label2id = {v: k for k, v in self.id2label.items()}
+
+    @property
+    def usable_positions(self) -> int:
+        """Tokens one sequence may hold (the reference counts absolute positions from pad_token_id + 1)."""
+        if self.position_embedding_type == "absolute" and self.pad_token_id is not None:
+            return self.max_position_embeddings - self.pad_token_id - 1
+        return self.max_position_embeddings
 
     @property
     def head_dim(self) -> int:
@@ -169,11 +196,7 @@ class RobertaConfig:
 
     @classmethod
     def from_json_file(cls, path: str | os.PathLike) -> RobertaConfig:
-        try:
-            with open(path, encoding="utf-8") as f:
-                data = json.load(f)
-        except json.JSONDecodeError as e:
-            raise ValueError(f"{path} is not valid JSON: {e}") from None
+        data = read_json(path)
         if not isinstance(data, dict):
             raise ValueError(f"{path} does not hold a JSON object")
         return cls(**data)
@@ -185,23 +208,52 @@ class RobertaConfig:
         atomic_write_text(os.path.join(save_directory, CONFIG_NAME), self.to_json_string())
 
     @classmethod
-    def from_pretrained(cls, name_or_path: str | os.PathLike, **kwargs: Any) -> RobertaConfig:
-        """Read `config.json` from a directory, a file path, or a hub id in the local cache.
+    def from_pretrained(cls, name_or_path: str | os.PathLike | dict, **kwargs: Any) -> RobertaConfig:
+        """Read the config of a checkpoint directory (the one that belongs to its committed weights, see
+        `roberta.checkpoint_dir`), a config.json path, a hub id in the local cache, or a config dict.
 
-        Keyword arguments that are config fields override the file's values.
+        Keyword arguments that are config fields override the stored values.
         """
         hub_kwargs = {k: kwargs.pop(k) for k in ("cache_dir", "revision", "local_files_only", "token") if k in kwargs}
-        path = name_or_path if os.path.isfile(name_or_path) else resolve_file(name_or_path, CONFIG_NAME, **hub_kwargs)
-        config = cls.from_json_file(path)
-        for key, value in kwargs.items():
+        if isinstance(name_or_path, dict):
+            config = cls.from_dict(name_or_path)
+        elif os.path.isfile(name_or_path):
+            config = cls.from_json_file(name_or_path)
+        elif os.path.isdir(name_or_path):
+            source = committed_config(os.fspath(name_or_path))
+            if source is None:
+                raise CheckpointNotFoundError(f"{os.fspath(name_or_path)} has no {CONFIG_NAME}")
+            config = cls.from_dict(source) if isinstance(source, dict) else cls.from_json_file(source)
+        else:
+            config = cls.from_json_file(resolve_file(name_or_path, CONFIG_NAME, **hub_kwargs))
+        return config.updated(**kwargs)
+
+    def updated(self, *, strict: bool = False, **overrides: Any) -> RobertaConfig:
+        """Apply field overrides in place (labels kept consistent: `num_labels`, `id2label` with int keys,
+        `label2id`) and validate; returns self. With `strict`, a key that is neither a documented field nor
+        already in this config is an error (a typo such as `hidden_sise`), naming the closest field."""
+        if strict:
+            known = set(_DEFAULTS) | {"num_labels", "id2label", "label2id"} | set(vars(self))
+            for key in overrides:
+                if key not in known:
+                    close = difflib.get_close_matches(key, sorted(known), n=1)
+                    hint = f" (did you mean {close[0]!r}?)" if close else ""
+                    raise ValueError(f"{key!r} is not a config field{hint}")
+        for key, value in overrides.items():
             if key == "num_labels":
-                config.num_labels = value
-            elif key in ("id2label", "label2id"):
-                setattr(config, key, {int(k): v for k, v in value.items()} if key == "id2label" else dict(value))
+                self.num_labels = int(value)
+            elif key == "id2label":
+                self.id2label = {int(k): str(v) for k, v in dict(value).items()}
+                if "label2id" not in overrides:
+                    self.label2id = {v: k for k, v in self.id2label.items()}
+            elif key == "label2id":
+                self.label2id = {str(k): int(v) for k, v in dict(value).items()}
+            elif key in ("dtype", "attn_implementation"):
+                setattr(self, {"dtype": "torch_dtype", "attn_implementation": "_attn_implementation"}[key], value)
             else:
-                setattr(config, key, value)
-        config.validate()
-        return config
+                setattr(self, key, value)
+        self.validate()
+        return self
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, RobertaConfig) and self.to_dict() == other.to_dict()

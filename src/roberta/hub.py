@@ -12,7 +12,7 @@ import re
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*(/[\w.\-]+)?$")
 
 
-class CheckpointNotFoundError(OSError):
+class CheckpointNotFoundError(FileNotFoundError):
     """Raised when a checkpoint directory or a cached hub file cannot be found."""
 
 
@@ -43,8 +43,7 @@ def resolve_file(
         if os.path.isfile(path):
             return path
         if required:
-            present = ", ".join(sorted(os.listdir(name))) or "nothing"
-            raise CheckpointNotFoundError(f"{name} has no {filename} (it holds: {present})")
+            raise CheckpointNotFoundError(f"{name} has no {filename}: it is not a checkpoint folder")
         return None
     if os.path.exists(name) or not _HUB_ID.match(name) or name.startswith((".", "/", "~")):
         raise CheckpointNotFoundError(f"{name!r} is not a checkpoint directory")
@@ -62,8 +61,23 @@ def resolve_file(
     return None
 
 
-def is_local_or_cached(name_or_path: str | os.PathLike, filename: str) -> bool:
-    try:
-        return resolve_file(name_or_path, filename, required=False) is not None
-    except CheckpointNotFoundError:
-        return False
+def resolve_model_dir(name_or_path: str | os.PathLike, *, what: str = "model") -> str:
+    """The local folder of a checkpoint: a directory as given, or the snapshot folder of a hub id whose files
+    are in the local huggingface_hub cache. The one resolver every entry point uses (pipelines, the CLI, the
+    training recipes), so a hub id works wherever a folder does."""
+    name = os.fspath(name_or_path)
+    if os.path.isdir(name):
+        return name
+    if os.path.exists(name):
+        raise CheckpointNotFoundError(f"{what} {name!r} is a file, not a folder")
+    if _HUB_ID.match(name) and not name.startswith((".", "/", "~")):
+        for filename in ("config.json", "tokenizer.json", "vocab.json"):
+            found = _cached_hub_file(name, filename)
+            if found is not None:
+                return os.path.dirname(found)
+        raise CheckpointNotFoundError(
+            f"{what} {name!r} is neither a folder nor a hub id in the local huggingface_hub cache; roberta never "
+            f"downloads. Fetch it once with `huggingface-cli download {name}` where a network is available, or "
+            f"pass a folder."
+        )
+    raise CheckpointNotFoundError(f"{what} folder {name!r} does not exist")

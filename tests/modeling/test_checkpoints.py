@@ -59,28 +59,85 @@ def test_reference_loads_in_ours_with_no_missing_keys(tmp_path):
     same_outputs(ref, ours)
 
 
-def test_weights_are_memory_mapped_not_copied(tmp_path):
-    make_reference("RobertaModel", tmp_path)
-    ours = roberta.RobertaModel.from_pretrained(tmp_path)
-    w = ours.embeddings.word_embeddings.weight
-    # A tensor built on the file's mapping does not own a fresh allocation: its storage is the mapping.
-    assert not w.untyped_storage().resizable()
+@pytest.mark.parametrize("fmt", ["safetensors", "bin"])
+def test_a_loaded_model_does_not_depend_on_its_files(tmp_path, fmt):
+    """Overwriting the checkpoint in place (as `cp other/model.safetensors dir/` does) or truncating it after the
+    load changes nothing in the running model and cannot crash it."""
+    ours = roberta.RobertaForMaskedLM(roberta.RobertaConfig(**TINY)).eval()
+    ours.save_pretrained(tmp_path, safe_serialization=fmt == "safetensors")
+    loaded = roberta.RobertaForMaskedLM.from_pretrained(tmp_path)
+    ids, mask = batch("right")
+    with torch.no_grad():
+        before = loaded(input_ids=ids, attention_mask=mask).logits
+    path = next(p for p in tmp_path.iterdir() if p.suffix in (".safetensors", ".bin"))
+    size = path.stat().st_size
+    with open(path, "r+b") as f:  # same inode, new bytes
+        f.seek(size // 4)
+        f.write(b"\x7f" * (size // 2))
+    with torch.no_grad():
+        assert torch.equal(loaded(input_ids=ids, attention_mask=mask).logits, before)
+    os.truncate(path, 16)
+    with torch.no_grad():
+        assert torch.equal(loaded(input_ids=ids, attention_mask=mask).logits, before)
 
 
-def test_fused_sources_give_their_pages_back_and_only_mapped_ones(tmp_path):
-    from roberta.modeling.checkpoint_files import read_safetensors, release_pages
+def test_legacy_non_zip_bin_of_plain_tensors_loads(tmp_path):
+    ref = make_reference("RobertaForMaskedLM", tmp_path)
+    (tmp_path / "model.safetensors").unlink()
+    torch.save(ref.state_dict(), tmp_path / "pytorch_model.bin", _use_new_zipfile_serialization=False)
+    same_outputs(ref, roberta.RobertaForMaskedLM.from_pretrained(tmp_path))
 
-    big = {"a": torch.randn(64, 1024), "b": torch.randn(64, 1024)}  # 256 KiB each: whole pages to drop
-    save_file(big, str(tmp_path / "w.safetensors"))
-    mapped = read_safetensors(str(tmp_path / "w.safetensors"))
-    fused = torch.cat([mapped["a"], mapped["b"]])
-    release_pages(mapped["a"])
-    # dropped pages of a private, unwritten mapping come back from the file: contents unchanged
-    assert torch.equal(mapped["a"], big["a"]) and torch.equal(fused, torch.cat([big["a"], big["b"]]))
-    in_memory = torch.randn(64, 1024)
-    copy = in_memory.clone()
-    release_pages(in_memory)  # not from a mapping: must be left alone (dropping it would zero it)
-    assert torch.equal(in_memory, copy)
+
+def test_shard_index_pointing_outside_the_folder_is_refused(tmp_path):
+    ours = roberta.RobertaModel(roberta.RobertaConfig(**TINY))
+    ours.save_pretrained(tmp_path / "ckpt", max_shard_size="20KB")
+    index_path = tmp_path / "ckpt" / "model.safetensors.index.json"
+    for target in ("../outside.safetensors", str(tmp_path / "abs.safetensors"), "sub/x.safetensors"):
+        index = json.loads(index_path.read_text())
+        first = next(iter(index["weight_map"]))
+        index["weight_map"][first] = target
+        index_path.write_text(json.dumps(index))
+        with pytest.raises(CorruptCheckpointError, match="not a file in the checkpoint folder"):
+            roberta.RobertaModel.from_pretrained(tmp_path / "ckpt")
+
+
+def _header_file(path, header: dict, data: bytes = b"") -> None:
+    raw = json.dumps(header).encode()
+    path.write_bytes(len(raw).to_bytes(8, "little") + raw + data)
+
+
+@pytest.mark.parametrize(
+    "header,message",
+    [
+        ({"w": {"dtype": "F32", "shape": [-1, 2], "data_offsets": [0, 8]}}, "invalid shape"),
+        ({"w": {"dtype": "C64", "shape": [1], "data_offsets": [0, 8]}}, "dtype 'C64', which is not supported"),
+        (
+            {
+                "a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
+                "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]},
+            },
+            "overlap",
+        ),
+        ({"w": {"dtype": "F32", "shape": [True], "data_offsets": [0, 4]}}, "invalid shape"),
+        ({"w": {"dtype": "F32", "shape": [1]}}, "malformed header entry"),
+        ({"__metadata__": {"format": 1}}, "__metadata__"),
+    ],
+)
+def test_malformed_safetensors_headers_get_named_errors(tmp_path, header, message):
+    from roberta.modeling.checkpoint_files import read_safetensors
+
+    _header_file(tmp_path / "w.safetensors", header, b"\0" * 16)
+    with pytest.raises(CorruptCheckpointError, match=message):
+        read_safetensors(str(tmp_path / "w.safetensors"))
+
+
+def test_deeply_nested_safetensors_header_is_a_named_error(tmp_path):
+    from roberta.modeling.checkpoint_files import read_safetensors
+
+    raw = b"[" * 100_000 + b"]" * 100_000
+    (tmp_path / "w.safetensors").write_bytes(len(raw).to_bytes(8, "little") + raw)
+    with pytest.raises(CorruptCheckpointError, match="corrupt safetensors header"):
+        read_safetensors(str(tmp_path / "w.safetensors"))
 
 
 def test_base_checkpoint_into_head_and_head_into_base(tmp_path):

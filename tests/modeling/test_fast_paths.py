@@ -7,8 +7,8 @@ import torch
 
 import roberta
 from roberta.modeling import linear as linear_module
+from roberta.modeling.layout import plan
 from roberta.modeling.linear import Linear
-from roberta.modeling.packing import plan_packing
 from roberta_testing import TINY, assert_close, batch, onednn_calls
 
 
@@ -36,15 +36,17 @@ def test_unpadded_is_the_default_and_equals_sdpa(mlm_dir):
         assert a.hidden_states[-1][:, 0].abs().min() > 0  # position 0 always is (pooler / <s> heads)
 
 
-def test_packing_plan():
+def test_layout_plan():
     mask = torch.tensor([[1, 1, 1, 0], [0, 0, 1, 1]])
-    plan = plan_packing(mask, 2, 4)
-    assert plan.index.tolist() == [0, 1, 2, 4, 6, 7]  # real tokens plus position 0 of every row
+    layout = plan(mask, 2, 4, bias=None, compact=False)
+    assert layout.packed and layout.index.tolist() == [0, 1, 2, 4, 6, 7]  # real tokens plus position 0 of every row
     x = torch.arange(8.0).view(2, 4, 1)
-    assert plan.pack(x).flatten().tolist() == [0, 1, 2, 4, 6, 7]
-    assert plan.unpack(plan.pack(x)).flatten().tolist() == [0, 1, 2, 0, 4, 0, 6, 7]
-    assert plan_packing(torch.ones(2, 4), 2, 4) is None  # nothing to drop
-    assert plan_packing(mask, 2, 4, also_keep=torch.ones(2, 4)) is None
+    assert layout.pack(x).flatten().tolist() == [0, 1, 2, 4, 6, 7]
+    assert layout.unpack(layout.pack(x)).flatten().tolist() == [0, 1, 2, 0, 4, 0, 6, 7]
+    assert not plan(torch.ones(2, 4), 2, 4, bias=None, compact=False).packed  # nothing to drop
+    assert not plan(mask, 2, 4, bias=None, compact=False, keep=torch.ones(2, 4)).packed
+    compact = plan(mask, 2, 4, bias=None, compact=True)
+    assert [g.length for g in compact.groups] == [3]  # both rows fit in 3 slots: cut to the longest
 
 
 def test_sparse_mlm_head_gives_the_same_loss_and_gradients(mlm_dir):
@@ -119,8 +121,8 @@ def test_linear_shape_error_is_torchs():
 
 
 @pytest.mark.parametrize("side", ["left", "right"])
-def test_length_buckets_on_a_large_mixed_batch(mlm_dir, side):
-    """40 rows of lengths 2..30 land in several buckets; real tokens (and position 0) match the padded pass."""
+def test_length_groups_on_a_large_mixed_batch(mlm_dir, side):
+    """40 rows of lengths 2..30 land in several groups; real tokens (and position 0) match the padded pass."""
     fast = roberta.RobertaForSequenceClassification.from_pretrained(mlm_dir)
     padded = roberta.RobertaForSequenceClassification.from_pretrained(mlm_dir, attn_implementation="sdpa")
     padded.load_state_dict(fast.state_dict())  # the classifier is freshly initialised in each
@@ -132,10 +134,10 @@ def test_length_buckets_on_a_large_mixed_batch(mlm_dir, side):
         cols = slice(0, n) if side == "right" else slice(30 - n, 30)
         ids[i, cols] = torch.randint(3, 99, (n,), generator=g)
         mask[i, cols] = 1
-    plan = plan_packing(mask, 40, 30, bucket_dtype=torch.float32)
-    assert len(plan.buckets) == 5 and sum(b.rows for b in plan.buckets) == 40
-    assert sum(b.tokens.numel() for b in plan.buckets) == plan.index.numel()
-    assert sum(b.rows * b.length for b in plan.buckets) < 40 * 30
+    layout = plan(mask, 40, 30, bias=torch.zeros(()), compact=True)
+    assert len(layout.groups) == 5 and sum(g.rows for g in layout.groups) == 40
+    assert sum(g.tokens.numel() for g in layout.groups) == layout.index.numel()
+    assert sum(g.rows * g.length for g in layout.groups) < 40 * 30
     with torch.no_grad():
         a = fast(input_ids=ids, attention_mask=mask, output_hidden_states=True)
         b = padded(input_ids=ids, attention_mask=mask, output_hidden_states=True)

@@ -7,17 +7,8 @@ import torch
 import transformers
 
 import roberta
-from roberta_testing import TOL, assert_close, batch, make_reference
+from roberta_testing import HEADS, TOL, assert_close, batch, make_reference
 
-HEADS = [
-    "RobertaModel",
-    "RobertaForMaskedLM",
-    "RobertaForCausalLM",
-    "RobertaForSequenceClassification",
-    "RobertaForTokenClassification",
-    "RobertaForQuestionAnswering",
-    "RobertaForMultipleChoice",
-]
 POSITIONS = ["absolute", "relative_key", "relative_key_query"]
 REF_BACKEND = {"unpadded": "sdpa"}  # the reference has no unpadded backend; compare with its sdpa
 

@@ -167,9 +167,10 @@ def test_imports_keep_frameworks_apart(tmp_path):
 import os, sys
 import roberta
 assert not {{"torch", "tensorflow", "jax"}} & set(sys.modules), "import roberta pulled in a framework"
-from roberta.modeling_tf import to_pytorch
+from roberta.modeling_tf import checkpoints, names
 assert "tensorflow" not in sys.modules and "torch" not in sys.modules
-state = to_pytorch.with_pytorch_names(to_pytorch.read_checkpoint({str(tmp_path / "tf")!r}, to_pytorch.TF_FILES)[0])
+tf_weights = checkpoints.read_weights(checkpoints.find_tf_weights({str(tmp_path / "tf")!r}))
+state = names.pt_state_from_tf(tf_weights, lambda a: a.T)
 assert "roberta.encoder.layer.0.attention.self.query.weight" in state and "tensorflow" not in sys.modules
 model = roberta.TFRobertaModel.from_pretrained({str(tmp_path / "pt")!r})
 assert "torch" not in sys.modules, "reading PyTorch safetensors imported torch"

@@ -7,8 +7,8 @@ import torch
 from pipeline_helpers import assert_same
 
 import roberta
+from roberta.devices import parse_device, parse_dtype
 from roberta.pipelines import default_model_dir, pipeline
-from roberta.pipelines.base import resolve_device, resolve_dtype
 
 TEXTS = [
     "a <mask>.",
@@ -59,14 +59,14 @@ def test_batched_tasks_match_unbatched(checkpoints, task):
 
 
 def test_device_parsing():
-    assert resolve_device(None) == torch.device("cpu")
-    assert resolve_device(-1) == torch.device("cpu")
-    assert resolve_device("cpu") == torch.device("cpu")
-    assert resolve_device("-1") == torch.device("cpu")
+    assert parse_device(None) == torch.device("cpu")
+    assert parse_device(-1) == torch.device("cpu")
+    assert parse_device("cpu") == torch.device("cpu")
+    assert parse_device("-1") == torch.device("cpu")
     with pytest.raises(ValueError, match="not a device|not supported"):
-        resolve_device("gpu-please")
+        parse_device("gpu-please")
     with pytest.raises(TypeError):
-        resolve_device(1.5)
+        parse_device(1.5)
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the no-GPU error")
@@ -77,12 +77,12 @@ def test_gpu_without_gpu_is_a_clear_error(checkpoints, device):
 
 
 def test_dtype(checkpoints):
-    assert resolve_dtype("float16") is torch.float16
-    assert resolve_dtype("torch.bfloat16") is torch.bfloat16
-    assert resolve_dtype(torch.float32) is torch.float32
-    assert resolve_dtype("auto") is None
+    assert parse_dtype("float16") is torch.float16
+    assert parse_dtype("torch.bfloat16") is torch.bfloat16
+    assert parse_dtype(torch.float32) is torch.float32
+    assert parse_dtype("auto") is None
     with pytest.raises(ValueError, match="dtype"):
-        resolve_dtype("int8")
+        parse_dtype("int8")
     pipe = pipeline("fill-mask", model=str(checkpoints["fill-mask"]), dtype="bfloat16")
     assert pipe.dtype is torch.bfloat16
     ref = pipeline("fill-mask", model=str(checkpoints["fill-mask"]))
@@ -117,3 +117,11 @@ def test_default_model_dir(monkeypatch, tmp_path):
             default_model_dir()
         with pytest.raises(FileNotFoundError, match="bundled default model"):
             pipeline("fill-mask")
+
+
+def test_from_pretrained_and_pipeline_read_dtypes_alike(checkpoints):
+    """One dtype parser: the names a pipeline takes ("fp16", "bf16", ...) work in from_pretrained too."""
+    for name, dtype in (("fp16", torch.float16), ("bf16", torch.bfloat16), ("torch.float32", torch.float32)):
+        assert roberta.RobertaForMaskedLM.from_pretrained(checkpoints["fill-mask"], dtype=name).dtype is dtype
+    with pytest.raises(ValueError, match="not understood"):
+        roberta.RobertaForMaskedLM.from_pretrained(checkpoints["fill-mask"], dtype="int8")

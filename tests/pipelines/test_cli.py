@@ -52,7 +52,7 @@ def test_run_binary_and_invalid_utf8(checkpoints):
     rc, out, err = cli(
         "run", "--task", "fill-mask", "--model", checkpoints["fill-mask"], stdin=b"\x7fELF\x00\x01\x02<mask>\n"
     )
-    assert rc == 1 and out == "" and "Traceback" not in err
+    assert rc == 2 and out == "" and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1 and "binary" in err
     rc, out, err = cli(
         "run", "--task", "fill-mask", "--model", checkpoints["fill-mask"], stdin=b"ok <mask>\n\xff\xfe bad <mask>\n"
@@ -62,9 +62,9 @@ def test_run_binary_and_invalid_utf8(checkpoints):
 
 def test_missing_model_dir(tmp_path):
     rc, out, err = cli("run", "--task", "fill-mask", "--model", tmp_path / "missing", stdin=b"a <mask>\n")
-    assert rc == 1 and "does not exist" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert rc == 2 and "does not exist" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
     rc, out, err = cli("fill-mask", "a <mask>", "--model", tmp_path / "missing")
-    assert rc == 1 and "does not exist" in err and "Traceback" not in err
+    assert rc == 2 and "does not exist" in err and "Traceback" not in err
 
 
 def test_gpu_request_without_gpu(checkpoints):
@@ -75,18 +75,27 @@ def test_gpu_request_without_gpu(checkpoints):
     rc, out, err = cli(
         "run", "--task", "fill-mask", "--model", checkpoints["fill-mask"], "--device", "cuda", stdin=b"a <mask>\n"
     )
-    assert rc == 1 and "torch sees none" in err and "Traceback" not in err
+    assert rc == 2 and "torch sees none" in err and "Traceback" not in err
 
 
 def test_fill_mask_command(checkpoints, our_pipeline):
-    rc, out, err = cli("fill-mask", "Paris is the <mask> of France.", "--model", checkpoints["fill-mask"], "--top-k", 3)
+    rc, out, err = cli(
+        "fill-mask",
+        "Paris is the <mask> of France.",
+        "--model",
+        checkpoints["fill-mask"],
+        "--top-k",
+        3,
+        "--format",
+        "json",
+    )
     assert rc == 0, err
     assert_same(
         json.loads(out), our_pipeline("fill-mask", checkpoints["fill-mask"])("Paris is the <mask> of France.", top_k=3)
     )
     rc, out, err = cli("fill-mask", "no mask", "--model", checkpoints["fill-mask"])
-    assert rc == 1 and "no <mask>" in err and "Traceback" not in err
-    rc, out, err = cli("fill-mask", "a <mask>", "--model", checkpoints["fill-mask"], "--format", "text")
+    assert rc == 2 and "no <mask>" in err and "Traceback" not in err
+    rc, out, err = cli("fill-mask", "a <mask>", "--model", checkpoints["fill-mask"])  # for people to read
     assert rc == 0 and len(out.splitlines()) == 5 and "\t" in out
 
 

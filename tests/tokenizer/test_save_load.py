@@ -64,3 +64,27 @@ def test_save_vocabulary_prefix(tmp_path, slow):
 def test_not_a_checkpoint(tmp_path):
     with pytest.raises(OSError):
         RobertaTokenizer.from_pretrained(tmp_path / "does-not-exist")
+
+
+def test_both_tokenizers_write_the_same_vocabulary_files(tmp_path, roberta_dir):
+    for name, cls in (("a", RobertaTokenizer), ("b", RobertaTokenizerFast)):
+        (tmp_path / name).mkdir()
+        cls.from_pretrained(roberta_dir).save_vocabulary(tmp_path / name)
+    for name in ("vocab.json", "merges.txt"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_every_special_token_role_has_an_attribute_and_an_id():
+    from roberta.tokenizer import special_tokens as st
+
+    SPECIAL_TOKEN_ATTRIBUTES, SpecialToken, SpecialTokenId = (
+        st.SPECIAL_TOKEN_ATTRIBUTES,
+        st.SpecialToken,
+        st.SpecialTokenId,
+    )
+    SpecialTokensMixin = st.SpecialTokensMixin
+
+    for role in SPECIAL_TOKEN_ATTRIBUTES:
+        assert isinstance(SpecialTokensMixin.__dict__[role], SpecialToken)
+        assert SpecialTokensMixin.__dict__[role + "_id"].role == role
+        assert isinstance(SpecialTokensMixin.__dict__[role + "_id"], SpecialTokenId)

@@ -11,7 +11,7 @@ from roberta.cli import main as cli
 
 
 def run_error(args, capsys) -> str:
-    assert cli(args) == 1
+    assert cli(args) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1, err
     return err[0]

@@ -42,43 +42,48 @@ def sdpa_attention(q, k, v, *, bias=None, dropout_p=0.0, head_mask=None, need_we
 
 
 @dataclass(frozen=True)
-class Backend:
+class Kernel:
     fn: AttentionFn
     returns_weights: bool
     supports_head_mask: bool
-    packed: bool = False  # per-token work on real tokens only (see packing.py); attention itself is padded
 
 
-ATTENTION_BACKENDS: dict[str, Backend] = {
-    "eager": Backend(eager_attention, returns_weights=True, supports_head_mask=True),
-    "sdpa": Backend(sdpa_attention, returns_weights=False, supports_head_mask=False),
-    "unpadded": Backend(sdpa_attention, returns_weights=False, supports_head_mask=False, packed=True),
+ATTENTION_BACKENDS: dict[str, Kernel] = {
+    "eager": Kernel(eager_attention, returns_weights=True, supports_head_mask=True),
+    "sdpa": Kernel(sdpa_attention, returns_weights=False, supports_head_mask=False),
 }
 
-# The default is exact for every input it accepts; resolve_backend() moves to eager when it cannot serve.
+# `attn_implementation` names: a kernel of the table, and whether padding is skipped (the packed layout,
+# layout.py). "unpadded", the default, is exact for every input it accepts.
+IMPLEMENTATIONS: dict[str, tuple[str, bool]] = {
+    "eager": ("eager", False),
+    "sdpa": ("sdpa", False),
+    "unpadded": ("sdpa", True),
+}
 DEFAULT_BACKEND = "unpadded"
 _warned: set[str] = set()
 
 
 def check_backend_name(name: str | None) -> str:
-    """Return a valid backend name (the default for None) or raise listing the valid ones."""
+    """Return a valid attn_implementation (the default for None) or raise listing the valid ones."""
     name = DEFAULT_BACKEND if name is None else name
-    if name not in ATTENTION_BACKENDS:
-        raise ValueError(f"unknown attn_implementation {name!r}; choose one of {sorted(ATTENTION_BACKENDS)}")
+    if name not in IMPLEMENTATIONS:
+        raise ValueError(f"unknown attn_implementation {name!r}; choose one of {sorted(IMPLEMENTATIONS)}")
     return name
 
 
-def resolve_backend(name: str, *, need_weights: bool, head_mask: bool) -> Backend:
-    """The backend to run for this call. When the chosen one cannot serve the request (attention weights
-    or a head mask), eager runs instead and a warning says so once per reason."""
-    backend = ATTENTION_BACKENDS[check_backend_name(name)]
+def resolve_kernel(name: str, *, need_weights: bool, head_mask: bool) -> tuple[Kernel, bool]:
+    """The kernel for this call and whether it may skip padding. When the chosen kernel cannot serve the request
+    (attention weights or a head mask), eager runs instead, padded, and a warning says so once per reason."""
+    kernel_name, skip_padding = IMPLEMENTATIONS[check_backend_name(name)]
+    kernel = ATTENTION_BACKENDS[kernel_name]
     reason = None
-    if need_weights and not backend.returns_weights:
+    if need_weights and not kernel.returns_weights:
         reason = "output_attentions=True"
-    elif head_mask and not backend.supports_head_mask:
+    elif head_mask and not kernel.supports_head_mask:
         reason = "head_mask"
     if reason is None:
-        return backend
+        return kernel, skip_padding and not (need_weights or head_mask)
     key = f"{name}:{reason}"
     if key not in _warned:
         _warned.add(key)
@@ -88,4 +93,4 @@ def resolve_backend(name: str, *, need_weights: bool, head_mask: bool) -> Backen
             name,
             reason,
         )
-    return ATTENTION_BACKENDS["eager"]
+    return ATTENTION_BACKENDS["eager"], False

@@ -9,7 +9,6 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..config import RobertaConfig
-from .attention import ATTENTION_BACKENDS
 from .linear import Linear
 from .model import RobertaModel
 from .outputs import (
@@ -20,7 +19,6 @@ from .outputs import (
     SequenceClassifierOutput,
     TokenClassifierOutput,
 )
-from .packing import plan_packing
 from .pretrained import RobertaPreTrainedModel
 
 logger = logging.getLogger(__name__)
@@ -58,7 +56,7 @@ class ClassificationHead(nn.Module):
 
 def _labelled(labels: torch.Tensor | None, shift: bool = False) -> torch.Tensor | None:
     """Positions whose outputs enter a per-token loss (labels != -100; for next-token loss, the position
-    before each label). The unpadded backend computes them even where they are padding."""
+    before each label): the packed layout computes them even where they are padding."""
     if labels is None:
         return None
     used = labels != -100
@@ -79,6 +77,29 @@ def _finish(output, return_dict: bool):
     return output if return_dict else output.to_tuple()
 
 
+# The forward arguments every head hands to the trunk unchanged.
+_TRUNK_ARGS = (
+    "input_ids",
+    "attention_mask",
+    "token_type_ids",
+    "position_ids",
+    "head_mask",
+    "inputs_embeds",
+    "encoder_hidden_states",
+    "encoder_attention_mask",
+    "past_key_values",
+    "use_cache",
+    "output_attentions",
+    "output_hidden_states",
+)
+
+
+def _trunk(model: RobertaPreTrainedModel, args: dict, **plan):
+    """Run `model.roberta` on the trunk arguments among a head's forward arguments (`locals()`); returns the
+    trunk's output and its layout (`plan`: `keep` / `every_position`, see `RobertaModel.encode`)."""
+    return model.roberta.encode(**{k: args[k] for k in _TRUNK_ARGS if k in args}, **plan)
+
+
 class _LMBase(RobertaPreTrainedModel):
     def __init__(self, config: RobertaConfig) -> None:
         super().__init__(config)
@@ -91,16 +112,6 @@ class _LMBase(RobertaPreTrainedModel):
 
     def set_output_embeddings(self, new: nn.Linear) -> None:
         self.lm_head.decoder = new
-
-    def _dense_logits(self, hidden: torch.Tensor, attention_mask, labels=None) -> torch.Tensor:
-        """Logits (B, T, V). With the unpadded backend, the vocabulary projection (the costliest step) runs on
-        real tokens only and padded positions hold zeros."""
-        packing = None
-        if ATTENTION_BACKENDS[self.roberta.attn_implementation].packed:
-            packing = plan_packing(attention_mask, hidden.size(0), hidden.size(1), _labelled(labels))
-        if packing is None:
-            return self.lm_head(hidden)
-        return packing.unpack(self.lm_head(packing.pack(hidden)))
 
 
 class RobertaForMaskedLM(_LMBase):
@@ -129,20 +140,7 @@ class RobertaForMaskedLM(_LMBase):
     ):
         """`sparse_logits` (default: True when training with labels) runs the LM head only where labels != -100:
         the loss is the same, and `logits` then holds those rows only, shaped (num_labelled, vocab)."""
-        out = self.roberta(
-            input_ids,
-            attention_mask=attention_mask,
-            token_type_ids=token_type_ids,
-            position_ids=position_ids,
-            head_mask=head_mask,
-            inputs_embeds=inputs_embeds,
-            encoder_hidden_states=encoder_hidden_states,
-            encoder_attention_mask=encoder_attention_mask,
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
-            return_dict=True,
-            keep_positions=_labelled(labels),
-        )
+        out, layout = _trunk(self, locals(), keep=_labelled(labels))
         hidden = out.last_hidden_state
         if sparse_logits is None:
             sparse_logits = self.training and labels is not None
@@ -155,7 +153,7 @@ class RobertaForMaskedLM(_LMBase):
             logits = self.lm_head(hidden[chosen])  # (num_labelled, V)
             loss = F.cross_entropy(logits, labels[chosen])
         else:
-            logits = self._dense_logits(hidden, attention_mask, labels)
+            logits = layout.unpack(self.lm_head(layout.pack(hidden)))  # the vocabulary projection on real tokens
             if labels is not None:
                 loss = F.cross_entropy(logits.view(-1, logits.size(-1)), labels.to(logits.device).view(-1))
         return _finish(
@@ -197,25 +195,8 @@ class RobertaForCausalLM(_LMBase):
     ):
         if labels is not None:
             use_cache = False
-        out = self.roberta(
-            input_ids,
-            attention_mask=attention_mask,
-            token_type_ids=token_type_ids,
-            position_ids=position_ids,
-            head_mask=head_mask,
-            inputs_embeds=inputs_embeds,
-            encoder_hidden_states=encoder_hidden_states,
-            encoder_attention_mask=encoder_attention_mask,
-            past_key_values=past_key_values,
-            use_cache=use_cache,
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
-            return_dict=True,
-            keep_positions=_labelled(labels, shift=True),
-        )
-        logits = self._dense_logits(
-            out.last_hidden_state, attention_mask if past_key_values is None else None, _labelled(labels, shift=True)
-        )
+        out, layout = _trunk(self, locals(), keep=_labelled(labels, shift=True))
+        logits = layout.unpack(self.lm_head(layout.pack(out.last_hidden_state)))
         loss = None
         if labels is not None:
             labels = F.pad(labels.to(logits.device), (0, 1), value=-100)[:, 1:]  # token t predicts token t+1
@@ -290,17 +271,7 @@ class RobertaForSequenceClassification(RobertaPreTrainedModel):
         output_hidden_states=None,
         return_dict=None,
     ):
-        out = self.roberta(
-            input_ids,
-            attention_mask=attention_mask,
-            token_type_ids=token_type_ids,
-            position_ids=position_ids,
-            head_mask=head_mask,
-            inputs_embeds=inputs_embeds,
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
-            return_dict=True,
-        )
+        out, _ = _trunk(self, locals())
         logits = self.classifier(out.last_hidden_state)
         loss = None if labels is None else sequence_classification_loss(self.config, logits, labels.to(logits.device))
         return _finish(
@@ -309,6 +280,9 @@ class RobertaForSequenceClassification(RobertaPreTrainedModel):
             ),
             _return_dict(self.config, return_dict),
         )
+
+
+_PER_CHOICE = ("input_ids", "attention_mask", "token_type_ids", "position_ids", "inputs_embeds")
 
 
 class RobertaForMultipleChoice(RobertaPreTrainedModel):
@@ -344,17 +318,9 @@ class RobertaForMultipleChoice(RobertaPreTrainedModel):
         def flat(t):  # (B, C, T[, H]) -> (B * C, T[, H])
             return None if t is None else t.reshape(-1, *t.shape[2:])
 
-        out = self.roberta(
-            flat(input_ids),
-            attention_mask=flat(attention_mask),
-            token_type_ids=flat(token_type_ids),
-            position_ids=flat(position_ids),
-            head_mask=head_mask,
-            inputs_embeds=flat(inputs_embeds),
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
-            return_dict=True,
-        )
+        args = dict(locals())
+        args.update({k: flat(args[k]) for k in _PER_CHOICE})
+        out, _ = _trunk(self, args)
         logits = self.classifier(self.dropout(out.pooler_output)).view(-1, num_choices)
         loss = None if labels is None else F.cross_entropy(logits, labels.to(logits.device))
         return _finish(
@@ -389,18 +355,7 @@ class RobertaForTokenClassification(RobertaPreTrainedModel):
         output_hidden_states=None,
         return_dict=None,
     ):
-        out = self.roberta(
-            input_ids,
-            attention_mask=attention_mask,
-            token_type_ids=token_type_ids,
-            position_ids=position_ids,
-            head_mask=head_mask,
-            inputs_embeds=inputs_embeds,
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
-            return_dict=True,
-            keep_positions=_labelled(labels),
-        )
+        out, _ = _trunk(self, locals(), keep=_labelled(labels))
         logits = self.classifier(self.dropout(out.last_hidden_state))
         loss = None
         if labels is not None:
@@ -435,20 +390,8 @@ class RobertaForQuestionAnswering(RobertaPreTrainedModel):
         output_hidden_states=None,
         return_dict=None,
     ):
-        out = self.roberta(
-            input_ids,
-            attention_mask=attention_mask,
-            token_type_ids=token_type_ids,
-            position_ids=position_ids,
-            head_mask=head_mask,
-            inputs_embeds=inputs_embeds,
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
-            return_dict=True,
-            keep_positions=None
-            if start_positions is None
-            else torch.ones_like(input_ids if input_ids is not None else inputs_embeds[..., 0], dtype=torch.bool),
-        )
+        # the loss's softmax runs over every position, padding included, as in the reference
+        out, _ = _trunk(self, locals(), every_position=start_positions is not None)
         logits = self.qa_outputs(out.last_hidden_state)
         start_logits, end_logits = (t.squeeze(-1).contiguous() for t in logits.split(1, dim=-1))
         loss = None

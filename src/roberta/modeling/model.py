@@ -14,12 +14,12 @@ import torch.utils.checkpoint
 from torch import nn
 
 from ..config import RobertaConfig
-from .attention import check_backend_name, resolve_backend
+from .attention import Kernel, check_backend_name, resolve_kernel
 from .cache import KVCache, as_cache
+from .layout import Group, Layout, padded, plan
 from .linear import Linear
 from .masks import cross_attention_bias, self_attention_bias
 from .outputs import BaseModelOutputWithPoolingAndCrossAttentions
-from .packing import Packing, plan_packing
 from .pretrained import RobertaPreTrainedModel
 
 
@@ -155,62 +155,57 @@ class Attention(nn.Module):
             scores = scores + torch.einsum("bhsd,lsd->bhls", k, emb)
         return scores / math.sqrt(self.head_dim)
 
+    def _merge(self, ctx: torch.Tensor) -> torch.Tensor:
+        b, _, t, _ = ctx.shape
+        return ctx.transpose(1, 2).reshape(b, t, -1)  # (B, H, L, D) -> (B, L, hidden)
+
+    def _cross_keys(self, encoder_states, cache: KVCache | None, layer_idx: int):
+        cached = cache.cross(layer_idx) if cache is not None else None
+        if cached is not None:
+            return cached
+        k, v = (self._heads(t) for t in self.kv(encoder_states).chunk(2, dim=-1))
+        if cache is not None:
+            cache.set_cross(layer_idx, k, v)
+        return k, v
+
     def forward(
         self,
-        x,
-        bias,
+        x: torch.Tensor,
+        layout: Layout,
         *,
-        backend,
+        kernel: Kernel,
         head_mask=None,
-        need_weights=False,
+        need_weights: bool = False,
         cache: KVCache | None = None,
         layer_idx: int = 0,
         encoder_states=None,
-        packing: Packing | None = None,
+        cross_bias=None,
     ):
-        """x is (B, T, hidden), or (N, hidden) real tokens when `packing` is given (unpadded execution)."""
-        unpack = packing.unpack if packing is not None else (lambda t: t)
-        past_length = 0
-        if self.cross:
-            q = self._heads(unpack(self.q(x)))
-            cached = cache.cross(layer_idx) if cache is not None else None
-            if cached is None:
-                k, v = (self._heads(t) for t in self.kv(encoder_states).chunk(2, dim=-1))
-                if cache is not None:
-                    cache.set_cross(layer_idx, k, v)
-            else:
-                k, v = cached
-        elif packing is not None and packing.buckets is not None and self.relative is None and cache is None:
-            return self._bucketed(x, packing, backend)
-        else:
-            q, k, v = (self._heads(t) for t in unpack(self.qkv(x)).chunk(3, dim=-1))
-            if cache is not None:
-                past_length = cache.get_seq_length(layer_idx)
-                k, v = cache.update(layer_idx, k, v)
-        if self.relative is not None:
-            rel = self._relative_bias(q, k, past_length)
-            bias = rel if bias is None else rel + bias
+        """x is in the layout's working form: (B, T, hidden) padded, or (N, hidden) packed. The layout gathers
+        the projections into per-group (rows, length) buffers; one code path attends over each buffer."""
         dropout_p = self.attn_dropout if self.training else 0.0
-        ctx, probs = backend.fn(q, k, v, bias=bias, dropout_p=dropout_p, head_mask=head_mask, need_weights=need_weights)
-        b, _, t, _ = ctx.shape
-        ctx = ctx.transpose(1, 2).reshape(b, t, -1)  # (B, L, hidden)
-        if packing is not None:
-            ctx = packing.pack(ctx)  # (N, hidden)
-        return self.norm(self.dropout(self.out(ctx)) + x), probs
+        probs = None
 
-    def _bucketed(self, x: torch.Tensor, packing: Packing, backend):
-        """Self-attention over packed tokens (N, hidden), one attention call per length bucket."""
-        qkv = self.qkv(x)  # (N, 3 * hidden)
-        ctx = qkv.new_empty(qkv.size(0), qkv.size(1) // 3)
-        dropout_p = self.attn_dropout if self.training else 0.0
-        for bk in packing.buckets:
-            buf = qkv.new_zeros(bk.rows * bk.length, qkv.size(1))
-            buf.index_copy_(0, bk.slots, qkv.index_select(0, bk.tokens))
-            q, k, v = (self._heads(t) for t in buf.view(bk.rows, bk.length, -1).chunk(3, dim=-1))
-            out, _ = backend.fn(q, k, v, bias=bk.bias, dropout_p=dropout_p)  # (b, H, T_b, D)
-            out = out.transpose(1, 2).reshape(bk.rows * bk.length, -1)
-            ctx.index_copy_(0, bk.tokens, out.index_select(0, bk.slots))
-        return self.norm(self.dropout(self.out(ctx)) + x), None
+        def attend(buf: torch.Tensor, group: Group) -> torch.Tensor:
+            nonlocal probs
+            past_length, bias = 0, group.bias
+            if self.cross:  # decoders only: their layout keeps every row, in order, at full width
+                q, (k, v), bias = self._heads(buf), self._cross_keys(encoder_states, cache, layer_idx), cross_bias
+            else:
+                q, k, v = (self._heads(t) for t in buf.chunk(3, dim=-1))
+                if cache is not None:
+                    past_length = cache.get_seq_length(layer_idx)
+                    k, v = cache.update(layer_idx, k, v)
+            if self.relative is not None:
+                rel = self._relative_bias(q, k, past_length)
+                bias = rel if bias is None else rel + bias
+            ctx, probs = kernel.fn(
+                q, k, v, bias=bias, dropout_p=dropout_p, head_mask=head_mask, need_weights=need_weights
+            )
+            return self._merge(ctx)
+
+        ctx = layout.attend(self.q(x) if self.cross else self.qkv(x), self.num_heads * self.head_dim, attend)
+        return self.norm(self.dropout(self.out(ctx)) + x), probs
 
 
 class FeedForward(nn.Module):
@@ -251,18 +246,10 @@ class Layer(nn.Module):
         )
 
     def forward(
-        self, x, bias, cross_bias, encoder_states, head_mask, *, backend, need_weights, cache, layer_idx, packing=None
+        self, x, layout: Layout, cross_bias, encoder_states, head_mask, *, kernel, need_weights, cache, layer_idx
     ):
-        x, self_probs = self.attn(
-            x,
-            bias,
-            backend=backend,
-            head_mask=head_mask,
-            need_weights=need_weights,
-            cache=cache,
-            layer_idx=layer_idx,
-            packing=packing,
-        )
+        common = dict(kernel=kernel, head_mask=head_mask, need_weights=need_weights, cache=cache, layer_idx=layer_idx)
+        x, self_probs = self.attn(x, layout, **common)
         cross_probs = None
         if encoder_states is not None:
             if self.cross is None:
@@ -270,17 +257,7 @@ class Layer(nn.Module):
                     "encoder_hidden_states were given but the model has no cross-attention; "
                     "build it with config.add_cross_attention=True"
                 )
-            x, cross_probs = self.cross(
-                x,
-                cross_bias,
-                backend=backend,
-                head_mask=head_mask,
-                need_weights=need_weights,
-                cache=cache,
-                layer_idx=layer_idx,
-                encoder_states=encoder_states,
-                packing=packing,
-            )
+            x, cross_probs = self.cross(x, layout, encoder_states=encoder_states, cross_bias=cross_bias, **common)
         return self.ffn(x), self_probs, cross_probs
 
 
@@ -298,13 +275,18 @@ def _check_ids(name: str, ids: torch.Tensor | None, limit: int, limit_name: str)
         return
     if not isinstance(ids, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(ids).__name__}")
-    if ids.is_floating_point() or ids.is_complex() or ids.dtype == torch.bool:
-        raise TypeError(f"{name} must hold integers (torch.long), got dtype {ids.dtype}")
+    if ids.dtype not in (torch.long, torch.int32):
+        raise TypeError(f"{name} must hold integers as torch.long (or torch.int32), got dtype {ids.dtype}")
     if ids.numel() and (int(ids.max()) >= limit or int(ids.min()) < 0):
         raise ValueError(
             f"{name} holds {int(ids.max()) if int(ids.max()) >= limit else int(ids.min())}, "
             f"outside [0, {limit}) set by {limit_name}={limit}"
         )
+
+
+def _check_shape(name: str, tensor: torch.Tensor | None, want: tuple[int, int]) -> None:
+    if tensor is not None and tuple(tensor.shape) != want:
+        raise ValueError(f"{name} must have the shape of input_ids, {want}, got {tuple(tensor.shape)}")
 
 
 def _head_mask(head_mask, num_layers: int, dtype) -> list:
@@ -368,14 +350,51 @@ class RobertaModel(RobertaPreTrainedModel):
         output_hidden_states=None,
         return_dict=None,
         cache_position=None,
-        keep_positions=None,
     ):
-        """`keep_positions` (B, T) bool, for the unpadded backend: padded positions that must still be computed
-        (heads pass the positions that carry labels, so losses equal the padded computation's)."""
+        out, _ = self.encode(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            token_type_ids=token_type_ids,
+            position_ids=position_ids,
+            head_mask=head_mask,
+            inputs_embeds=inputs_embeds,
+            encoder_hidden_states=encoder_hidden_states,
+            encoder_attention_mask=encoder_attention_mask,
+            past_key_values=past_key_values,
+            use_cache=use_cache,
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+        )
+        if self.config.use_return_dict if return_dict is None else return_dict:
+            return out
+        # The reference keeps the pooled slot (None without a pooler) in the tuple form.
+        rest = (out.past_key_values, out.hidden_states, out.attentions, out.cross_attentions)
+        return (out.last_hidden_state, out.pooler_output) + tuple(r for r in rest if r is not None)
+
+    def encode(
+        self,
+        *,
+        input_ids=None,
+        attention_mask=None,
+        token_type_ids=None,
+        position_ids=None,
+        head_mask=None,
+        inputs_embeds=None,
+        encoder_hidden_states=None,
+        encoder_attention_mask=None,
+        past_key_values=None,
+        use_cache=None,
+        output_attentions=None,
+        output_hidden_states=None,
+        keep: torch.Tensor | None = None,
+        every_position: bool = False,
+    ) -> tuple[BaseModelOutputWithPoolingAndCrossAttentions, Layout]:
+        """The forward pass, and the layout it chose (heads run their own per-token work in it). `keep` (B, T)
+        bool: padded positions a head needs computed (those carrying labels); `every_position`: compute every
+        position (the padded layout), for heads whose loss reads them all."""
         c = self.config
         output_attentions = c.output_attentions if output_attentions is None else output_attentions
         output_hidden_states = c.output_hidden_states if output_hidden_states is None else output_hidden_states
-        return_dict = c.use_return_dict if return_dict is None else return_dict
         use_cache = (c.use_cache if use_cache is None else use_cache) and c.is_decoder
         if self.gradient_checkpointing and self.training:
             use_cache = False
@@ -393,6 +412,13 @@ class RobertaModel(RobertaPreTrainedModel):
                 f"shape (batch, seq{'' if input_ids is not None else ', hidden'}), got {tuple(ref.shape)}"
             )
         b, t = ref.shape[:2]
+        if b == 0 or t == 0:
+            raise ValueError(
+                f"{'input_ids' if input_ids is not None else 'inputs_embeds'} is empty (shape {tuple(ref.shape)}): "
+                f"give at least one sequence of at least one token"
+            )
+        _check_shape("token_type_ids", token_type_ids, (b, t))
+        _check_shape("position_ids", position_ids, (b, t))
         device = ref.device
 
         cache = as_cache(past_key_values, c.num_hidden_layers)
@@ -403,7 +429,7 @@ class RobertaModel(RobertaPreTrainedModel):
             token_type_ids = torch.zeros((b, t), dtype=torch.long, device=device)
 
         x = self.embeddings(input_ids, token_type_ids, position_ids, inputs_embeds, past_length)
-        backend = resolve_backend(
+        kernel, skip_padding = resolve_kernel(
             self.attn_implementation, need_weights=bool(output_attentions), head_mask=head_mask is not None
         )
         bias = self_attention_bias(attention_mask, b, t, past_length, causal=c.is_decoder, dtype=x.dtype, device=device)
@@ -411,55 +437,48 @@ class RobertaModel(RobertaPreTrainedModel):
         if encoder_hidden_states is not None:
             cross_bias = cross_attention_bias(encoder_attention_mask, t, dtype=x.dtype)
         head_masks = _head_mask(head_mask, c.num_hidden_layers, x.dtype)
-        packing = None
-        if backend.packed and cache is None:
-            bucketed = not c.is_decoder and c.position_embedding_type == "absolute"
-            packing = plan_packing(attention_mask, b, t, keep_positions, bucket_dtype=x.dtype if bucketed else None)
-        unpack = packing.unpack if packing is not None else (lambda h: h)
-        if packing is not None:
-            x = packing.pack(x)  # (N, hidden): only real tokens (and position 0) from here on
+        # The layout, once for the whole pass (layout.py): packed unless something needs every position.
+        if skip_padding and cache is None and not every_position:
+            compact = not c.is_decoder and c.position_embedding_type == "absolute" and encoder_hidden_states is None
+            layout = plan(attention_mask, b, t, bias=bias, compact=compact, keep=keep)
+        else:
+            layout = padded(b, t, bias)
+        x = layout.pack(x)  # packed: (N, hidden), only real tokens (and position 0) from here on
 
         all_hidden, all_self, all_cross = [], [], []
         for i, layer in enumerate(self.layers):
             if output_hidden_states:
-                all_hidden.append(unpack(x))
-            kwargs = dict(
-                backend=backend, need_weights=bool(output_attentions), cache=cache, layer_idx=i, packing=packing
-            )
+                all_hidden.append(layout.unpack(x))
+            kwargs = dict(kernel=kernel, need_weights=bool(output_attentions), cache=cache, layer_idx=i)
             if self.gradient_checkpointing and self.training:
                 x, p, cp = torch.utils.checkpoint.checkpoint(
                     lambda *a, _l=layer, _k=kwargs: _l(*a, **_k),
                     x,
-                    bias,
+                    layout,
                     cross_bias,
                     encoder_hidden_states,
                     head_masks[i],
                     use_reentrant=False,
                 )
             else:
-                x, p, cp = layer(x, bias, cross_bias, encoder_hidden_states, head_masks[i], **kwargs)
+                x, p, cp = layer(x, layout, cross_bias, encoder_hidden_states, head_masks[i], **kwargs)
             if output_attentions:
                 all_self.append(p)
                 if self.layers[i].cross is not None and cp is not None:
                     all_cross.append(cp)
-        x = unpack(x)
+        x = layout.unpack(x)
         if output_hidden_states:
             all_hidden.append(x)
 
-        pooled = self.pooler(x) if self.pooler is not None else None
         out = BaseModelOutputWithPoolingAndCrossAttentions(
             last_hidden_state=x,
-            pooler_output=pooled,
+            pooler_output=self.pooler(x) if self.pooler is not None else None,
             past_key_values=cache if use_cache else None,
             hidden_states=tuple(all_hidden) if output_hidden_states else None,
             attentions=tuple(all_self) if output_attentions else None,
             cross_attentions=tuple(all_cross) if output_attentions and c.add_cross_attention else None,
         )
-        if return_dict:
-            return out
-        # The reference keeps the pooled slot (None without a pooler) in the tuple form.
-        rest = (out.past_key_values, out.hidden_states, out.attentions, out.cross_attentions)
-        return (x, pooled) + tuple(r for r in rest if r is not None)
+        return out, layout
 
     @property
     def attn_implementation(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 import os
@@ -11,10 +12,11 @@ from typing import Any
 import torch
 from torch import nn
 
-from .._io import atomic_directory
+from ..checkpoint_dir import committed
 from ..config import _DEFAULTS, RobertaConfig
+from ..devices import parse_device, parse_dtype
 from .attention import check_backend_name
-from .checkpoint_files import find_weight_files, is_weight_file, read_weight_files, save_weights
+from .checkpoint_files import find_weight_files, materialize, open_weight_files, write_checkpoint
 from .weights import add_or_strip_prefix, from_disk, to_disk
 
 logger = logging.getLogger(__name__)
@@ -36,27 +38,10 @@ _HUB_KWARGS = (
 _LABEL_KWARGS = ("num_labels", "id2label", "label2id")
 
 
-def _parse_dtype(dtype: Any, config: RobertaConfig) -> torch.dtype | None:
-    if dtype is None:
-        return None
-    if dtype == "auto":
-        dtype = config.torch_dtype
-        if dtype is None:
-            return None
-    if isinstance(dtype, torch.dtype):
-        return dtype
-    name = str(dtype).replace("torch.", "")
-    value = getattr(torch, name, None)
-    if not isinstance(value, torch.dtype):
-        raise ValueError(f"dtype={dtype!r} is not a torch dtype (try torch.float16, 'bfloat16' or 'auto')")
-    return value
-
-
-def _parse_device(device_map: Any) -> torch.device | None:
+def _parse_device_map(device_map: Any) -> torch.device | None:
+    """`device_map`: None, "auto", a device, or a dict naming one device (a model is not split over devices)."""
     if device_map is None:
         return None
-    if device_map == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if isinstance(device_map, dict):
         devices = set(device_map.values())
         if len(devices) != 1:
@@ -65,10 +50,25 @@ def _parse_device(device_map: Any) -> torch.device | None:
                 "pass one device, 'auto', or a dict naming one device"
             )
         device_map = devices.pop()
-    device = torch.device(device_map) if not isinstance(device_map, int) else torch.device("cuda", device_map)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device_map={device_map!r} asks for a GPU but torch sees none")
-    return device
+    return parse_device(device_map, auto=True)
+
+
+def _check_fits_in_memory(config: RobertaConfig) -> None:
+    """Fail at once, with the estimate, for a config whose weights alone exceed this machine's memory (instead
+    of allocating for minutes first)."""
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return  # not knowable here
+    count = config.estimated_parameters()
+    need = count * torch.get_default_dtype().itemsize
+    if need > memory:
+        raise ValueError(
+            f"this config describes a model of about {count:,} parameters ({need / 2**30:,.1f} GiB in "
+            f"{str(torch.get_default_dtype()).replace('torch.', '')}), more than this machine's "
+            f"{memory / 2**30:,.1f} GiB of memory: check num_hidden_layers, hidden_size, intermediate_size and "
+            f"vocab_size"
+        )
 
 
 class RobertaPreTrainedModel(nn.Module):
@@ -84,6 +84,7 @@ class RobertaPreTrainedModel(nn.Module):
         super().__init__()
         if not isinstance(config, RobertaConfig):
             raise TypeError(f"config must be a RobertaConfig, got {type(config).__name__}")
+        _check_fits_in_memory(config)
         self.config = config
 
     # ------------------------------------------------------------------ init and tying
@@ -220,24 +221,22 @@ class RobertaPreTrainedModel(nn.Module):
         is_main_process: bool = True,
         **_: Any,
     ) -> None:
-        """Write `config.json` and the weights in the reference's layout. Files are written to a staging
-        directory and moved into place one by one, so an interrupted save never leaves a half-written file;
-        weight files of an older save that the new one does not use are removed afterwards."""
+        """Write `config.json` and the weights in the reference's layout, atomically across files: after a
+        kill at any point the folder loads as the previous save or this one, never a mix (see
+        `roberta.checkpoint_dir`). Only files that earlier saves wrote are replaced or removed."""
         if not is_main_process:
             return
-        save_directory = os.fspath(save_directory)
         state = state_dict if state_dict is not None else self._state_for_saving()
         config = copy.deepcopy(self.config)
         config.architectures = [type(self).__name__]
         config.torch_dtype = str(self.dtype).replace("torch.", "")
-        with atomic_directory(save_directory) as stage:
-            written = save_weights(
-                to_disk(state), stage, max_shard_size=max_shard_size, safe_serialization=safe_serialization
-            )
-            config.save_pretrained(stage)
-        for name in os.listdir(save_directory):
-            if is_weight_file(name) and name not in written:
-                os.remove(os.path.join(save_directory, name))
+        write_checkpoint(
+            os.fspath(save_directory),
+            to_disk(state),
+            config.to_dict(),
+            max_shard_size=max_shard_size,
+            safe_serialization=safe_serialization,
+        )
 
     def _state_for_saving(self) -> dict[str, torch.Tensor]:
         state = {}
@@ -270,40 +269,48 @@ class RobertaPreTrainedModel(nn.Module):
         Accepts the reference's keywords: `config`, `num_labels`, `id2label`, `label2id`, `problem_type` and any
         other config field, `dtype` (alias `torch_dtype`, or "auto"), `attn_implementation`, `device_map`
         ("auto", a device, or a dict naming one device), `ignore_mismatched_sizes`, `output_loading_info`,
-        `state_dict`. Other keywords go to the model's constructor (e.g. `add_pooling_layer=False`).
+        `state_dict`, `from_flax` (read `flax_model.msgpack`; a Flax-tagged `model.safetensors` is read as
+        Flax weights without it), `from_tf` (read `tf_model.h5`; a TF-tagged `model.safetensors` likewise is read
+        without it). Other keywords go to the model's constructor (e.g. `add_pooling_layer=False`).
         """
         path = os.fspath(pretrained_model_name_or_path)
+        from_flax = kwargs.pop("from_flax", False)
+        from_tf = kwargs.pop("from_tf", False)
         hub = {k: kwargs.pop(k) for k in _HUB_KWARGS if k in kwargs}
         hub_for_files = {k: hub[k] for k in ("cache_dir", "revision") if k in hub}
         config_fields = set(_DEFAULTS) | set(_LABEL_KWARGS) | {"problem_type"}
         overrides = {k: kwargs.pop(k) for k in list(kwargs) if k in config_fields}
+        use_safetensors = hub.get("use_safetensors")
+        files, save_id, stored_config, foreign = None, None, path, None
+        if state_dict is None:  # weights of another framework, as the reference's PyTorch names
+            from ..modeling_flax.weights import read_flax_for_pytorch  # NumPy only: no JAX
+            from ..modeling_tf.to_pytorch import read_tf_for_pytorch  # h5py / NumPy only: no TensorFlow
+
+            foreign = read_flax_for_pytorch(path, from_flax=from_flax, **hub_for_files)  # None: not Flax weights
+            if foreign is None:
+                foreign = read_tf_for_pytorch(path, from_tf=from_tf, **hub_for_files)  # None: not TF weights
+        if state_dict is None and foreign is None and os.path.isdir(path):
+            found = committed(path, use_safetensors)  # config and weights of one save, chosen together
+            files, save_id = found.files, (found.record or {}).get("id")
+            stored_config = found.config if found.config is not None else (found.config_path or path)
         if config is None:
-            config = RobertaConfig.from_pretrained(path, **hub_for_files, **overrides)
+            config = RobertaConfig.from_pretrained(stored_config, **hub_for_files, **overrides)
         else:
-            config = copy.deepcopy(config)
-            for k, v in overrides.items():
-                setattr(config, k, v)
-            config.validate()
+            config = copy.deepcopy(config).updated(**overrides)
         if attn_implementation is not None:
             config._attn_implementation = check_backend_name(attn_implementation)
-        torch_dtype = _parse_dtype(dtype if dtype is not None else torch_dtype, config)
-        device = _parse_device(device_map)
-
-        from ..modeling_tf import to_pytorch  # TF checkpoints as arrays: needs h5py, not TensorFlow
-
-        if state_dict is None and kwargs.pop("from_tf", False):
-            disk = to_pytorch.read_tf_weights(path, **hub_for_files)
-        elif state_dict is None:
-            files = find_weight_files(path, use_safetensors=hub.get("use_safetensors"), **hub_for_files)
-            disk = dict(read_weight_files(files))
-        else:
-            disk = dict(state_dict)
-        kwargs.pop("from_tf", None)
-        disk = to_pytorch.with_pytorch_names(disk)  # e.g. a TF-tagged model.safetensors read without from_tf
-
+        torch_dtype = parse_dtype(dtype if dtype is not None else torch_dtype, auto=config.torch_dtype)
+        device = _parse_device_map(device_map)
+        if state_dict is None and foreign is None and files is None:  # a hub id in the local cache
+            files = find_weight_files(path, use_safetensors=use_safetensors, **hub_for_files)
         with torch.device("meta"):  # no memory and no random init; loaded tensors are assigned in place
             model = cls(config, *model_args, **kwargs)
-        info = model._load_disk_state(disk, ignore_mismatched_sizes=ignore_mismatched_sizes, dtype=torch_dtype)
+        with contextlib.ExitStack() as stack:
+            if state_dict is not None or foreign is not None:
+                disk = dict(state_dict if state_dict is not None else foreign)
+            else:
+                disk = stack.enter_context(open_weight_files(files, save_id))
+            info = model._load_disk_state(disk, ignore_mismatched_sizes=ignore_mismatched_sizes, dtype=torch_dtype)
         if device is not None:
             model.to(device)
         model.eval()
@@ -320,6 +327,8 @@ class RobertaPreTrainedModel(nn.Module):
         tied = self._tied_names()
         mismatched, unexpected, load = [], [], {}
         for name, tensor in ours.items():
+            if name in tied:
+                continue  # the tie gives it its value; a stored copy is never read
             if name not in expected:
                 if not any(re.search(p, name) for p in self._ignore_unexpected):
                     unexpected.append(name)
@@ -328,6 +337,7 @@ class RobertaPreTrainedModel(nn.Module):
             if tuple(tensor.shape) != tuple(want.shape):
                 mismatched.append((name, tuple(tensor.shape), tuple(want.shape)))
                 continue
+            tensor = materialize(tensor)  # read from the file now that it is known to be needed
             if tensor.is_floating_point() and tensor.dtype != (dtype or want.dtype):
                 tensor = tensor.to(dtype or want.dtype)  # the reference loads into float32 unless told otherwise
             load[name] = tensor
@@ -339,6 +349,7 @@ class RobertaPreTrainedModel(nn.Module):
             )
         missing = [n for n in expected if n not in load and n not in tied]
         self.load_state_dict(load, strict=False, assign=True)
+        self.tie_weights()  # first, so a tied output layer is not allocated and initialised for nothing
         self._materialize_missing(dtype)
         self.tie_weights()
         info = {
@@ -350,7 +361,8 @@ class RobertaPreTrainedModel(nn.Module):
         }
         if missing or incomplete or mismatched:
             logger.warning(
-                "Some weights of %s were not in the checkpoint and are newly initialised: %s",
+                "Some weights of %s were not in the checkpoint and are newly initialised: %s. You should probably "
+                "train this model on a downstream task (roberta finetune ...) before using it for predictions.",
                 type(self).__name__,
                 ", ".join(missing + incomplete + [m[0] for m in mismatched]),
             )

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import torch
 
-from .checkpoint_files import release_pages
+from .checkpoint_files import StoredTensor, materialize
 
 _L = "encoder.layer.{i}"
 RENAME_TABLE: list[tuple[str, str | tuple[str, ...]]] = [
@@ -69,8 +70,10 @@ def to_disk(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     return out
 
 
-def from_disk(state: Mapping[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor], list[str], list[str]]:
-    """The reference's names -> ours, fusing split tensors.
+def from_disk(state: dict[str, Any]) -> tuple[dict[str, torch.Tensor], list[str], list[str]]:
+    """The reference's names -> ours, fusing split tensors. Values may be tensors or `StoredTensor`s (fused groups
+    of stored parts are read straight into the fused tensor; other stored values pass through unread). Takes
+    ownership of `state` and empties it, so the parts of a fused group are freed once it is built.
 
     Returns (state, ignored keys, keys of incomplete fused groups). Legacy gamma/beta leaves and aliases are
     resolved here.
@@ -78,7 +81,9 @@ def from_disk(state: Mapping[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor
     out: dict[str, torch.Tensor] = {}
     ignored: list[str] = []
     groups: dict[str, list] = {}
-    for name, tensor in state.items():
+    names = set(state)
+    for name in list(state):
+        tensor = state.pop(name)
         if _IGNORED.search(name):
             ignored.append(name)
             continue
@@ -87,7 +92,7 @@ def from_disk(state: Mapping[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor
         alias = next((a for a in _ALIASES if name == a or name.endswith("." + a)), None)
         if alias is not None:
             target = name[: len(name) - len(alias)] + _ALIASES[alias]
-            if target in state:
+            if target in names:
                 ignored.append(name)
                 continue
             name = target
@@ -98,19 +103,25 @@ def from_disk(state: Mapping[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor
                 if n == 1:
                     out[key] = tensor
                 else:
-                    groups.setdefault(key, [None] * n)[k] = tensor
+                    parts = groups.setdefault(key, [None] * n)
+                    parts[k] = tensor
+                    if all(p is not None for p in parts):
+                        out[key] = _fuse(groups.pop(key))
                 break
         else:
             out[name] = tensor
-    incomplete = []
-    for key, parts in groups.items():
-        if any(p is None for p in parts):
-            incomplete.append(key)
-        else:
-            out[key] = torch.cat(parts, dim=0)
-            for part in parts:  # memory-mapped sources are now copied: give their pages back
-                release_pages(part)
-    return out, ignored, incomplete
+    return out, ignored, list(groups)
+
+
+def _fuse(parts: list) -> torch.Tensor:
+    """Concatenate along dim 0; stored parts are read straight into their slice of the result."""
+    if not all(isinstance(p, StoredTensor) for p in parts) or len({p.dtype for p in parts}) > 1:
+        return torch.cat([materialize(p) for p in parts], dim=0)
+    rows = [p.shape[0] for p in parts]
+    out = torch.empty((sum(rows), *parts[0].shape[1:]), dtype=parts[0].dtype)
+    for part, chunk in zip(parts, out.split(rows)):
+        part.read_into(chunk)
+    return out
 
 
 def add_or_strip_prefix(

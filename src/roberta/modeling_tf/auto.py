@@ -1,19 +1,17 @@
-"""`TFAutoModel*`: the Auto classes of the TF heads, built like `roberta.auto`'s (TensorFlow loads on first use)."""
+"""`TFAutoModel*`: the TF class of a task, loaded from a checkpoint (`from_pretrained`) or built from a config
+(`from_config`), on the same Auto base as the PyTorch and Flax Auto classes."""
 
 from __future__ import annotations
 
-from ..auto import _auto
+from .._auto_base import _auto
+from . import heads, model
 
-_HEADS = "roberta.modeling_tf.heads"
-
-TFAutoModel = _auto("TFAutoModel", "TFRobertaModel", "roberta.modeling_tf.model")
-TFAutoModelForMaskedLM = _auto("TFAutoModelForMaskedLM", "TFRobertaForMaskedLM", _HEADS)
-TFAutoModelForCausalLM = _auto("TFAutoModelForCausalLM", "TFRobertaForCausalLM", _HEADS)
+TFAutoModel = _auto("TFAutoModel", model.TFRobertaModel)
+TFAutoModelForMaskedLM = _auto("TFAutoModelForMaskedLM", heads.TFRobertaForMaskedLM)
+TFAutoModelForCausalLM = _auto("TFAutoModelForCausalLM", heads.TFRobertaForCausalLM)
 TFAutoModelForSequenceClassification = _auto(
-    "TFAutoModelForSequenceClassification", "TFRobertaForSequenceClassification", _HEADS
+    "TFAutoModelForSequenceClassification", heads.TFRobertaForSequenceClassification
 )
-TFAutoModelForMultipleChoice = _auto("TFAutoModelForMultipleChoice", "TFRobertaForMultipleChoice", _HEADS)
-TFAutoModelForTokenClassification = _auto(
-    "TFAutoModelForTokenClassification", "TFRobertaForTokenClassification", _HEADS
-)
-TFAutoModelForQuestionAnswering = _auto("TFAutoModelForQuestionAnswering", "TFRobertaForQuestionAnswering", _HEADS)
+TFAutoModelForMultipleChoice = _auto("TFAutoModelForMultipleChoice", heads.TFRobertaForMultipleChoice)
+TFAutoModelForTokenClassification = _auto("TFAutoModelForTokenClassification", heads.TFRobertaForTokenClassification)
+TFAutoModelForQuestionAnswering = _auto("TFAutoModelForQuestionAnswering", heads.TFRobertaForQuestionAnswering)

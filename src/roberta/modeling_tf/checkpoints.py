@@ -1,73 +1,80 @@
-"""Weight files as NumPy arrays, for the TF classes and for PyTorch's `from_tf=True`; imports neither framework.
+"""Weight files for the TF classes and TF weights for the PyTorch classes, as NumPy arrays; imports neither
+framework (shared readers in `roberta.weight_arrays`).
 
-Reads `tf_model.h5` (the Keras 2 layout the reference writes: one HDF5 group per top-level layer, holding the
-variables under their full names), a TF- or PyTorch-tagged `model.safetensors` (one file or shards with an
-index) and `pytorch_model.bin` (the only format that needs torch, imported for it alone and read weights-only).
-Writes `tf_model.h5` in the reference's layout and TF-tagged `model.safetensors`.
-
-The file names are those of `roberta.modeling.checkpoint_files`, repeated here so that reading them needs no
-torch.
+The TF classes read, in the reference's order, `tf_model.h5` (the Keras 2 layout the reference writes: one HDF5
+group per top-level layer holding the variables under their full names), then `model.safetensors` (TF- or
+PyTorch-tagged; one file or shards with an index), then `pytorch_model.bin`; with `from_pt=True` the PyTorch
+files come first. They write `tf_model.h5` in the reference's layout or a TF-tagged `model.safetensors`.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..hub import resolve_file
-from .names import is_tf_naming
+from ..weight_arrays import (
+    BIN_INDEX,
+    BIN_WEIGHTS,
+    SAFE_INDEX,
+    SAFE_WEIGHTS,
+    read_bin,
+    read_safetensors,
+    resolve_files,
+    safetensors_format,
+)
 
 TF_WEIGHTS = "tf_model.h5"
-SAFE_WEIGHTS = "model.safetensors"
-SAFE_INDEX = "model.safetensors.index.json"
-BIN_WEIGHTS = "pytorch_model.bin"
-BIN_INDEX = "pytorch_model.bin.index.json"
-
-# (file name, is a shard index) in the order they are looked for
-TF_FILES = [(TF_WEIGHTS, False), (SAFE_WEIGHTS, False), (SAFE_INDEX, True)]
-PT_FILES = [(SAFE_WEIGHTS, False), (SAFE_INDEX, True), (BIN_WEIGHTS, False), (BIN_INDEX, True)]
-
 _KERAS_VERSION = "2.21.0"  # recorded in the .h5 header as Keras does; readers do not check it
 
 
-def find_files(name_or_path: str, candidates: Sequence[tuple[str, bool]], **hub) -> list[str]:
-    """The weight files of a checkpoint: the first candidate present (all shards of an index)."""
-    for filename, is_index in candidates:
-        path = resolve_file(name_or_path, filename, required=False, **hub)
-        if path is None:
-            continue
-        if not is_index:
-            return [path]
-        try:
-            with open(path, encoding="utf-8") as f:
-                shards = sorted(set(json.load(f)["weight_map"].values()))
-        except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as e:
-            raise ValueError(f"{path} is not a valid shard index: {e}") from None
-        return [resolve_file(name_or_path, shard, **hub) for shard in shards]
-    wanted = ", ".join(dict.fromkeys(f for f, _ in candidates))
-    raise FileNotFoundError(f"{name_or_path} holds no model weights (looked for {wanted})")
+@dataclass(frozen=True)
+class WeightFiles:
+    tf_names: bool  # TF variable names (tf_model.h5, TF-tagged safetensors), else the reference's PyTorch names
+    paths: tuple[str, ...]
 
 
-def read_files(paths: list[str]) -> dict[str, np.ndarray]:
-    """Every tensor of the given weight files, by the names the files use."""
+def find_weights(path: str, *, from_pt: bool = False, use_safetensors: bool | None = None, **hub) -> WeightFiles:
+    """The weight files the TF classes read (see the module docstring for the order)."""
+    order = ("safetensors", "bin", "h5") if from_pt else ("h5", "safetensors", "bin")
+    for kind in order:
+        if kind == "h5":
+            found = resolve_file(path, TF_WEIGHTS, required=False, **hub)
+            if found is not None:
+                return WeightFiles(True, (found,))
+        elif kind == "safetensors" and use_safetensors is not False:
+            found = resolve_files(path, SAFE_WEIGHTS, SAFE_INDEX, hub)
+            if found is not None:
+                return WeightFiles(safetensors_format(found[0]) == "tf", found)
+        elif kind == "bin" and use_safetensors is not True:
+            found = resolve_files(path, BIN_WEIGHTS, BIN_INDEX, hub)
+            if found is not None:
+                return WeightFiles(False, found)
+    raise FileNotFoundError(f"{path} holds no model weights (looked for {TF_WEIGHTS}, {SAFE_WEIGHTS}, {BIN_WEIGHTS})")
+
+
+def find_tf_weights(path: str, **hub) -> tuple[str, ...] | None:
+    """The TF weights of a checkpoint (`tf_model.h5`, else a TF-tagged `model.safetensors`), or None."""
+    found = resolve_file(path, TF_WEIGHTS, required=False, **hub)
+    if found is not None:
+        return (found,)
+    found = resolve_files(path, SAFE_WEIGHTS, SAFE_INDEX, hub)
+    return found if found is not None and safetensors_format(found[0]) == "tf" else None
+
+
+def read_weights(paths: Sequence[str]) -> dict[str, np.ndarray]:
+    """Every tensor of the given files, by the names they use (TF names lose their `:0`)."""
     state: dict[str, np.ndarray] = {}
     for path in paths:
         if path.endswith(".h5"):
             state.update(read_h5(path))
         elif path.endswith(".safetensors"):
-            state.update(read_safetensors(path))
+            state.update({k.removesuffix(":0"): v for k, v in read_safetensors(path).items()})
         else:
-            state.update(_read_bin(path))
+            state.update(read_bin(path))
     return state
-
-
-def read_checkpoint(name_or_path: str, candidates: Sequence[tuple[str, bool]], **hub) -> tuple[dict, bool, str]:
-    """(tensors by the names on disk, whether those are TF names, the first file read)."""
-    paths = find_files(name_or_path, candidates, **hub)
-    state = read_files(paths)
-    return state, is_tf_naming(list(state)), paths[0]
 
 
 # ---------------------------------------------------------------------- HDF5 (Keras 2 layout)
@@ -120,30 +127,8 @@ def _strings(values) -> list[str]:
 
 
 # ---------------------------------------------------------------------- safetensors
-def read_safetensors(path: str) -> dict[str, np.ndarray]:
-    """Tensors of a safetensors file as NumPy arrays (TF names lose their `:0`)."""
-    from safetensors import SafetensorError, safe_open
-
-    try:
-        with safe_open(path, framework="np") as f:
-            return {k.removesuffix(":0"): f.get_tensor(k) for k in f.keys()}
-    except (SafetensorError, OSError, TypeError) as e:
-        raise ValueError(f"{path} could not be read as a safetensors file: {e}") from None
-
-
 def write_safetensors(state: dict[str, np.ndarray], path: str) -> None:
     """TF-named variables as a TF-tagged safetensors file (names end in `:0`, as the reference writes)."""
     from safetensors.numpy import save_file
 
     save_file({f"{k}:0": np.ascontiguousarray(v) for k, v in sorted(state.items())}, path, metadata={"format": "tf"})
-
-
-# ---------------------------------------------------------------------- pytorch_model.bin
-def _read_bin(path: str) -> dict[str, np.ndarray]:
-    """`pytorch_model.bin` needs torch's reader (weights only: plain tensors, nothing else is unpickled)."""
-    import torch
-
-    from ..modeling.checkpoint_files import _read_bin as read_bin
-
-    state = read_bin(path)
-    return {k: (v.float() if v.dtype == torch.bfloat16 else v).numpy() for k, v in state.items()}

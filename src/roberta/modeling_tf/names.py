@@ -12,9 +12,10 @@ Works on any array type with `.T` (NumPy arrays, torch tensors); imports neither
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import TypeVar
+
+from ..weight_arrays import BIAS_ALIAS, BUFFERS
 
 A = TypeVar("A")
 
@@ -33,8 +34,7 @@ _LEAVES: list[tuple[str, str, str, bool]] = [
 # Modules of the trunk: a PyTorch base-model checkpoint names them without the `roberta.` prefix.
 _TRUNK = ("embeddings.", "encoder.", "pooler.")
 # Tied to the word embeddings in every TF class (as in the reference), so never stored on the TF side.
-_TIED = re.compile(r"(^|\.)lm_head\.decoder\.(weight|bias)$")
-_LM_BIAS = "lm_head.bias"
+_DECODER_WEIGHT = "lm_head.decoder.weight"
 
 
 def to_tf(pt_name: str) -> tuple[str, bool]:
@@ -68,22 +68,20 @@ def to_pt(tf_name: str) -> tuple[str, bool]:
     return f"{module}.{leaf}" if module else leaf, transposed
 
 
-def is_tf_naming(names: list[str]) -> bool:
-    """Whether a checkpoint's keys are TF names (`a/b/c:0`) rather than PyTorch ones (`a.b.c`)."""
-    return any("/" in n for n in names)
-
-
 def tf_state_from_pt(state: Mapping[str, A], transpose: Callable[[A], A]) -> dict[str, A]:
     """PyTorch-named tensors -> TF-named ones (kernels transposed, the trunk under `roberta/`).
 
-    The tied LM decoder is dropped (its bias kept as `lm_head/bias` when the checkpoint has no other)."""
+    Dropped: buffers of old checkpoints, the tied LM decoder, and the decoder's copy of the LM bias (kept as
+    `lm_head/bias` when the checkpoint has no other)."""
+    alias, target = BIAS_ALIAS
     out: dict[str, A] = {}
     for name, tensor in state.items():
-        if _TIED.search(name):
-            if name.endswith("decoder.bias") and not any(k.endswith(_LM_BIAS) for k in state):
-                name = name.replace("decoder.bias", "bias")
-            else:
+        if BUFFERS.search(name) or name.endswith(_DECODER_WEIGHT):
+            continue
+        if name.endswith(alias):
+            if name[: -len(alias)] + target in state:
                 continue
+            name = name[: -len(alias)] + target
         if name.startswith(_TRUNK):
             name = "roberta." + name
         tf_name, flip = to_tf(name)

@@ -19,8 +19,9 @@ import numpy as np
 
 from .._io import atomic_directory
 from ..config import RobertaConfig
+from ..weight_arrays import SAFE_WEIGHTS
 from ._keras import keras, tf
-from .checkpoints import PT_FILES, SAFE_WEIGHTS, TF_FILES, TF_WEIGHTS, read_checkpoint, write_h5, write_safetensors
+from .checkpoints import TF_WEIGHTS, find_weights, read_weights, write_h5, write_safetensors
 from .inputs import gather
 from .layers import Slot
 from .names import tf_state_from_pt
@@ -149,18 +150,13 @@ class TFRobertaPreTrainedModel(keras.Model):
         else:
             if not isinstance(config, RobertaConfig):
                 raise TypeError(f"config must be a RobertaConfig, got {type(config).__name__}")
-            config = copy.deepcopy(config)
-            for k, v in kwargs.items():
-                setattr(config, k, v)
-            config.validate()
+            config = copy.deepcopy(config).updated(**kwargs)
         model = cls(config, *model_args)
-        candidates = PT_FILES + TF_FILES if from_pt else TF_FILES + PT_FILES
-        if use_safetensors is False:
-            candidates = [c for c in candidates if "safetensors" not in c[0]]
-        state, tf_named, source = read_checkpoint(path, list(dict.fromkeys(candidates)), **hub)
-        if not tf_named:
+        files = find_weights(path, from_pt=bool(from_pt), use_safetensors=use_safetensors, **hub)
+        state = read_weights(files.paths)
+        if not files.tf_names:
             state = tf_state_from_pt(state, _transpose)
-        info = model.load_named(state, source=source, ignore_mismatched_sizes=ignore_mismatched_sizes)
+        info = model.load_named(state, source=files.paths[0], ignore_mismatched_sizes=ignore_mismatched_sizes)
         return (model, info) if output_loading_info else model
 
     def load_named(

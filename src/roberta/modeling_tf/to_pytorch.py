@@ -7,28 +7,30 @@ imported. The PyTorch loader then maps those names to its modules as for any che
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from .checkpoints import TF_FILES, read_checkpoint
-from .names import is_tf_naming, pt_state_from_tf
+from ..weight_arrays import to_torch
+from .checkpoints import TF_WEIGHTS, find_tf_weights, read_weights
+from .names import pt_state_from_tf
 
 
-def _transpose(t: Any) -> Any:
-    return np.ascontiguousarray(t.T) if isinstance(t, np.ndarray) else t.T.contiguous()
+def _transpose(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(a.T)
 
 
-def read_tf_weights(name_or_path: str, **hub: Any) -> dict:
-    """The tensors of a TF checkpoint (`tf_model.h5`, else `model.safetensors`) as torch tensors with the
-    reference's PyTorch names."""
-    import torch
-
-    state, _, _ = read_checkpoint(name_or_path, TF_FILES, **hub)
-    return {k: torch.from_numpy(np.require(v, requirements="W")) for k, v in with_pytorch_names(state).items()}
-
-
-def with_pytorch_names(state: dict) -> dict:
-    """A checkpoint's tensors under PyTorch names: TF-named ones (`roberta/.../kernel:0`, as in a TF-tagged
-    `model.safetensors` read without `from_tf`) are renamed and transposed; PyTorch-named ones pass unchanged."""
-    return pt_state_from_tf(state, _transpose) if is_tf_naming(list(state)) else state
+def read_tf_for_pytorch(path: str, *, from_tf: bool, **hub) -> dict | None:
+    """The TF weights of a checkpoint as torch tensors under the reference's PyTorch names; None when `from_tf`
+    is False and the checkpoint has no TF-tagged `model.safetensors` (a TF-tagged one is read without it)."""
+    try:
+        files = find_tf_weights(path, **hub)
+        if files is not None and not from_tf and files[0].endswith(".h5"):
+            files = None  # without from_tf, only a TF-tagged model.safetensors is read as TF weights
+    except (ValueError, OSError):
+        if from_tf:
+            raise
+        files = None  # a corrupt or missing file: the PyTorch reader says what is wrong
+    if files is None:
+        if from_tf:
+            raise FileNotFoundError(f"{path} holds no TF weights ({TF_WEIGHTS} or a TF-tagged model.safetensors)")
+        return None
+    return {k: to_torch(v) for k, v in pt_state_from_tf(read_weights(files), _transpose).items()}

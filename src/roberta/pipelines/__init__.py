@@ -82,7 +82,7 @@ def default_model_dir() -> Path:
     if not path.is_dir():
         raise FileNotFoundError(
             f"no model was given and the bundled default model is missing (expected the "
-            f"directory {path}); pass model=DIR"
+            f"directory {path}); pass one (model=DIR in Python, --model DIR on the command line)"
         )
     return path
 
@@ -118,9 +118,13 @@ def pipeline(
         **kwargs: default options of every call (for example `top_k=3`, `aggregation_strategy="simple"`).
     """
 
+    import torch
+
     from .. import modeling
+    from ..devices import parse_device, parse_dtype
+    from ..hub import resolve_model_dir
+    from ..tokenizer import load_tokenizer
     from . import backends
-    from .base import load_tokenizer, resolve_device, resolve_dtype
 
     name = resolve_task(task)
     spec = SUPPORTED_TASKS[name]
@@ -128,24 +132,26 @@ def pipeline(
         if dtype is not None:
             raise ValueError("give dtype or torch_dtype, not both")
         dtype = torch_dtype
-    torch_dt = resolve_dtype(dtype)
+    torch_dt = parse_dtype(dtype)
     model_class = getattr(modeling, spec.model_class)
     framework = backends.check_framework(framework)
     if model is None:
-        model = default_model_dir()
+        model = _bundled_model_for(name, spec)
     if isinstance(model, (str, os.PathLike)):
-        path = Path(model)
-        if not path.is_dir():
-            raise FileNotFoundError(f"model directory {str(path)!r} does not exist")
+        path = Path(resolve_model_dir(model, what="model"))
         if not (path / "config.json").is_file():
             raise FileNotFoundError(f"{str(path)!r} is not a model directory (no config.json)")
         model_dir: Path | None = path
-        dev = resolve_device(device)
-        if framework == backends.NATIVE:
-            model = model_class.from_pretrained(str(path), dtype=torch_dt)
-        else:
-            _cpu_only(framework, dev)
-            model = backends.load_model(framework, str(path), spec.model_class, torch_dt)
+        dev = parse_device(device)
+        # A head the checkpoint lacks is initialised from a fixed seed, so an untrained head at least gives the
+        # same answer every time (loading warns about it); the caller's random state is left as it was.
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            if framework == backends.NATIVE:
+                model = model_class.from_pretrained(str(path), dtype=torch_dt)
+            else:
+                _cpu_only(framework, dev)
+                model = backends.load_model(framework, str(path), spec.model_class, torch_dt)
     else:
         own = backends.framework_of(model)
         if own is None:
@@ -159,11 +165,11 @@ def pipeline(
         if own == backends.NATIVE:
             if not isinstance(model, model_class):
                 raise TypeError(f"the {name} pipeline needs a {spec.model_class}, got {type(model).__name__}")
-            dev = resolve_device(device) if device is not None else next(model.parameters()).device
+            dev = parse_device(device) if device is not None else next(model.parameters()).device
             if torch_dt is not None:
                 model = model.to(torch_dt)
         else:
-            dev = resolve_device(device)
+            dev = parse_device(device)
             _cpu_only(own, dev)
             model = backends.wrap_model(own, model, spec.model_class)
     model = model.to(dev).eval()
@@ -175,6 +181,22 @@ def pipeline(
     module = importlib.import_module(f"{__name__}.{spec.module}")
     cls = getattr(module, spec.pipeline_class)
     return cls(model, tokenizer, device=dev, batch_size=batch_size, task=name, **kwargs)
+
+
+# The bundled model is a masked LM: these are the tasks it can answer without a fine-tuned head.
+_BUNDLED_TASKS = ("fill-mask", "feature-extraction", "sentence-embedding")
+
+
+def _bundled_model_for(task: str, spec: TaskSpec) -> Path:
+    if task not in _BUNDLED_TASKS:
+        command = {"text-generation": "causal-lm"}.get(task, task)
+        raise ValueError(
+            f"{task} needs a model fine-tuned for it ({spec.model_class}) and none was given; the bundled model "
+            f"answers only {', '.join(_BUNDLED_TASKS)}. Pass a fine-tuned checkpoint (model=DIR in Python, "
+            f"--model DIR on the command line), or make one: roberta finetune {command} --model BASE_MODEL "
+            f"--train-file DATA -o DIR"
+        )
+    return default_model_dir()
 
 
 def _cpu_only(framework: str, device: Any) -> None:

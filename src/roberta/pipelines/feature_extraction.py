@@ -43,7 +43,14 @@ class FeatureExtractionPipeline(Pipeline):
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         if unknown:
             raise TypeError(f"{self.task} got unexpected option(s) {sorted(unknown)}")
-        return _tokenize_options(truncation, tokenize_kwargs), {"return_tensors": bool(return_tensors)}
+        return self._truncated(_tokenize_options(truncation, tokenize_kwargs)), {"return_tensors": bool(return_tensors)}
+
+    def _truncated(self, options: dict[str, Any]) -> dict[str, Any]:
+        """Long texts are cut to what the model reads unless truncation=False is asked for."""
+        options.setdefault("truncation", True)
+        if options["truncation"]:
+            options.setdefault("max_length", self.max_length)
+        return options
 
     def preprocess(self, item: Any, **tokenize_kwargs: Any) -> list[dict[str, Any]]:
         text = check_text(item, f"{self.task} input")
@@ -67,6 +74,11 @@ class FeatureExtractionPipeline(Pipeline):
         """Features of one text or of each text of a list."""
         return super().__call__(inputs, **kwargs)
 
+    def render(self, result: Any) -> str:
+        rows = result[0]
+        head = " ".join(f"{v:.4f}" for v in (rows[0][:8] if rows else []))
+        return f"{len(rows)} tokens x {len(rows[0]) if rows else 0} features: {head} ..."
+
 
 class SentenceEmbeddingPipeline(FeatureExtractionPipeline):
     """One vector per text: the mean of the last hidden states over the attended tokens (special tokens
@@ -88,9 +100,7 @@ class SentenceEmbeddingPipeline(FeatureExtractionPipeline):
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         if unknown:
             raise TypeError(f"sentence-embedding got unexpected option(s) {sorted(unknown)}")
-        if truncation is None and "truncation" not in (tokenize_kwargs or {}):
-            truncation = True
-        pre = _tokenize_options(truncation, tokenize_kwargs)
+        pre = self._truncated(_tokenize_options(truncation, tokenize_kwargs))
         return pre, {"return_tensors": bool(return_tensors), "normalize": bool(normalize)}
 
     def postprocess(
@@ -105,6 +115,9 @@ class SentenceEmbeddingPipeline(FeatureExtractionPipeline):
         if normalize:
             vector = torch.nn.functional.normalize(vector, p=2, dim=-1)
         return vector if return_tensors else vector.tolist()
+
+    def render(self, result: Any) -> str:
+        return " ".join(f"{v:.6f}" for v in result)
 
 
 def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:

@@ -81,8 +81,14 @@ class FillMaskPipeline(Pipeline):
 
     def preprocess(self, item: Any, tokenizer_kwargs: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         text = check_text(item, "fill-mask input")
-        ids = self.tokenizer(text, **(tokenizer_kwargs or {}))["input_ids"]
+        options = {"truncation": True, "max_length": self.max_length, **(tokenizer_kwargs or {})}
+        ids = self.tokenizer(text, **options)["input_ids"]
         if self.tokenizer.mask_token_id not in ids:
+            if self.tokenizer.mask_token in text:
+                raise ValueError(
+                    f"the {self.tokenizer.mask_token} lies beyond the first {options['max_length']} tokens, which are "
+                    f"all this model reads; shorten the text before it: {text!r:.80}"
+                )
             raise ValueError(f"No mask_token ({self.tokenizer.mask_token}) found on the input: {text!r:.80}")
         return [{"input_ids": list(ids)}]
 
@@ -132,3 +138,18 @@ class FillMaskPipeline(Pipeline):
         if isinstance(inputs, list) and len(inputs) == 1:
             return result[0]
         return result
+
+    def parse_line(self, text: str) -> Any:
+        text = super().parse_line(text)
+        if self.tokenizer.mask_token not in text:
+            raise ValueError(f"no {self.tokenizer.mask_token} token in the input")
+        return text
+
+    def render(self, result: Any) -> str:
+        groups = result if result and isinstance(result[0], list) else [result]
+        lines = []
+        for n, group in enumerate(groups, 1):
+            if len(groups) > 1:
+                lines.append(f"mask {n}:")
+            lines += [f"{p['score']:.4f}\t{p['token_str']!r}\t{p['sequence']}" for p in group]
+        return "\n".join(lines)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
 import torch
 
-from .base import Pipeline, positive_int
+from .base import Pipeline, positive_int, softmax
 
 
 def decode_spans(
@@ -109,7 +110,7 @@ class QuestionAnsweringPipeline(Pipeline):
     ) -> list[dict[str, Any]]:
         example = self._example(item)
         if max_seq_len is None:
-            max_seq_len = min(self.tokenizer.model_max_length, 384)
+            max_seq_len = min(self.max_length, 384)
         if doc_stride is None:
             doc_stride = min(max_seq_len // 2, 128)
         if doc_stride > max_seq_len:
@@ -183,10 +184,7 @@ class QuestionAnsweringPipeline(Pipeline):
             masked = allowed == 0
             start = np.where(masked, -10000.0, output["start_logits"].numpy())
             end = np.where(masked, -10000.0, output["end_logits"].numpy())
-            start = np.exp(start - start.max())
-            start = start / start.sum()
-            end = np.exp(end - end.max())
-            end = end / end.sum()
+            start, end = softmax(start), softmax(end)
             if handle_impossible_answer:
                 min_null_score = min(min_null_score, float(start[0] * end[0]))
             start[0] = end[0] = 0.0
@@ -234,3 +232,27 @@ class QuestionAnsweringPipeline(Pipeline):
             raise ValueError("question-answering needs question= and context= (or a dict / list of dicts)")
         items = [self._example(x) for x in items]
         return self._run(len(items) == 1, items, kwargs)
+
+    def parse_line(self, text: str) -> Any:
+        """A JSON object {"question": ..., "context": ...}, or "question<TAB>context"."""
+        text = super().parse_line(text)
+        if text.lstrip().startswith("{"):
+            try:
+                item = json.loads(text)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"invalid JSON ({e.msg} at column {e.colno})") from None
+            if not isinstance(item, dict) or not {"question", "context"} <= set(item):
+                raise ValueError('expected a JSON object with "question" and "context"')
+        elif "\t" in text:
+            question, context = text.split("\t", 1)
+            item = {"question": question, "context": context}
+        else:
+            raise ValueError('expected a JSON object {"question": ..., "context": ...} or question<TAB>context')
+        for key in ("question", "context"):
+            if not isinstance(item[key], str) or not item[key].strip():
+                raise ValueError(f"empty or non-string {key}")
+        return {"question": item["question"], "context": item["context"]}
+
+    def render(self, result: Any) -> str:
+        items = result if isinstance(result, list) else [result]
+        return "\n".join(f"{r['answer']!r}\t{r['score']:.4f}\t{r['start']}-{r['end']}" for r in items)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
 import torch
 
-from .base import Pipeline
+from .base import Pipeline, softmax
 
 _FUNCTIONS = ("sigmoid", "softmax", "none")
 _UNSET = ""  # `top_k=None` means "all labels", so the reference uses "" for "not given"
@@ -15,11 +16,6 @@ _UNSET = ""  # `top_k=None` means "all labels", so the reference uses "" for "no
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
-
-
-def _softmax(x: np.ndarray) -> np.ndarray:
-    e = np.exp(x - np.max(x, axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
 
 
 class TextClassificationPipeline(Pipeline):
@@ -62,6 +58,8 @@ class TextClassificationPipeline(Pipeline):
         allowed = {"truncation", "max_length", "padding"}
         if set(tokenizer_kwargs) - allowed:
             raise TypeError(f"text-classification got unexpected option(s) {sorted(set(tokenizer_kwargs) - allowed)}")
+        if "truncation" not in tokenizer_kwargs:  # long texts are cut to what the model reads
+            tokenizer_kwargs = {"truncation": True, "max_length": self.max_length, **tokenizer_kwargs}
         return tokenizer_kwargs, post
 
     def preprocess(self, item: Any, **tokenizer_kwargs: Any) -> list[dict[str, Any]]:
@@ -109,7 +107,7 @@ class TextClassificationPipeline(Pipeline):
     ) -> Any:
         logits = outputs[0]["logits"].numpy()
         fn = function_to_apply or self._default_function()
-        scores = _sigmoid(logits) if fn == "sigmoid" else _softmax(logits) if fn == "softmax" else logits
+        scores = _sigmoid(logits) if fn == "sigmoid" else softmax(logits) if fn == "softmax" else logits
         id2label = self.model.config.id2label
         if top_k == 1 and legacy:
             return {"label": id2label[int(scores.argmax())], "score": float(scores.max())}
@@ -130,3 +128,23 @@ class TextClassificationPipeline(Pipeline):
         if isinstance(inputs, str) and "top_k" not in kwargs:
             return [result]  # the reference's legacy shape for one string
         return result
+
+    def parse_line(self, text: str) -> Any:
+        """The text, or a JSON object {"text": ..., "text_pair": ...} for a pair."""
+        text = super().parse_line(text)
+        if not text.lstrip().startswith("{"):
+            return text
+        try:
+            item = json.loads(text)
+        except json.JSONDecodeError:
+            return text
+        if isinstance(item, dict) and "text" in item:
+            if set(item) - {"text", "text_pair"} or not all(isinstance(v, str) for v in item.values()):
+                raise ValueError('a text pair must be {"text": str, "text_pair": str}')
+            return item
+        return text
+
+    def render(self, result: Any) -> str:
+        items = result if isinstance(result, list) else [result]
+        items = [x for r in items for x in (r if isinstance(r, list) else [r])]
+        return "\n".join(f"{r['label']}\t{r['score']:.4f}" for r in items)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .base import Pipeline, check_text
+from .base import Pipeline, check_text, softmax
 
 STRATEGIES = ("none", "simple", "first", "average", "max")
 
@@ -40,10 +40,21 @@ class TokenClassificationPipeline(Pipeline):
     per_token_outputs = ("logits",)
 
     def _sanitize(
-        self, aggregation_strategy: Any = None, ignore_labels: Sequence[str] | None = None, **unknown: Any
+        self,
+        aggregation_strategy: Any = None,
+        ignore_labels: Sequence[str] | None = None,
+        stride: int | None = None,
+        **unknown: Any,
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         if unknown:
             raise TypeError(f"token-classification got unexpected option(s) {sorted(unknown)}")
+        pre: dict[str, Any] = {}
+        if stride is not None:
+            if not isinstance(stride, int) or isinstance(stride, bool) or stride < 0:
+                raise ValueError(f"stride must be an int >= 0, got {stride!r}")
+            if stride >= self.max_length - 2:
+                raise ValueError(f"stride ({stride}) must be smaller than the {self.max_length - 2} tokens of a window")
+            pre["stride"] = stride
         post: dict[str, Any] = {}
         if aggregation_strategy is not None:
             name = getattr(aggregation_strategy, "value", aggregation_strategy)
@@ -60,22 +71,59 @@ class TokenClassificationPipeline(Pipeline):
             if isinstance(ignore_labels, str) or not all(isinstance(x, str) for x in ignore_labels):
                 raise TypeError(f"ignore_labels must be a list of str, got {ignore_labels!r}")
             post["ignore_labels"] = list(ignore_labels)
-        return {}, post
+        return pre, post
 
-    def preprocess(self, item: Any) -> list[dict[str, Any]]:
+    def preprocess(self, item: Any, stride: int | None = None) -> list[dict[str, Any]]:
+        """One feature per window: a text longer than the model reads is cut into windows that overlap by
+        `stride` tokens (default: a quarter of a window, at most 128), as the reference does with `stride`."""
         text = check_text(item, "token-classification input")
-        fast = bool(self.tokenizer.is_fast)
-        max_len = self.tokenizer.model_max_length
+        if not self.tokenizer.is_fast:  # no offsets, so no windows: the text is truncated
+            enc = self.tokenizer(text, truncation=True, max_length=self.max_length, return_special_tokens_mask=True)
+            return [{"input_ids": enc["input_ids"], "special_tokens_mask": enc["special_tokens_mask"], "offsets": None}]
         enc = self.tokenizer(
-            text, truncation=bool(max_len and max_len > 0), return_special_tokens_mask=True, return_offsets_mapping=fast
+            text,
+            truncation=True,
+            max_length=self.max_length,
+            stride=min(self.max_length // 4, 128) if stride is None else stride,
+            return_overflowing_tokens=True,
+            return_special_tokens_mask=True,
+            return_offsets_mapping=True,
         )
         return [
             {
-                "input_ids": list(enc["input_ids"]),
-                "special_tokens_mask": list(enc["special_tokens_mask"]),
-                "offsets": [tuple(o) for o in enc["offset_mapping"]] if fast else None,
+                "input_ids": list(enc["input_ids"][w]),
+                "special_tokens_mask": list(enc["special_tokens_mask"][w]),
+                "offsets": [tuple(o) for o in enc["offset_mapping"][w]],
             }
+            for w in range(len(enc["input_ids"]))
         ]
+
+    @staticmethod
+    def _merge_windows(features: list[dict[str, Any]], logits: list[np.ndarray]) -> tuple[dict[str, Any], np.ndarray]:
+        """One token sequence from overlapping windows: a token seen in two windows takes its scores from the
+        window where it sits farther from an edge (more context on both sides)."""
+        best: dict[tuple[int, int, int], tuple[int, int, np.ndarray]] = {}
+        for feature, scores in zip(features, logits):
+            real = [i for i, s in enumerate(feature["special_tokens_mask"]) if not s]
+            seen: dict[tuple[int, int], int] = {}
+            for rank, i in enumerate(real):
+                start, end = feature["offsets"][i]
+                key = (start, end, seen.get((start, end), 0))  # byte pieces of one character share offsets
+                seen[(start, end)] = key[2] + 1
+                margin = min(rank, len(real) - 1 - rank)
+                if key not in best or margin > best[key][0]:
+                    best[key] = (margin, feature["input_ids"][i], scores[i])
+        keys = sorted(best)
+        width = logits[0].shape[-1]
+        merged = {
+            "input_ids": [features[0]["input_ids"][0]] + [best[k][1] for k in keys] + [features[0]["input_ids"][-1]],
+            "special_tokens_mask": [1] + [0] * len(keys) + [1],
+            "offsets": [(0, 0)] + [(k[0], k[1]) for k in keys] + [(0, 0)],
+        }
+        rows = (
+            [np.zeros(width, dtype=logits[0].dtype)] + [best[k][2] for k in keys] + [np.zeros(width, logits[0].dtype)]
+        )
+        return merged, np.stack(rows)
 
     def _forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, torch.Tensor]:
         return {"logits": self.model(input_ids=input_ids, attention_mask=attention_mask).logits}
@@ -95,8 +143,9 @@ class TokenClassificationPipeline(Pipeline):
     ) -> list[dict]:
         ignore = ["O"] if ignore_labels is None else ignore_labels
         feature, logits = features[0], outputs[0]["logits"].numpy()
-        e = np.exp(logits - logits.max(axis=-1, keepdims=True))
-        scores = e / e.sum(axis=-1, keepdims=True)
+        if len(features) > 1:
+            feature, logits = self._merge_windows(features, [o["logits"].numpy() for o in outputs])
+        scores = softmax(logits)
         pre = self._pre_entities(item, feature, scores)
         if aggregation_strategy in ("none", "simple"):
             labels = self.model.config.id2label
@@ -211,3 +260,11 @@ class TokenClassificationPipeline(Pipeline):
     def __call__(self, inputs: str | list[str], **kwargs: Any) -> Any:
         """Label the tokens of one text, or of each text of a list."""
         return super().__call__(inputs, **kwargs)
+
+    def render(self, result: Any) -> str:
+        if not result:
+            return "(no entities)"
+        return "\n".join(
+            f"{r['word']!r}\t{r.get('entity_group', r.get('entity'))}\t{r['score']:.4f}\t{r['start']}-{r['end']}"
+            for r in result
+        )

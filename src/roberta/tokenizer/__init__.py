@@ -1,7 +1,27 @@
 """RoBERTa tokenizers: `RobertaTokenizer` (pure Python) and `RobertaTokenizerFast` (Rust `tokenizers`)."""
 
+from __future__ import annotations
+
+import os
+from typing import Any
+
 from .encoding import BatchEncoding
 from .fast import RobertaTokenizerFast
 from .slow import RobertaTokenizer
 
-__all__ = ["BatchEncoding", "RobertaTokenizer", "RobertaTokenizerFast"]
+__all__ = ["BatchEncoding", "RobertaTokenizer", "RobertaTokenizerFast", "load_tokenizer"]
+
+
+def load_tokenizer(source: Any, **kwargs: Any) -> Any:
+    """A `RobertaTokenizerFast` from a folder (or a cached hub id); a tokenizer object is returned as it is.
+    A folder without tokenizer files is an error naming it and the files expected."""
+    if not isinstance(source, (str, os.PathLike)):
+        return source
+    from ..hub import resolve_model_dir
+
+    path = resolve_model_dir(source, what="tokenizer")
+    if not any(os.path.isfile(os.path.join(path, f)) for f in ("tokenizer.json", "vocab.json")):
+        raise FileNotFoundError(
+            f"{os.fspath(source)} holds no tokenizer files (expected tokenizer.json, or vocab.json + merges.txt)"
+        )
+    return RobertaTokenizerFast.from_pretrained(path, **kwargs)

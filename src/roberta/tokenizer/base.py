@@ -1,20 +1,35 @@
 """The Hugging Face tokenizer surface shared by `RobertaTokenizer` and `RobertaTokenizerFast`.
 
-Subclasses turn text into ids (`_encode_batch`), map tokens <-> ids and decode; this class parses
-the user-facing options (padding, truncation, tensors), pads, builds RoBERTa's special-token layout
-and saves/loads tokenizer directories.
+The two tokenizers supply a small backend half: encoding (`_encode_batch`), decoding, and the vocabulary
+(`_lookup`, `_token_of`, `_add_to_vocabulary`, `_vocabulary`). This class holds everything else: the
+user-facing options (resolved once into `EncodeOptions`), padding, RoBERTa's special-token layout, token <-> id
+conversion, adding tokens, and saving / loading tokenizer directories.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from typing import Any
 
+from tokenizers import AddedToken
+
+from .._io import atomic_write_text
+from ..hub import resolve_file
+from .bpe import format_merges
 from .encoding import BatchEncoding
-from .options import LARGE_INTEGER, PaddingStrategy, TruncationStrategy, pad_row, resolve_strategies
+from .options import (
+    ENCODE_OPTIONS,
+    LARGE_INTEGER,
+    EncodeOptions,
+    PaddingStrategy,
+    TruncationStrategy,
+    pad_row,
+    resolve_strategies,
+)
 from .saving import read_init_kwargs, write_config_files
-from .special_tokens import DEFAULT_SPECIAL_TOKENS, SPECIAL_TOKEN_ATTRIBUTES, SpecialTokensMixin
+from .special_tokens import DEFAULT_SPECIAL_TOKENS, SPECIAL_TOKEN_ATTRIBUTES, SpecialTokensMixin, TokenLike
 
 TextInput = str | Sequence[str]
 _HUB_KWARGS = ("cache_dir", "revision", "local_files_only", "token")
@@ -59,6 +74,10 @@ def clean_up_tokenization(text: str) -> str:
     return text
 
 
+# __call__'s padding arguments, resolved into EncodeOptions' strategies by _options
+_PADDING_ARGS = ("padding", "truncation", "max_length", "pad_to_multiple_of", "padding_side")
+
+
 class RobertaTokenizerBase(SpecialTokensMixin):
     """Shared encode/pad/decode/save logic of the RoBERTa tokenizers."""
 
@@ -97,9 +116,26 @@ class RobertaTokenizerBase(SpecialTokensMixin):
         self.name_or_path = ""
 
     # ----------------------------------------------------------------- hooks for subclasses
-    def _encode_batch(self, inputs: list[tuple[Any, Any]], *, single: bool, **options: Any) -> BatchEncoding:
+    def _encode_batch(self, inputs: list[tuple[Any, Any]], *, single: bool, options: EncodeOptions) -> BatchEncoding:
         raise NotImplementedError
 
+    # ----------------------------------------------------------------- the backend's half (slow.py, fast.py)
+    def _lookup(self, token: str) -> int | None:
+        """The id of a token of the vocabulary or an added token; None when there is none (no <unk> here)."""
+        raise NotImplementedError
+
+    def _token_of(self, index: int) -> str | None:
+        raise NotImplementedError
+
+    def _add_to_vocabulary(self, tokens: list[TokenLike], special: bool) -> int:
+        """Add tokens that are never split; returns how many new ids were created."""
+        raise NotImplementedError
+
+    def _vocabulary(self) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
+        """The base vocabulary (token -> id) and the merge ranks, as vocab.json and merges.txt hold them."""
+        raise NotImplementedError
+
+    # ----------------------------------------------------------------- vocabulary
     def convert_tokens_to_ids(self, tokens: str | list[str] | None) -> int | list[int] | None:
         """Token (or list of tokens) -> id(s); unknown tokens map to the unk id."""
         if tokens is None:
@@ -109,10 +145,47 @@ class RobertaTokenizerBase(SpecialTokensMixin):
         return [self._token_to_id(t) for t in tokens]
 
     def _token_to_id(self, token: str) -> int | None:
-        raise NotImplementedError
+        index = self._lookup(token)
+        if index is not None:
+            return index
+        unk = self._special_tokens.get("unk_token")
+        return None if unk is None else self._lookup(str(unk))
 
-    def convert_ids_to_tokens(self, ids: int | list[int], skip_special_tokens: bool = False) -> str | list[str]:
-        raise NotImplementedError
+    def convert_ids_to_tokens(self, ids: Any, skip_special_tokens: bool = False) -> Any:
+        """Id (or list of ids) -> token(s); with `skip_special_tokens`, special ids are dropped from lists."""
+        if isinstance(ids, int):
+            return self._token_of(ids)
+        skip = set(self.all_special_ids) if skip_special_tokens else ()
+        return [self._token_of(int(i)) for i in ids if int(i) not in skip]
+
+    def add_tokens(self, new_tokens: TokenLike | list[TokenLike], special_tokens: bool = False) -> int:
+        """Add tokens that are never split; returns how many new ids were created."""
+        if not isinstance(new_tokens, (list, tuple)):
+            new_tokens = [new_tokens]
+        for t in new_tokens:
+            if not isinstance(t, (str, AddedToken)):
+                raise TypeError(f"tokens must be str or AddedToken, got {type(t).__name__}")
+        return self._add_to_vocabulary(list(new_tokens), special_tokens)
+
+    def add_special_tokens(
+        self, special_tokens_dict: dict[str, Any], replace_additional_special_tokens: bool = True
+    ) -> int:
+        """Set special tokens by role (e.g. {"pad_token": "<pad>"}) and add them to the vocabulary."""
+        new: list[TokenLike] = []
+        for name, value in special_tokens_dict.items():
+            if name == "additional_special_tokens":
+                strs = [str(v) for v in value]
+                if replace_additional_special_tokens:
+                    self.additional_special_tokens = strs
+                else:
+                    self.additional_special_tokens += [t for t in strs if t not in self.additional_special_tokens]
+                new += list(value)
+            elif name in self._special_tokens:
+                self._special_tokens[name] = value
+                new.append(value)
+            else:
+                raise ValueError(f"{name!r} is not a special-token role; use one of {list(self._special_tokens)}")
+        return self.add_tokens(new, special_tokens=True)
 
     def _decode(self, ids: list[int], skip_special_tokens: bool, **kwargs: Any) -> str:
         raise NotImplementedError
@@ -149,25 +222,8 @@ class RobertaTokenizerBase(SpecialTokensMixin):
                     f"{name} must be a str (one example), a list[str] (a batch, or one pre-split "
                     f"example) or a list[list[str]] (a batch of pre-split examples); got {value!r:.80}"
                 )
-        options = dict(
-            add_special_tokens=add_special_tokens,
-            padding=padding,
-            truncation=truncation,
-            max_length=max_length,
-            stride=stride,
-            is_split_into_words=is_split_into_words,
-            pad_to_multiple_of=pad_to_multiple_of,
-            padding_side=padding_side,
-            return_tensors=return_tensors,
-            return_token_type_ids=return_token_type_ids,
-            return_attention_mask=return_attention_mask,
-            return_overflowing_tokens=return_overflowing_tokens,
-            return_special_tokens_mask=return_special_tokens_mask,
-            return_offsets_mapping=return_offsets_mapping,
-            return_length=return_length,
-            verbose=verbose,
-            **kwargs,
-        )
+        options = {k: v for k, v in locals().items() if k in ENCODE_OPTIONS or k in _PADDING_ARGS}
+        options.update(kwargs)
         if is_split_into_words:
             batched = isinstance(text, (list, tuple)) and bool(text) and isinstance(text[0], (list, tuple))
         else:
@@ -193,20 +249,23 @@ class RobertaTokenizerBase(SpecialTokensMixin):
         pad_to_multiple_of: int | None,
         padding_side: str | None,
         kwargs: dict[str, Any],
-    ) -> dict[str, Any]:
+    ) -> EncodeOptions:
         pad, trunc, max_length = resolve_strategies(self, padding, truncation, max_length, pad_to_multiple_of)
         if padding_side is not None and padding_side not in ("left", "right"):
             raise ValueError(f"padding_side must be 'left' or 'right', got {padding_side!r}")
         tensors = kwargs.get("return_tensors")
-        if tensors is not None and getattr(tensors, "value", tensors) not in ("pt", "np", "tf"):
-            raise ValueError(f"return_tensors must be 'pt', 'np', 'tf' or None, got {tensors!r}")
-        return dict(
-            kwargs,
+        if tensors is not None and getattr(tensors, "value", tensors) not in ("pt", "np", "jax", "tf"):
+            raise ValueError(f"return_tensors must be 'pt', 'np', 'jax', 'tf' or None, got {tensors!r}")
+        known = {k: v for k, v in kwargs.items() if k in ENCODE_OPTIONS}
+        known.setdefault("split_special_tokens", self.split_special_tokens)
+        return EncodeOptions(
             padding_strategy=pad,
             truncation_strategy=trunc,
             max_length=max_length,
             pad_to_multiple_of=pad_to_multiple_of,
             padding_side=padding_side or self.padding_side,
+            extra={k: v for k, v in kwargs.items() if k not in ENCODE_OPTIONS},
+            **known,
         )
 
     def encode_plus(
@@ -223,7 +282,7 @@ class RobertaTokenizerBase(SpecialTokensMixin):
     ) -> BatchEncoding:
         """Encode one example (a string, pre-split words or ids) or one pair; returns unbatched lists."""
         options = self._options(padding, truncation, max_length, pad_to_multiple_of, padding_side, kwargs)
-        return self._encode_batch([(text, text_pair)], single=True, **options)
+        return self._encode_batch([(text, text_pair)], single=True, options=options)
 
     def batch_encode_plus(
         self,
@@ -242,7 +301,7 @@ class RobertaTokenizerBase(SpecialTokensMixin):
                 f"batch_text_or_text_pairs has to be a list or a tuple (got {type(batch_text_or_text_pairs).__name__})"
             )
         options = self._options(padding, truncation, max_length, pad_to_multiple_of, padding_side, kwargs)
-        split = options.get("is_split_into_words", False)
+        split = options.is_split_into_words
         inputs = []
         for item in batch_text_or_text_pairs:
             if not isinstance(item, (list, tuple)) or (split and not isinstance(item[0], (list, tuple))):
@@ -254,7 +313,7 @@ class RobertaTokenizerBase(SpecialTokensMixin):
                         f"{len(item)} elements; pass is_split_into_words=True for pre-split words"
                     )
                 inputs.append((item[0], item[1]))
-        return self._encode_batch(inputs, single=False, **options)
+        return self._encode_batch(inputs, single=False, options=options)
 
     def encode(self, text: Any, text_pair: Any = None, add_special_tokens: bool = True, **kwargs: Any) -> list[int]:
         """Return the input ids of one example or pair."""
@@ -419,6 +478,20 @@ class RobertaTokenizerBase(SpecialTokensMixin):
     def _save_extra(self, directory: str) -> list[str]:
         return []
 
+    def save_vocabulary(self, save_directory: str | os.PathLike, filename_prefix: str | None = None) -> tuple[str, str]:
+        """Write vocab.json and merges.txt into `save_directory` (as the reference's slow tokenizer writes
+        them); returns their paths."""
+        directory = os.fspath(save_directory)
+        if not os.path.isdir(directory):
+            raise ValueError(f"Vocabulary path ({directory}) should be a directory")
+        prefix = filename_prefix + "-" if filename_prefix else ""
+        vocab, ranks = self._vocabulary()
+        vocab_path = os.path.join(directory, prefix + "vocab.json")
+        merges_path = os.path.join(directory, prefix + "merges.txt")
+        atomic_write_text(vocab_path, json.dumps(vocab, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+        atomic_write_text(merges_path, format_merges(ranks))
+        return vocab_path, merges_path
+
     @classmethod
     def from_pretrained(
         cls, pretrained_model_name_or_path: str | os.PathLike, *init_inputs: Any, **kwargs: Any
@@ -445,7 +518,20 @@ class RobertaTokenizerBase(SpecialTokensMixin):
 
     @classmethod
     def _resolve_files(cls, name_or_path: str | os.PathLike, hub: dict[str, Any]) -> dict[str, str | None]:
-        raise NotImplementedError
+        """The vocabulary files (`vocab_files_names`) a checkpoint holds; an error naming what is missing
+        unless they suffice (`_enough_files`)."""
+        found = {
+            arg: resolve_file(name_or_path, name, required=False, **hub) for arg, name in cls.vocab_files_names.items()
+        }
+        if not cls._enough_files(found):
+            wanted = " + ".join(cls.vocab_files_names[a] for a in ("vocab_file", "merges_file"))
+            extra = " (or tokenizer.json)" if "tokenizer_file" in cls.vocab_files_names else ""
+            raise FileNotFoundError(f"{os.fspath(name_or_path)} holds no tokenizer files: expected {wanted}{extra}")
+        return found
+
+    @classmethod
+    def _enough_files(cls, found: dict[str, str | None]) -> bool:
+        return found.get("vocab_file") is not None and found.get("merges_file") is not None
 
     def __repr__(self) -> str:
         return (

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from typing import Any
 
 from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, processors
 
 from roberta._io import atomic_write_text
-from roberta.hub import resolve_file
 
 from .base import RobertaTokenizerBase, default_special_tokens
-from .bpe import format_merges, load_merges, load_vocab
+from .bpe import load_merges, load_vocab
 from .encoding import BatchEncoding
-from .options import PaddingStrategy, TruncationStrategy
+from .options import EncodeOptions, PaddingStrategy, TruncationStrategy
+from .special_tokens import TokenLike
 
 
 class PretokenizedInputError(ValueError, AssertionError):
@@ -55,6 +56,10 @@ def _component_state(component: Any) -> dict[str, Any] | None:
         return json.loads(component.__getstate__())
     except Exception:  # custom components may not serialise; leave them alone
         return None
+
+
+def _frozen(settings: dict | None) -> tuple | None:
+    return None if settings is None else tuple(sorted(settings.items()))
 
 
 class RobertaTokenizerFast(RobertaTokenizerBase):
@@ -113,7 +118,11 @@ class RobertaTokenizerFast(RobertaTokenizerBase):
             raise ValueError("RobertaTokenizerFast needs tokenizer_file, or both vocab_file and merges_file")
         self._tokenizer.no_truncation()
         self._tokenizer.no_padding()
-        self._settings: tuple[Any, Any] = (None, None)
+        # Configured copies of the backend by (truncation, padding, split_special_tokens). Each is configured
+        # once and then only read, so threads encoding with different settings never mutate a shared backend
+        # (the Rust side refuses a mutation during another thread's encode: "Already borrowed").
+        self._configured: dict[tuple, Tokenizer] = {}
+        self._configured_lock = threading.Lock()
         self._init_special_tokens(special)
         present = {t.content for t in self._tokenizer.get_added_tokens_decoder().values()}
         extra = [t for _, t in sorted((added_tokens_decoder or {}).items()) if t.content not in present]
@@ -147,15 +156,11 @@ class RobertaTokenizerFast(RobertaTokenizerBase):
                 trim_offsets=state.get("trim_offsets", True),
             )
 
+    vocab_files_names = {"vocab_file": "vocab.json", "merges_file": "merges.txt", "tokenizer_file": "tokenizer.json"}
+
     @classmethod
-    def _resolve_files(cls, name_or_path: Any, hub: dict[str, Any]) -> dict[str, str | None]:
-        tokenizer_file = resolve_file(name_or_path, "tokenizer.json", required=False, **hub)
-        required = tokenizer_file is None
-        return {
-            "tokenizer_file": tokenizer_file,
-            "vocab_file": resolve_file(name_or_path, "vocab.json", required=required, **hub),
-            "merges_file": resolve_file(name_or_path, "merges.txt", required=required, **hub),
-        }
+    def _enough_files(cls, found: dict[str, str | None]) -> bool:
+        return found.get("tokenizer_file") is not None or super()._enough_files(found)
 
     @property
     def backend_tokenizer(self) -> Tokenizer:
@@ -185,50 +190,18 @@ class RobertaTokenizerFast(RobertaTokenizerBase):
         """Content -> id of the added (and special) tokens."""
         return {t.content: i for i, t in self.added_tokens_decoder.items()}
 
-    def add_tokens(self, new_tokens: str | AddedToken | list, special_tokens: bool = False) -> int:
-        """Add tokens that are never split; returns how many new ids were created."""
-        if not isinstance(new_tokens, (list, tuple)):
-            new_tokens = [new_tokens]
-        for t in new_tokens:
-            if not isinstance(t, (str, AddedToken)):
-                raise TypeError(f"tokens must be str or AddedToken, got {type(t).__name__}")
-        if special_tokens:
-            return self._tokenizer.add_special_tokens(list(new_tokens))
-        return self._tokenizer.add_tokens(list(new_tokens))
+    def _add_to_vocabulary(self, tokens: list[TokenLike], special: bool) -> int:
+        with self._configured_lock:
+            self._configured.clear()  # configured copies would miss the new tokens
+        if special:
+            return self._tokenizer.add_special_tokens(tokens)
+        return self._tokenizer.add_tokens(tokens)
 
-    def add_special_tokens(
-        self, special_tokens_dict: dict[str, Any], replace_additional_special_tokens: bool = True
-    ) -> int:
-        """Set special tokens by role (e.g. {"pad_token": "<pad>"}) and add them to the vocabulary."""
-        new: list[Any] = []
-        for name, value in special_tokens_dict.items():
-            if name == "additional_special_tokens":
-                strs = [str(v) for v in value]
-                if replace_additional_special_tokens:
-                    self.additional_special_tokens = strs
-                else:
-                    self.additional_special_tokens += [s for s in strs if s not in self.additional_special_tokens]
-                new += list(value)
-            elif name in self._special_tokens:
-                self._special_tokens[name] = value
-                new.append(value)
-            else:
-                raise ValueError(f"{name!r} is not a special-token role; use one of {list(self._special_tokens)}")
-        return self.add_tokens(new, special_tokens=True)
+    def _lookup(self, token: str) -> int | None:
+        return self._tokenizer.token_to_id(token)
 
-    def _token_to_id(self, token: str) -> int | None:
-        index = self._tokenizer.token_to_id(token)
-        if index is not None:
-            return index
-        unk = self._special_tokens.get("unk_token")
-        return None if unk is None else self._tokenizer.token_to_id(str(unk))
-
-    def convert_ids_to_tokens(self, ids: Any, skip_special_tokens: bool = False) -> Any:
-        """Id (or list of ids) -> token(s); with `skip_special_tokens`, special ids are dropped from lists."""
-        if isinstance(ids, int):
-            return self._tokenizer.id_to_token(ids)
-        skip = set(self.all_special_ids) if skip_special_tokens else ()
-        return [self._tokenizer.id_to_token(int(i)) for i in ids if int(i) not in skip]
+    def _token_of(self, index: int) -> str | None:
+        return self._tokenizer.id_to_token(index)
 
     def convert_tokens_to_string(self, tokens: list[str]) -> str:
         """Join tokens into text with the byte-level decoder."""
@@ -250,7 +223,8 @@ class RobertaTokenizerFast(RobertaTokenizerBase):
         stride: int,
         pad_to_multiple_of: int | None,
         padding_side: str,
-    ) -> None:
+        split_special: bool,
+    ) -> Tokenizer:
         trunc = None
         if truncation != TruncationStrategy.DO_NOT_TRUNCATE:
             trunc = dict(
@@ -266,64 +240,57 @@ class RobertaTokenizerFast(RobertaTokenizerBase):
                 pad_type_id=self.pad_token_type_id,
                 pad_to_multiple_of=pad_to_multiple_of,
             )
-        if self._settings == (trunc, pad):
-            return
-        if trunc is None:
-            self._tokenizer.no_truncation()
-        else:
-            try:
-                self._tokenizer.enable_truncation(**trunc)
-            except Exception as e:
-                raise ValueError(f"invalid truncation settings {trunc}: {e}") from None
-        if pad is None:
-            self._tokenizer.no_padding()
-        else:
-            self._tokenizer.enable_padding(**pad)
-        self._settings = (trunc, pad)
+        return self._backend(trunc, pad, split_special)
 
-    def _encode_batch(
-        self,
-        inputs: list[tuple[Any, Any]],
-        *,
-        single: bool,
-        add_special_tokens: bool = True,
-        padding_strategy: PaddingStrategy,
-        truncation_strategy: TruncationStrategy,
-        max_length: int | None,
-        stride: int = 0,
-        is_split_into_words: bool = False,
-        pad_to_multiple_of: int | None = None,
-        padding_side: str = "right",
-        return_tensors: str | None = None,
-        return_token_type_ids: bool | None = None,
-        return_attention_mask: bool | None = None,
-        return_overflowing_tokens: bool = False,
-        return_special_tokens_mask: bool = False,
-        return_offsets_mapping: bool = False,
-        return_length: bool = False,
-        verbose: bool = True,
-        split_special_tokens: bool = False,
-        **kwargs: Any,
-    ) -> BatchEncoding:
-        if kwargs:
-            raise TypeError(f"unexpected keyword argument(s) {sorted(kwargs)}")
-        if is_split_into_words and not self.add_prefix_space:
+    def _backend(self, trunc: dict | None, pad: dict | None, split_special: bool) -> Tokenizer:
+        """The backend tokenizer for these settings: the plain one, or a configured copy (never mutated)."""
+        base = self._tokenizer
+        if trunc is None and pad is None and not split_special and not base.encode_special_tokens:
+            if base.truncation is None and base.padding is None:  # unless a user configured it by hand
+                return base
+        key = (_frozen(trunc), _frozen(pad), split_special, id(base))
+        backend = self._configured.get(key)
+        if backend is not None:
+            return backend
+        backend = Tokenizer.from_str(base.to_str())
+        try:
+            backend.no_truncation() if trunc is None else backend.enable_truncation(**trunc)
+        except Exception as e:
+            raise ValueError(f"invalid truncation settings {trunc}: {e}") from None
+        backend.no_padding() if pad is None else backend.enable_padding(**pad)
+        backend.encode_special_tokens = split_special
+        with self._configured_lock:
+            if len(self._configured) >= 16:  # settings are few in practice; bound them anyway
+                self._configured.clear()
+            self._configured.setdefault(key, backend)
+        return self._configured.get(key, backend)
+
+    def _encode_batch(self, inputs: list[tuple[Any, Any]], *, single: bool, options: EncodeOptions) -> BatchEncoding:
+        o = options
+        if o.extra:
+            raise TypeError(f"unexpected keyword argument(s) {sorted(o.extra)}")
+        if o.is_split_into_words and not self.add_prefix_space:
             raise PretokenizedInputError(
                 f"You need to instantiate {type(self).__name__} with add_prefix_space=True "
                 "to use it with pretokenized inputs (is_split_into_words=True)."
             )
-        self._configure(padding_strategy, truncation_strategy, max_length, stride, pad_to_multiple_of, padding_side)
-        split_special = split_special_tokens or self.split_special_tokens
-        if self._tokenizer.encode_special_tokens != split_special:
-            self._tokenizer.encode_special_tokens = split_special
+        backend = self._configure(
+            o.padding_strategy,
+            o.truncation_strategy,
+            o.max_length,
+            o.stride,
+            o.pad_to_multiple_of,
+            o.padding_side,
+            o.split_special_tokens,
+        )
         if single:
             text, pair = inputs[0]
             batch = [(text, pair)] if pair else [text]
         else:
             batch = [text if pair is None else (text, pair) for text, pair in inputs]
         try:
-            encodings = self._tokenizer.encode_batch(
-                batch, add_special_tokens=add_special_tokens, is_pretokenized=is_split_into_words
+            encodings = backend.encode_batch(
+                batch, add_special_tokens=o.add_special_tokens, is_pretokenized=o.is_split_into_words
             )
         except TypeError as e:
             raise TypeError(f"cannot encode {batch!r:.80}: {e}") from None
@@ -332,56 +299,46 @@ class RobertaTokenizerFast(RobertaTokenizerBase):
         except BaseException as e:  # a Rust panic (pyo3 PanicException), e.g. stride >= room left by max_length
             if type(e).__name__ != "PanicException":
                 raise
-            raise ValueError(f"invalid truncation settings (max_length={max_length}, stride={stride}): {e}") from None
-        if return_token_type_ids is None:
-            return_token_type_ids = "token_type_ids" in self.model_input_names
-        if return_attention_mask is None:
-            return_attention_mask = "attention_mask" in self.model_input_names
+            raise ValueError(
+                f"invalid truncation settings (max_length={o.max_length}, stride={o.stride}): {e}"
+            ) from None
+        type_ids, attention = o.return_token_type_ids, o.return_attention_mask
+        if type_ids is None:
+            type_ids = "token_type_ids" in self.model_input_names
+        if attention is None:
+            attention = "attention_mask" in self.model_input_names
         fields = [
             ("input_ids", "ids", True),
-            ("token_type_ids", "type_ids", return_token_type_ids),
-            ("attention_mask", "attention_mask", return_attention_mask),
-            ("special_tokens_mask", "special_tokens_mask", return_special_tokens_mask),
-            ("offset_mapping", "offsets", return_offsets_mapping),
+            ("token_type_ids", "type_ids", type_ids),
+            ("attention_mask", "attention_mask", attention),
+            ("special_tokens_mask", "special_tokens_mask", o.return_special_tokens_mask),
+            ("offset_mapping", "offsets", o.return_offsets_mapping),
         ]
         fields = [(key, attr) for key, attr, wanted in fields if wanted]
         rows, sample_map = [], []
         for index, encoding in enumerate(encodings):
-            group = [encoding] + (encoding.overflowing if return_overflowing_tokens else [])
+            group = [encoding] + (encoding.overflowing if o.return_overflowing_tokens else [])
             rows += group
             sample_map += [index] * len(group)
         data: dict[str, Any] = {key: [getattr(e, attr) for e in rows] for key, attr in fields}
-        if return_length:
+        if o.return_length:
             data["length"] = [len(e.ids) for e in rows]
-        if return_overflowing_tokens:
+        if o.return_overflowing_tokens:
             data["overflow_to_sample_mapping"] = sample_map
-        if single and return_tensors is None and not return_overflowing_tokens:
+        if single and o.return_tensors is None and not o.return_overflowing_tokens:
             data = {k: (v[0] if v and isinstance(v[0], list) else v) for k, v in data.items()}
             return BatchEncoding(data, rows)
-        return BatchEncoding(data, rows, tensor_type=return_tensors)
+        return BatchEncoding(data, rows, tensor_type=o.return_tensors)
 
     # ----------------------------------------------------------------- decoding
     def _decode(self, ids: list[int], skip_special_tokens: bool, **kwargs: Any) -> str:
         return self._tokenizer.decode(ids, skip_special_tokens=skip_special_tokens)
 
     # ----------------------------------------------------------------- saving
-    def _model_files(self) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
+    def _vocabulary(self) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
         model = json.loads(self._tokenizer.to_str())["model"]
         merges = [tuple(m.split(" ", 1)) if isinstance(m, str) else tuple(m) for m in model["merges"]]
         return model["vocab"], {pair: rank for rank, pair in enumerate(merges)}
-
-    def save_vocabulary(self, save_directory: str | os.PathLike, filename_prefix: str | None = None) -> tuple[str, str]:
-        """Write vocab.json and merges.txt into `save_directory`; returns their paths."""
-        directory = os.fspath(save_directory)
-        if not os.path.isdir(directory):
-            raise ValueError(f"Vocabulary path ({directory}) should be a directory")
-        prefix = filename_prefix + "-" if filename_prefix else ""
-        vocab, ranks = self._model_files()
-        vocab_path = os.path.join(directory, prefix + "vocab.json")
-        merges_path = os.path.join(directory, prefix + "merges.txt")
-        atomic_write_text(vocab_path, json.dumps(vocab, ensure_ascii=False, separators=(",", ":")) + "\n")
-        atomic_write_text(merges_path, format_merges(ranks))
-        return vocab_path, merges_path
 
     def _save_extra(self, directory: str) -> list[str]:
         state = json.loads(self._tokenizer.to_str())

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import warnings
+from dataclasses import dataclass
 from typing import Any
 
 LARGE_INTEGER = int(1e30)  # "no limit" model_max_length, as the reference uses
@@ -24,6 +26,34 @@ class TruncationStrategy(str, enum.Enum):
     ONLY_SECOND = "only_second"
     LONGEST_FIRST = "longest_first"
     DO_NOT_TRUNCATE = "do_not_truncate"
+
+
+@dataclass(frozen=True)
+class EncodeOptions:
+    """Every encoding option, resolved once by `RobertaTokenizerBase` and handed down whole to the tokenizer
+    that encodes (the padding and truncation arguments as strategies and an effective `max_length`)."""
+
+    padding_strategy: PaddingStrategy
+    truncation_strategy: TruncationStrategy
+    max_length: int | None
+    add_special_tokens: bool = True
+    stride: int = 0
+    is_split_into_words: bool = False
+    pad_to_multiple_of: int | None = None
+    padding_side: str = "right"
+    return_tensors: str | None = None
+    return_token_type_ids: bool | None = None
+    return_attention_mask: bool | None = None
+    return_overflowing_tokens: bool = False
+    return_special_tokens_mask: bool = False
+    return_offsets_mapping: bool = False
+    return_length: bool = False
+    verbose: bool = True
+    split_special_tokens: bool = False
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)  # anything else the caller passed
+
+
+ENCODE_OPTIONS = frozenset(f.name for f in dataclasses.fields(EncodeOptions)) - {"extra"}
 
 
 def _enum(cls: type, value: Any, arg: str) -> Any:

@@ -6,9 +6,8 @@ import json
 import os
 from typing import Any
 
-from roberta._io import atomic_write_text
-from roberta.hub import resolve_file
-
+from .._io import atomic_write_text, read_json
+from ..hub import resolve_file
 from .special_tokens import SPECIAL_TOKEN_ATTRIBUTES, added_token_from_json, added_token_to_dict
 
 CONFIG_FILE = "tokenizer_config.json"
@@ -28,26 +27,18 @@ _CONFIG_KEYS = (
 )
 
 
-def _read_json(path: str) -> Any:
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except json.JSONDecodeError as e:
-        raise ValueError(f"{path} is not valid JSON ({e})") from None
-
-
 def read_init_kwargs(name_or_path: str | os.PathLike, hub_kwargs: dict[str, Any]) -> dict[str, Any]:
     """Constructor keyword arguments stored in a checkpoint's tokenizer_config.json / special_tokens_map.json."""
     kwargs: dict[str, Any] = {}
     special_path = resolve_file(name_or_path, SPECIAL_TOKENS_FILE, required=False, **hub_kwargs)
     if special_path:
-        special = _read_json(special_path)
+        special = read_json(special_path)
         for name in SPECIAL_TOKEN_ATTRIBUTES:
             if name in special:
                 kwargs[name] = added_token_from_json(special[name], special=True)
     config_path = resolve_file(name_or_path, CONFIG_FILE, required=False, **hub_kwargs)
     if config_path:
-        config = _read_json(config_path)
+        config = read_json(config_path)
         if not isinstance(config, dict):
             raise ValueError(f"{config_path} must hold a JSON object")
         for key in _CONFIG_KEYS:
@@ -68,7 +59,7 @@ def read_init_kwargs(name_or_path: str | os.PathLike, hub_kwargs: dict[str, Any]
                         kwargs[name] = tok
     added_path = resolve_file(name_or_path, ADDED_TOKENS_FILE, required=False, **hub_kwargs)
     if added_path and "added_tokens_decoder" not in kwargs:
-        added = _read_json(added_path)
+        added = read_json(added_path)
         from tokenizers import AddedToken
 
         kwargs["added_tokens_decoder"] = {

@@ -10,12 +10,12 @@ import regex
 from tokenizers import AddedToken
 
 from roberta._io import atomic_write_text
-from roberta.hub import resolve_file
 
 from .base import RobertaTokenizerBase, default_special_tokens
-from .bpe import BytePairEncoder, format_merges, load_merges, load_vocab, symbols_to_bytes
+from .bpe import BytePairEncoder, load_merges, load_vocab, symbols_to_bytes
 from .encoding import BatchEncoding
-from .options import PaddingStrategy, TruncationStrategy, pad_row
+from .options import EncodeOptions, PaddingStrategy, TruncationStrategy, pad_row
+from .special_tokens import TokenLike
 from .truncation import truncate_pair
 
 
@@ -78,14 +78,7 @@ class RobertaTokenizer(RobertaTokenizerBase):
         for index, token in sorted((added_tokens_decoder or {}).items()):
             if token.content not in self._added_encoder:
                 self._register(token, index)
-        self._add_tokens([t for t in tokens.values() if t is not None], special_tokens=True)
-
-    @classmethod
-    def _resolve_files(cls, name_or_path: Any, hub: dict[str, Any]) -> dict[str, str | None]:
-        return {
-            "vocab_file": resolve_file(name_or_path, "vocab.json", **hub),
-            "merges_file": resolve_file(name_or_path, "merges.txt", **hub),
-        }
+        self._add_to_vocabulary([t for t in tokens.values() if t is not None], special=True)
 
     # ----------------------------------------------------------------- vocabulary
     @property
@@ -117,15 +110,15 @@ class RobertaTokenizer(RobertaTokenizerBase):
         self._added_encoder[token.content] = index
         self._split_pattern = None
 
-    def _add_tokens(self, new_tokens: list[str | AddedToken], special_tokens: bool = False) -> int:
+    def _add_to_vocabulary(self, tokens: list[TokenLike], special: bool) -> int:
         added = 0
-        for token in new_tokens:
-            token = _as_added(token, special=special_tokens)
+        for token in tokens:
+            token = _as_added(token, special=special)
             if not token.content:
                 raise ValueError("cannot add an empty token")
             if token.content in self._added_encoder:
                 continue
-            if special_tokens:
+            if special:
                 token.special = True
             index = self.encoder.get(token.content)
             if index is None:
@@ -134,59 +127,16 @@ class RobertaTokenizer(RobertaTokenizerBase):
             self._register(token, index)
         return added
 
-    def add_tokens(self, new_tokens: str | AddedToken | list, special_tokens: bool = False) -> int:
-        """Add tokens that are never split; returns how many new ids were created."""
-        if not isinstance(new_tokens, (list, tuple)):
-            new_tokens = [new_tokens]
-        return self._add_tokens(list(new_tokens), special_tokens=special_tokens)
-
-    def add_special_tokens(
-        self, special_tokens_dict: dict[str, Any], replace_additional_special_tokens: bool = True
-    ) -> int:
-        """Set special tokens by role (e.g. {"pad_token": "<pad>"}) and add them to the vocabulary."""
-        new: list[AddedToken] = []
-        for name, value in special_tokens_dict.items():
-            if name == "additional_special_tokens":
-                values = [_as_added(v, special=True) for v in value]
-                if replace_additional_special_tokens:
-                    self.additional_special_tokens = [str(v) for v in values]
-                else:
-                    self.additional_special_tokens += [
-                        str(v) for v in values if str(v) not in self.additional_special_tokens
-                    ]
-                new += values
-            elif name in self._special_tokens:
-                token = _as_added(value, special=True)
-                self._special_tokens[name] = token
-                new.append(token)
-            else:
-                raise ValueError(f"{name!r} is not a special-token role; use one of {list(self._special_tokens)}")
-        return self._add_tokens(new, special_tokens=True)
-
-    def _token_to_id(self, token: str) -> int | None:
+    def _lookup(self, token: str) -> int | None:
         index = self._added_encoder.get(token)
-        if index is not None:
-            return index
-        index = self.encoder.get(token)
-        if index is not None:
-            return index
-        unk = self._special_tokens.get("unk_token")
-        return self.encoder.get(str(unk)) if unk is not None else None
+        return index if index is not None else self.encoder.get(token)
 
-    def convert_ids_to_tokens(self, ids: Any, skip_special_tokens: bool = False) -> Any:
-        """Id (or list of ids) -> token(s); with `skip_special_tokens`, special ids are dropped from lists."""
-        if isinstance(ids, int):
-            token = self._added_decoder.get(ids)
-            return token.content if token is not None else self.decoder.get(ids)
-        skip = set(self.all_special_ids) if skip_special_tokens else ()
-        out = []
-        for i in ids:
-            i = int(i)
-            if i in skip:
-                continue
-            token = self._added_decoder.get(i)
-            out.append(token.content if token is not None else self.decoder.get(i))
-        return out
+    def _token_of(self, index: int) -> str | None:
+        token = self._added_decoder.get(index)
+        return token.content if token is not None else self.decoder.get(index)
+
+    def _vocabulary(self) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
+        return self.encoder, self.bpe_ranks
 
     def convert_tokens_to_string(self, tokens: list[str]) -> str:
         """Join byte-level tokens and decode their bytes as UTF-8 (`errors` handles invalid bytes)."""
@@ -257,50 +207,31 @@ class RobertaTokenizer(RobertaTokenizerBase):
         )
         raise ValueError(f"Input {text!r:.80} is not valid. Should be {kind}.")
 
-    def _encode_batch(
-        self,
-        inputs: list[tuple[Any, Any]],
-        *,
-        single: bool,
-        add_special_tokens: bool = True,
-        padding_strategy: PaddingStrategy,
-        truncation_strategy: TruncationStrategy,
-        max_length: int | None,
-        stride: int = 0,
-        is_split_into_words: bool = False,
-        pad_to_multiple_of: int | None = None,
-        padding_side: str = "right",
-        return_tensors: str | None = None,
-        return_token_type_ids: bool | None = None,
-        return_attention_mask: bool | None = None,
-        return_overflowing_tokens: bool = False,
-        return_special_tokens_mask: bool = False,
-        return_offsets_mapping: bool = False,
-        return_length: bool = False,
-        verbose: bool = True,
-        **kwargs: Any,
-    ) -> BatchEncoding:
-        if return_offsets_mapping:
+    def _encode_batch(self, inputs: list[tuple[Any, Any]], *, single: bool, options: EncodeOptions) -> BatchEncoding:
+        o = options
+        if o.return_offsets_mapping:
             raise NotImplementedError(
                 "return_offsets_mapping is not available with the pure-Python "
                 "RobertaTokenizer; use RobertaTokenizerFast."
             )
-        if return_token_type_ids and not add_special_tokens:
+        if o.return_token_type_ids and not o.add_special_tokens:
             raise ValueError(
                 "Asking to return token_type_ids while setting add_special_tokens to False results in "
                 "an undefined behavior. Set add_special_tokens to True or return_token_type_ids to None."
             )
-        if return_token_type_ids is None:
-            return_token_type_ids = "token_type_ids" in self.model_input_names
-        if return_attention_mask is None:
-            return_attention_mask = "attention_mask" in self.model_input_names
+        type_ids = o.return_token_type_ids
+        if type_ids is None:
+            type_ids = "token_type_ids" in self.model_input_names
+        attention = o.return_attention_mask
+        if attention is None:
+            attention = "attention_mask" in self.model_input_names
         rows = []
         for text, pair in inputs:
-            first = self._input_ids(text, is_split_into_words, kwargs)
-            second = self._input_ids(pair, is_split_into_words, kwargs) if pair is not None else None
+            first = self._input_ids(text, o.is_split_into_words, o.extra)
+            second = self._input_ids(pair, o.is_split_into_words, o.extra) if pair is not None else None
             if (
-                return_overflowing_tokens
-                and truncation_strategy == TruncationStrategy.LONGEST_FIRST
+                o.return_overflowing_tokens
+                and o.truncation_strategy == TruncationStrategy.LONGEST_FIRST
                 and second is not None
             ):
                 raise ValueError(
@@ -312,37 +243,38 @@ class RobertaTokenizer(RobertaTokenizerBase):
                 self._prepare_row(
                     first,
                     second,
-                    add_special_tokens,
-                    truncation_strategy,
-                    max_length,
-                    stride,
-                    return_token_type_ids,
-                    return_overflowing_tokens,
-                    return_special_tokens_mask,
+                    o.add_special_tokens,
+                    o.truncation_strategy,
+                    o.max_length,
+                    o.stride,
+                    type_ids,
+                    o.return_overflowing_tokens,
+                    o.return_special_tokens_mask,
                 )
             )
         pad_options = dict(
-            max_length=max_length,
-            pad_to_multiple_of=pad_to_multiple_of,
-            side=padding_side,
+            max_length=o.max_length,
+            pad_to_multiple_of=o.pad_to_multiple_of,
+            side=o.padding_side,
             pad_id=self.pad_token_id,
             pad_type_id=self.pad_token_type_id,
-            return_attention_mask=return_attention_mask,
+            return_attention_mask=attention,
         )
+        strategy = o.padding_strategy
         if single:
-            row = pad_row(rows[0], strategy=padding_strategy, **pad_options)
-            if return_length:
+            row = pad_row(rows[0], strategy=strategy, **pad_options)
+            if o.return_length:
                 row["length"] = len(row["input_ids"])
-            return BatchEncoding(row, tensor_type=return_tensors, prepend_batch_axis=True, n_sequences=None)
-        if return_length:
+            return BatchEncoding(row, tensor_type=o.return_tensors, prepend_batch_axis=True, n_sequences=None)
+        if o.return_length:
             for row in rows:
                 row["length"] = len(row["input_ids"])
-        if padding_strategy == PaddingStrategy.LONGEST and rows:
+        if strategy == PaddingStrategy.LONGEST and rows:
             pad_options["max_length"] = max(len(r["input_ids"]) for r in rows)
-            padding_strategy = PaddingStrategy.MAX_LENGTH
-        rows = [pad_row(r, strategy=padding_strategy, **pad_options) for r in rows]
+            strategy = PaddingStrategy.MAX_LENGTH
+        rows = [pad_row(r, strategy=strategy, **pad_options) for r in rows]
         keys = list(rows[0]) if rows else ["input_ids"]
-        return BatchEncoding({k: [r[k] for r in rows] for k in keys}, tensor_type=return_tensors)
+        return BatchEncoding({k: [r[k] for r in rows] for k in keys}, tensor_type=o.return_tensors)
 
     def _prepare_row(
         self,
@@ -413,18 +345,6 @@ class RobertaTokenizer(RobertaTokenizerBase):
         return (" " if spaces_between_special_tokens else "").join(texts)
 
     # ----------------------------------------------------------------- saving
-    def save_vocabulary(self, save_directory: str | os.PathLike, filename_prefix: str | None = None) -> tuple[str, str]:
-        """Write vocab.json and merges.txt into `save_directory`; returns their paths."""
-        directory = os.fspath(save_directory)
-        if not os.path.isdir(directory):
-            raise ValueError(f"Vocabulary path ({directory}) should be a directory")
-        prefix = filename_prefix + "-" if filename_prefix else ""
-        vocab_path = os.path.join(directory, prefix + "vocab.json")
-        merges_path = os.path.join(directory, prefix + "merges.txt")
-        atomic_write_text(vocab_path, json.dumps(self.encoder, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
-        atomic_write_text(merges_path, format_merges(self.bpe_ranks))
-        return vocab_path, merges_path
-
     def _save_extra(self, directory: str) -> list[str]:
         extra = {t: i for t, i in sorted(self._added_encoder.items(), key=lambda kv: kv[1]) if i >= self.vocab_size}
         if not extra:

@@ -45,26 +45,39 @@ def added_token_from_json(value: Any, special: bool) -> TokenLike:
     raise TypeError(f"a special token must be a str, an AddedToken or None, got {type(value).__name__}")
 
 
-def _special_property(name: str) -> property:
-    def get(self: SpecialTokensMixin) -> str | None:
-        value = self._special_tokens.get(name)
+class SpecialToken:
+    """A special-token role as an attribute (`tok.pad_token`): its string, or None; set it to a str, an
+    AddedToken or None."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.role = name
+
+    def __get__(self, obj: Any, objtype: type | None = None) -> Any:
+        if obj is None:
+            return self
+        value = obj._special_tokens.get(self.role)
         return None if value is None else str(value)
 
-    def set_(self: SpecialTokensMixin, value: TokenLike | None) -> None:
+    def __set__(self, obj: Any, value: TokenLike | None) -> None:
         if value is not None and not isinstance(value, (str, AddedToken)):
-            raise TypeError(f"{name} must be a str, an AddedToken or None, got {type(value).__name__}")
-        self._special_tokens[name] = value
+            raise TypeError(f"{self.role} must be a str, an AddedToken or None, got {type(value).__name__}")
+        obj._special_tokens[self.role] = value
 
-    def get_id(self: SpecialTokensMixin) -> int | None:
-        value = self._special_tokens.get(name)
-        return None if value is None else self.convert_tokens_to_ids(str(value))
 
-    def set_id(self: SpecialTokensMixin, value: int | None) -> None:
-        self._special_tokens[name] = None if value is None else self.convert_ids_to_tokens(value)
+class SpecialTokenId:
+    """The id of a special-token role (`tok.pad_token_id`), or None; setting an id sets the role's token."""
 
-    return property(get, set_, doc=f"The {name.replace('_', ' ')} (a str), or None."), property(
-        get_id, set_id, doc=f"The id of the {name.replace('_', ' ')}, or None."
-    )
+    def __init__(self, role: str) -> None:
+        self.role = role
+
+    def __get__(self, obj: Any, objtype: type | None = None) -> Any:
+        if obj is None:
+            return self
+        value = obj._special_tokens.get(self.role)
+        return None if value is None else obj.convert_tokens_to_ids(str(value))
+
+    def __set__(self, obj: Any, value: int | None) -> None:
+        obj._special_tokens[self.role] = None if value is None else obj.convert_ids_to_tokens(value)
 
 
 class SpecialTokensMixin:
@@ -72,6 +85,22 @@ class SpecialTokensMixin:
 
     _special_tokens: dict[str, TokenLike | None]
     additional_special_tokens: list[str]
+
+    # one attribute per role in SPECIAL_TOKEN_ATTRIBUTES, and its id
+    bos_token = SpecialToken()
+    eos_token = SpecialToken()
+    unk_token = SpecialToken()
+    sep_token = SpecialToken()
+    pad_token = SpecialToken()
+    cls_token = SpecialToken()
+    mask_token = SpecialToken()
+    bos_token_id = SpecialTokenId("bos_token")
+    eos_token_id = SpecialTokenId("eos_token")
+    unk_token_id = SpecialTokenId("unk_token")
+    sep_token_id = SpecialTokenId("sep_token")
+    pad_token_id = SpecialTokenId("pad_token")
+    cls_token_id = SpecialTokenId("cls_token")
+    mask_token_id = SpecialTokenId("mask_token")
 
     def _init_special_tokens(self, values: dict[str, TokenLike | None]) -> None:
         self._special_tokens = {name: values.get(name) for name in SPECIAL_TOKEN_ATTRIBUTES}
@@ -110,13 +139,3 @@ class SpecialTokensMixin:
     def pad_token_type_id(self) -> int:
         """Token type id used for padding (always 0 for RoBERTa)."""
         return 0
-
-
-def _install_properties() -> None:
-    for name in SPECIAL_TOKEN_ATTRIBUTES:
-        token_prop, id_prop = _special_property(name)
-        setattr(SpecialTokensMixin, name, token_prop)
-        setattr(SpecialTokensMixin, name + "_id", id_prop)
-
-
-_install_properties()

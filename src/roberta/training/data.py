@@ -13,6 +13,8 @@ from collections.abc import Iterable, Iterator, Sequence
 import numpy as np
 import torch
 
+from ..batching import pad_batch
+
 
 class Packer:
     """Streams sentences in, packed sequences out (FULL-SENTENCES).
@@ -96,25 +98,6 @@ def mask_tokens(
         pool = np.setdiff1d(np.arange(vocab_size, dtype=np.int64), np.asarray(special_ids, dtype=np.int64))
         inputs[replace] = pool[rng.integers(0, len(pool), int(replace.sum()))]
     return inputs, labels
-
-
-def pad_batch(
-    rows: Sequence[np.ndarray], pad_id: int, labels: Sequence[np.ndarray] | None = None
-) -> dict[str, torch.Tensor]:
-    """Right-pad 1-D id arrays into `input_ids`, `attention_mask` (and `labels`, padded with -100)."""
-    width = max(len(r) for r in rows)
-    ids = np.full((len(rows), width), pad_id, dtype=np.int64)
-    att = np.zeros((len(rows), width), dtype=np.int64)
-    for i, r in enumerate(rows):
-        ids[i, : len(r)] = r
-        att[i, : len(r)] = 1
-    out = {"input_ids": torch.from_numpy(ids), "attention_mask": torch.from_numpy(att)}
-    if labels is not None:
-        lab = np.full((len(rows), width), -100, dtype=np.int64)
-        for i, r in enumerate(labels):
-            lab[i, : len(r)] = r
-        out["labels"] = torch.from_numpy(lab)
-    return out
 
 
 class MaskingCollator:

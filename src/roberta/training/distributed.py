@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 import torch.distributed as dist
+
+from ..devices import parse_device
 
 
 @dataclass
@@ -18,6 +23,7 @@ class DistInfo:
     world_size: int = 1
     local_rank: int = 0
     device: torch.device = torch.device("cpu")
+    timeout: float = 900.0  # seconds a collective waits for the other ranks
 
     @property
     def is_main(self) -> bool:
@@ -28,23 +34,47 @@ class DistInfo:
         return self.world_size > 1
 
 
-def setup(device: str = "auto") -> DistInfo:
+def setup(device: str = "auto", timeout: float = 900.0) -> DistInfo:
     """Initialise the process group when launched by torchrun (WORLD_SIZE > 1); pick the device.
 
-    gloo on CPU, nccl on CUDA. A single process needs no process group.
+    gloo on CPU, nccl on CUDA. A single process needs no process group. A collective operation that waits
+    longer than `timeout` seconds for another rank fails (see `DistributedTimeout`) instead of hanging.
     """
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
     local = int(os.environ.get("LOCAL_RANK", "0"))
-    use_cuda = torch.cuda.is_available() if device == "auto" else device.startswith("cuda")
+    dev = parse_device(device, auto=True)
+    use_cuda = dev.type == "cuda"
     if use_cuda:
-        dev = torch.device("cuda", local if world > 1 else torch.cuda.current_device())
+        dev = torch.device("cuda", local if world > 1 else (dev.index or torch.cuda.current_device()))
         torch.cuda.set_device(dev)
-    else:
-        dev = torch.device("cpu" if device == "auto" else device)
     if world > 1 and not dist.is_initialized():
-        dist.init_process_group(backend="nccl" if use_cuda else "gloo")
-    return DistInfo(rank, world, local, dev)
+        dist.init_process_group(backend="nccl" if use_cuda else "gloo", timeout=datetime.timedelta(seconds=timeout))
+    return DistInfo(rank, world, local, dev, timeout)
+
+
+class DistributedTimeout(RuntimeError):
+    """Another rank did not answer within the timeout: it is hung (e.g. stopped) or dead."""
+
+
+_PEER_FAILURES = ("timed out", "timeout", "connection closed", "connection reset", "broken pipe")
+
+
+@contextlib.contextmanager
+def peer_failures(info: DistInfo) -> Iterator[None]:
+    """Turn a collective that failed for want of another rank into a `DistributedTimeout` naming the ranks."""
+    try:
+        yield
+    except RuntimeError as e:
+        text = str(e).lower()
+        if not info.enabled or isinstance(e, DistributedTimeout) or not any(m in text for m in _PEER_FAILURES):
+            raise
+        others = [r for r in range(info.world_size) if r != info.rank]
+        who = f"rank {others[0]}" if len(others) == 1 else f"one of ranks {', '.join(map(str, others))}"
+        raise DistributedTimeout(
+            f"rank {info.rank} gave up after waiting up to {info.timeout:g} s for {who}, which is hung or dead "
+            f"(see its log); if it is only slow, raise --dist-timeout. ({str(e).strip()[-200:]})"
+        ) from None
 
 
 def all_reduce_sum(value: torch.Tensor, info: DistInfo) -> torch.Tensor:

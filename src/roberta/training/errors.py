@@ -12,3 +12,11 @@ class DataError(ValueError):
         where = f"{os.fspath(path)}:{line}" if line is not None else os.fspath(path)
         super().__init__(f"{where}: {message}")
         self.path, self.line = os.fspath(path), line
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """A run stopped by Ctrl-C or SIGTERM after writing a checkpoint; the CLI exits with 128 + the signal."""
+
+    def __init__(self, signum: int, step: int, checkpoint: str | None) -> None:
+        super().__init__(f"interrupted at step {step}; checkpoint {checkpoint} written: continue with --resume")
+        self.exit_code = 128 + int(signum)

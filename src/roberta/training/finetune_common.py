@@ -1,8 +1,7 @@
-"""Pieces shared by the fine-tuning tasks: loading the tokenizer, padding features, the base task."""
+"""Pieces shared by the fine-tuning tasks: padding features, the base task."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,41 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
-
-def load_tokenizer(model_dir: str, tokenizer_dir: str | None = None, **kwargs: Any) -> Any:
-    """The fast tokenizer from `tokenizer_dir`, else from the model directory."""
-    from ..tokenizer import RobertaTokenizerFast
-
-    path = tokenizer_dir or model_dir
-    if not os.path.isfile(os.path.join(path, "vocab.json")) and not os.path.isfile(
-        os.path.join(path, "tokenizer.json")
-    ):
-        raise FileNotFoundError(f"no tokenizer files in {path}; pass --tokenizer DIR")
-    return RobertaTokenizerFast.from_pretrained(path, **kwargs)
-
-
-def _pad_to(values: Any, shape: tuple[int, ...], fill: Any, dtype: Any) -> np.ndarray:
-    out = np.full(shape, fill, dtype=dtype)
-
-    def put(dst: np.ndarray, src: Any) -> None:
-        if dst.ndim == 1:
-            dst[: len(src)] = src
-        else:
-            for i, s in enumerate(src):
-                put(dst[i], s)
-
-    put(out, values)
-    return out
-
-
-def _shape(values: Any) -> tuple[int, ...]:
-    if not isinstance(values, (list, tuple)):
-        return ()
-    inner = [_shape(v) for v in values]
-    if not inner or not inner[0]:
-        return (len(values),)
-    return (len(values),) + tuple(max(s[d] for s in inner) for d in range(len(inner[0])))
-
+from ..batching import pad
 
 PAD_VALUES = {"input_ids": None, "attention_mask": 0, "labels": -100}
 
@@ -58,7 +23,7 @@ def collate(features: Sequence[dict[str, Any]], pad_id: int) -> dict[str, torch.
             fill = pad_id if key == "input_ids" else PAD_VALUES.get(key, 0)
             is_float = any(isinstance(x, float) for x in np.ravel(np.array(values[0], dtype=object)))
             dtype = np.float32 if is_float else np.int64
-            batch[key] = torch.from_numpy(_pad_to(values, _shape(values), fill, dtype))
+            batch[key] = torch.from_numpy(pad(values, fill, dtype))
         else:
             batch[key] = torch.tensor(values, dtype=torch.float32 if isinstance(values[0], float) else torch.long)
     return batch

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from .data import causal_collate
-from .pretrain import MaskedLMTask, summed_token_loss
+from .pretraining import MaskedLMTask, summed_token_loss
 
 __all__ = ["CausalLMTask", "MaskedLMTask"]
 

@@ -1,12 +1,10 @@
-"""Run logging: a JSON-lines metrics file, a progress bar on stderr, and a PNG of loss / lr curves."""
+"""Run logging: a JSON-lines metrics file and a PNG of the loss, learning-rate and evaluation curves."""
 
 from __future__ import annotations
 
 import json
 import math
 import os
-import sys
-import time
 from typing import Any
 
 from .._io import atomic_write_text
@@ -46,48 +44,6 @@ def read_metrics(path: str | os.PathLike) -> list[dict[str, Any]]:
     return out
 
 
-class Progress:
-    """A progress bar: tqdm when installed, else a plain stderr line; silent when disabled."""
-
-    def __init__(self, total: int, initial: int = 0, enabled: bool = True, desc: str = "train") -> None:
-        self.total, self.n, self.enabled, self.desc = total, initial, enabled, desc
-        self._bar = None
-        self._last = 0.0
-        if enabled:
-            try:
-                from tqdm.auto import tqdm
-
-                self._bar = tqdm(total=total, initial=initial, desc=desc, file=sys.stderr, dynamic_ncols=True)
-            except ImportError:
-                self._bar = None
-
-    def update(self, **postfix: Any) -> None:
-        self.n += 1
-        if not self.enabled:
-            return
-        text = {k: (f"{v:.4g}" if isinstance(v, float) else v) for k, v in postfix.items()}
-        if self._bar is not None:
-            self._bar.set_postfix(text, refresh=False)
-            self._bar.update(1)
-            return
-        now = time.monotonic()
-        if now - self._last > 0.5 or self.n == self.total:
-            self._last = now
-            width = 30
-            done = int(width * self.n / max(1, self.total))
-            extra = " ".join(f"{k}={v}" for k, v in text.items())
-            print(
-                f"\r{self.desc} [{'#' * done}{'.' * (width - done)}] {self.n}/{self.total} {extra}",
-                end="\n" if self.n == self.total else "",
-                file=sys.stderr,
-                flush=True,
-            )
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-
-
 def plot_metrics(metrics_path: str | os.PathLike, png_path: str | os.PathLike) -> str | None:
     """Plot training loss, learning rate and evaluation metrics to a PNG; None when matplotlib is missing."""
     try:
@@ -101,21 +57,21 @@ def plot_metrics(metrics_path: str | os.PathLike, png_path: str | os.PathLike) -
     train = [r for r in records if "loss" in r]
     evals = [r for r in records if any(k.startswith("eval_") for k in r)]
     eval_keys = sorted({k for r in evals for k in r if k.startswith("eval_")})
-    panels = 2 + (1 if eval_keys else 0)
-    fig, axes = plt.subplots(panels, 1, figsize=(7, 2.6 * panels), sharex=True)
+    eval_keys = [k for k in eval_keys if any(isinstance(r.get(k), (int, float)) for r in evals)]
+    # one panel per evaluation metric: eval loss and perplexity differ by orders of magnitude
+    panels = 2 + len(eval_keys)
+    fig, axes = plt.subplots(panels, 1, figsize=(7, 2.2 * panels), sharex=True)
     axes[0].plot([r["step"] for r in train], [r["loss"] for r in train], lw=1)
     axes[0].set_ylabel("loss")
     axes[1].plot([r["step"] for r in train], [r["lr"] for r in train], lw=1, color="tab:orange")
     axes[1].set_ylabel("learning rate")
-    if eval_keys:
-        for k in eval_keys:
-            pts = [
-                (r["step"], r[k]) for r in evals if k in r and isinstance(r[k], (int, float)) and math.isfinite(r[k])
-            ]
-            if pts:
-                axes[2].plot(*zip(*pts), marker="o", lw=1, label=k)
-        axes[2].legend(fontsize="small")
-        axes[2].set_ylabel("eval")
+    for ax, k in zip(axes[2:], eval_keys):
+        pts = [(r["step"], r[k]) for r in evals if isinstance(r.get(k), (int, float)) and math.isfinite(r[k])]
+        if pts:
+            ax.plot(*zip(*pts), marker="o", lw=1, color="tab:green")
+        ax.set_ylabel(k.removeprefix("eval_").replace("_", " "))
+        if k.endswith("perplexity"):
+            ax.set_yscale("log")
     axes[-1].set_xlabel("step")
     fig.tight_layout()
     from .._io import atomic_path

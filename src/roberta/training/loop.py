@@ -10,10 +10,12 @@ global count, which makes gradient accumulation and data parallelism exact rewri
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import math
 import os
 import random
+import signal
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -23,10 +25,15 @@ import numpy as np
 import torch
 from torch import nn
 
+from .._io import atomic_write_text
+from ..progress import Progress
 from .checkpoint import capture_rng, latest_checkpoint, load_state, restore_rng, save_checkpoint
-from .distributed import DistInfo, all_reduce_sum, barrier, gather_objects
-from .logs import MetricsLog, Progress, plot_metrics
-from .optim import make_optimizer, make_scheduler
+from .distributed import DistInfo, all_reduce_sum, barrier, gather_objects, peer_failures
+from .errors import TrainingInterrupted
+from .interrupt import stop_requests
+from .logs import MetricsLog, plot_metrics
+from .optim import apply_hyperparameters, make_optimizer, make_scheduler
+from .runs import check_output_dir, clear_run, finished_message, resume_differences
 
 METRICS_FILE = "metrics.jsonl"
 PLOT_FILE = "metrics.png"
@@ -78,10 +85,42 @@ class TrainArgs:
     progress: bool = True
     optimizer: str = "auto"
     bf16: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
+    overwrite: bool = False  # replace a run already in output_dir
+    force: bool = False  # resume even where settings differ from the saved run's
+    extra: dict[str, Any] = field(default_factory=dict)  # task settings, compared on resume
 
     def global_batch(self, world_size: int) -> int:
         return self.batch_size * self.grad_accum * world_size
+
+    @classmethod
+    def for_data(
+        cls,
+        num_samples: int,
+        world_size: int,
+        *,
+        max_steps: int | None = None,
+        epochs: float | None = None,
+        warmup: float = 0.0,
+        **fields: Any,
+    ) -> TrainArgs:
+        """Settings for `num_samples` training samples: `epochs` (or, with neither, 3 epochs) becomes a step
+        count; `warmup` is a step count (>= 1) or a fraction of the steps (< 1). Unknown fields: TypeError."""
+        names = {f.name for f in dataclasses.fields(cls)} - {"max_steps", "warmup_steps"}
+        unknown = set(fields) - names
+        if unknown:
+            raise TypeError(f"unknown training option(s) {sorted(unknown)}")
+        probe = cls(max_steps=1, **fields)
+        if max_steps is not None and epochs is not None:
+            raise ValueError("give max_steps or epochs, not both")
+        batch = probe.global_batch(world_size)
+        if max_steps is None:
+            max_steps = max(1, math.ceil((3 if epochs is None else epochs) * num_samples / batch))
+        if not isinstance(max_steps, int) or max_steps <= 0:
+            raise ValueError(f"max_steps must be a positive integer, got {max_steps!r}")
+        if warmup < 0:
+            raise ValueError(f"warmup must be >= 0, got {warmup}")
+        warmup_steps = int(warmup) if warmup >= 1 else int(warmup * max_steps)
+        return dataclasses.replace(probe, max_steps=max_steps, warmup_steps=warmup_steps)
 
 
 class SampleOrder:
@@ -123,32 +162,63 @@ def train(
     """Run (or resume) training; return the final record (last loss, eval metrics, output paths).
 
     `build_model(checkpoint_dir)` returns the model: fresh / from the user's start point when given None,
-    else loaded from that checkpoint directory. Only rank 0 writes files.
+    else loaded from that checkpoint directory. Only rank 0 writes files. The output folder's rules (fresh,
+    --overwrite, --resume, --force) are in runs.py; Ctrl-C or SIGTERM stops after a checkpoint (interrupt.py).
     """
+    with peer_failures(info):  # a hung or dead rank: one clear error instead of a hang or a gloo trace
+        return _train(task, build_model, args, info, log)
+
+
+def _train(
+    task: Task, build_model: Callable[[str | None], nn.Module], args: TrainArgs, info: DistInfo, log: Callable
+) -> dict[str, Any]:
     seed_everything(args.seed)
-    os.makedirs(args.output_dir, exist_ok=True) if info.is_main else None
+    check_output_dir(args.output_dir, resume=args.resume, overwrite=args.overwrite)
+    barrier(info)  # every rank has checked before rank 0 clears anything
+    if info.is_main:
+        os.makedirs(args.output_dir, exist_ok=True)
+        if args.overwrite:
+            clear_run(args.output_dir)
     ckpt = latest_checkpoint(args.output_dir) if args.resume else None
-    if args.resume and ckpt is None:
+    state = load_state(ckpt) if ckpt is not None else None
+    if args.resume and state is None:
+        if os.path.isfile(os.path.join(args.output_dir, "train_results.json")):
+            raise ValueError(finished_message(args.output_dir, args.max_steps))
         log(f"no checkpoint in {args.output_dir}; starting from scratch")
+    step, samples_seen = (state["step"], state["samples_seen"]) if state is not None else (0, 0)
+    if state is not None:
+        if step >= args.max_steps:
+            raise ValueError(finished_message(args.output_dir, step))
+        diffs = resume_differences(state["args"], asdict(args), state["world_size"], info.world_size)
+        if diffs and not args.force:
+            raise ValueError(
+                "--resume with settings that differ from the saved run's: " + "; ".join(diffs) + ". Pass --force "
+                "to continue with the new settings, or resume with the old ones"
+            )
+        if diffs:
+            log("resuming with changed settings: " + "; ".join(diffs))
     model = build_model(ckpt).to(info.device)
     model.train()
     opt = make_optimizer(
-        model, args.lr, weight_decay=args.weight_decay, betas=args.betas, eps=args.eps, implementation=args.optimizer
+        model,
+        args.lr,
+        weight_decay=args.weight_decay,
+        betas=args.betas,
+        eps=args.eps,
+        implementation=args.optimizer,
     )
-    sched = make_scheduler(opt, args.warmup_steps, args.max_steps)
-    step, samples_seen = 0, 0
     metrics = MetricsLog(os.path.join(args.output_dir, METRICS_FILE), info.is_main)
-    if ckpt is not None:
-        state = load_state(ckpt)
+    if state is not None:
         opt.load_state_dict(state["optimizer"])
-        sched.load_state_dict(state["scheduler"])
-        step, samples_seen = state["step"], state["samples_seen"]
+        apply_hyperparameters(opt, lr=args.lr, weight_decay=args.weight_decay, betas=args.betas, eps=args.eps)
         rngs = state["rng"]
         restore_rng(rngs[info.rank] if info.rank < len(rngs) else rngs[0])
         metrics.truncate_after(step)
         log(f"resumed from {ckpt} at step {step}")
     elif info.is_main and os.path.isfile(metrics.path):
         os.remove(metrics.path)
+    # The schedule is a function of the step: recomputed for this run's max_steps, lr and warmup.
+    sched = make_scheduler(opt, args.warmup_steps, args.max_steps, lr=args.lr, done_steps=step)
     wrapped: nn.Module = model
     if info.enabled:
         wrapped = nn.parallel.DistributedDataParallel(
@@ -157,20 +227,24 @@ def train(
 
     order = SampleOrder(task.num_samples, args.seed, args.shuffle)
     G = args.global_batch(info.world_size)
-    bar = Progress(args.max_steps, step, args.progress and info.is_main)
+    bar = Progress(args.max_steps, initial=step, enabled=args.progress and info.is_main, desc="train")
     autocast = torch.autocast(info.device.type, dtype=torch.bfloat16) if args.bf16 else contextlib.nullcontext()
 
+    saved_at: list[int] = []
+
     def checkpoint(at: int) -> None:
+        if saved_at and saved_at[-1] == at:
+            return  # already written at this step
+        saved_at.append(at)
         rngs = gather_objects(capture_rng(), info)
         if info.is_main:
             state = {
                 "optimizer": opt.state_dict(),
-                "scheduler": sched.state_dict(),
                 "step": at,
                 "samples_seen": samples_seen,
                 "rng": rngs,
                 "world_size": info.world_size,
-                "args": {k: v for k, v in asdict(args).items() if k != "extra"},
+                "args": asdict(args),
             }
             path = save_checkpoint(args.output_dir, at, model, state, task.save_artifacts, args.keep_checkpoints)
             log(f"checkpoint {path}")
@@ -192,69 +266,72 @@ def train(
     last: dict[str, Any] = {}
     eval_result: dict[str, float] = {}
     t_start = time.perf_counter()
-    while step < args.max_steps:
-        if args.stop_at_step is not None and step >= args.stop_at_step:
-            break
-        t0 = time.perf_counter()
-        positions = list(range(samples_seen + info.rank, samples_seen + G, info.world_size))
-        micro = [positions[i : i + args.batch_size] for i in range(0, len(positions), args.batch_size)]
-        batches = [task.make_batch([order(p) for p in ps], ps) for ps in micro]
-        local_count = sum(task.count(b) for b in batches)
-        total = all_reduce_sum(torch.tensor(float(local_count)), info).item()
-        scale = info.world_size / max(total, 1.0)
-        loss_sum = torch.zeros((), dtype=torch.float64)
-        tokens = 0
-        for i, batch in enumerate(batches):
-            batch = {k: v.to(info.device) for k, v in batch.items()}
-            tokens += int(batch["attention_mask"].sum()) if "attention_mask" in batch else 0
-            sync = contextlib.nullcontext() if not info.enabled or i == len(batches) - 1 else wrapped.no_sync()
-            with sync:
-                with autocast:
-                    s = task.loss_sum(wrapped, batch)
-                (s.float() * scale).backward()
-            loss_sum += s.detach().double().cpu()
-        grad_norm = None
-        if args.max_grad_norm:
-            grad_norm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), args.max_grad_norm))
-        lr = opt.param_groups[0]["lr"]
-        opt.step()
-        sched.step()
-        opt.zero_grad(set_to_none=True)
-        step += 1
-        samples_seen += G
-        loss = (all_reduce_sum(loss_sum, info) / max(total, 1.0)).item()
-        tokens = int(all_reduce_sum(torch.tensor(float(tokens)), info).item())
-        dt = max(time.perf_counter() - t0, 1e-9)
-        last = {
-            "step": step,
-            "loss": loss,
-            "lr": lr,
-            "grad_norm": grad_norm,
-            "tokens_per_s": tokens / dt,
-            "samples_per_s": G / dt,
-            "epoch": samples_seen / task.num_samples,
-            "elapsed_s": time.perf_counter() - t_start,
-        }
-        if not math.isfinite(loss):
-            raise FloatingPointError(f"loss became {loss} at step {step}")
-        if step % max(1, args.log_steps) == 0 or step == args.max_steps:
-            metrics.write(last)
-        bar.update(loss=loss, lr=lr, tok_s=f"{tokens / dt:.0f}")
-        if args.eval_steps and step % args.eval_steps == 0 and step < args.max_steps:
-            eval_result = evaluate(step)
-        if args.save_steps and step % args.save_steps == 0 and step < args.max_steps:
-            checkpoint(step)
+    with stop_requests(log) as stop:
+        while step < args.max_steps:
+            if args.stop_at_step is not None and step >= args.stop_at_step:
+                break
+            if stop.agreed(info):  # Ctrl-C or SIGTERM on any rank: every rank stops after the same step
+                bar.close()
+                checkpoint(step)
+                raise TrainingInterrupted(stop.signum or signal.SIGTERM, step, latest_checkpoint(args.output_dir))
+            t0 = time.perf_counter()
+            positions = list(range(samples_seen + info.rank, samples_seen + G, info.world_size))
+            micro = [positions[i : i + args.batch_size] for i in range(0, len(positions), args.batch_size)]
+            batches = [task.make_batch([order(p) for p in ps], ps) for ps in micro]
+            local_count = sum(task.count(b) for b in batches)
+            total = all_reduce_sum(torch.tensor(float(local_count)), info).item()
+            scale = info.world_size / max(total, 1.0)
+            loss_sum = torch.zeros((), dtype=torch.float64)
+            tokens = 0
+            for i, batch in enumerate(batches):
+                batch = {k: v.to(info.device) for k, v in batch.items()}
+                tokens += int(batch["attention_mask"].sum()) if "attention_mask" in batch else 0
+                sync = contextlib.nullcontext() if not info.enabled or i == len(batches) - 1 else wrapped.no_sync()
+                with sync:
+                    with autocast:
+                        s = task.loss_sum(wrapped, batch)
+                    (s.float() * scale).backward()
+                loss_sum += s.detach().double().cpu()
+            grad_norm = None
+            if args.max_grad_norm:
+                grad_norm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), args.max_grad_norm))
+            lr = opt.param_groups[0]["lr"]
+            opt.step()
+            sched.step()
+            opt.zero_grad(set_to_none=True)
+            step += 1
+            samples_seen += G
+            loss = (all_reduce_sum(loss_sum, info) / max(total, 1.0)).item()
+            tokens = int(all_reduce_sum(torch.tensor(float(tokens)), info).item())
+            dt = max(time.perf_counter() - t0, 1e-9)
+            last = {
+                "step": step,
+                "loss": loss,
+                "lr": lr,
+                "grad_norm": grad_norm,
+                "tokens_per_s": tokens / dt,
+                "samples_per_s": G / dt,
+                "epoch": samples_seen / task.num_samples,
+                "elapsed_s": time.perf_counter() - t_start,
+            }
+            if not math.isfinite(loss):
+                raise FloatingPointError(f"loss became {loss} at step {step}")
+            if step % max(1, args.log_steps) == 0 or step == args.max_steps:
+                metrics.write(last)
+            bar.update(loss=loss, lr=lr, tok_s=f"{tokens / dt:.0f}")
+            if args.eval_steps and step % args.eval_steps == 0 and step < args.max_steps:
+                eval_result = evaluate(step)
+            if args.save_steps and step % args.save_steps == 0 and step < args.max_steps:
+                checkpoint(step)
     bar.close()
-    if step < args.max_steps:  # stopped early: leave a resumable checkpoint
-        checkpoint(step)
+    checkpoint(step)  # every run ends with a resumable checkpoint, finished or stopped early
+    if step < args.max_steps:
         return {**last, "stopped_at": step}
     eval_result = evaluate(step)
     if info.is_main:
         model.save_pretrained(args.output_dir)
         task.save_artifacts(args.output_dir)
         summary = {**last, **eval_result}
-        from .._io import atomic_write_text
-
         atomic_write_text(os.path.join(args.output_dir, "train_results.json"), json.dumps(summary, indent=1))
         if os.path.isfile(metrics.path):
             png = plot_metrics(metrics.path, os.path.join(args.output_dir, PLOT_FILE))

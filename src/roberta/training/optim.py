@@ -62,7 +62,23 @@ class LinearSchedule:
 
 
 def make_scheduler(
-    optimizer: torch.optim.Optimizer, warmup_steps: int, total_steps: int
+    optimizer: torch.optim.Optimizer, warmup_steps: int, total_steps: int, *, lr: float, done_steps: int = 0
 ) -> torch.optim.lr_scheduler.LambdaLR:
-    """Linear warmup then linear decay to zero at `total_steps`."""
-    return torch.optim.lr_scheduler.LambdaLR(optimizer, LinearSchedule(warmup_steps, total_steps))
+    """Linear warmup then linear decay to zero at `total_steps`, peaking at `lr`, positioned after `done_steps`
+    optimizer steps (the schedule is a function of the step, so a resumed run needs no saved scheduler)."""
+    for group in optimizer.param_groups:
+        group["initial_lr"] = lr
+    return torch.optim.lr_scheduler.LambdaLR(
+        optimizer, LinearSchedule(warmup_steps, total_steps), last_epoch=done_steps - 1
+    )
+
+
+def apply_hyperparameters(
+    optimizer: torch.optim.Optimizer, *, lr: float, weight_decay: float, betas: tuple[float, float], eps: float
+) -> None:
+    """Set this run's settings on an optimizer whose state was restored from a checkpoint (the decayed group
+    is the first one, as `param_groups` builds them)."""
+    for i, group in enumerate(optimizer.param_groups):
+        group.update(lr=lr, betas=tuple(betas), eps=eps)
+        if i == 0:
+            group["weight_decay"] = weight_decay

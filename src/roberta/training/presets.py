@@ -1,8 +1,7 @@
-"""Model size presets for pretraining from scratch, and `key=value` config overrides."""
+"""Model size presets for pretraining from scratch."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from ..config import RobertaConfig
@@ -13,29 +12,6 @@ PRESETS: dict[str, dict[str, int]] = {
     "small": dict(num_hidden_layers=4, hidden_size=512, num_attention_heads=8, intermediate_size=2048),
     "base": dict(num_hidden_layers=12, hidden_size=768, num_attention_heads=12, intermediate_size=3072),
 }
-
-
-def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
-    """`["hidden_size=64", "hidden_dropout_prob=0"]` -> typed dict (int, float, bool, None or string)."""
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        if not sep or not key:
-            raise ValueError(f"config override {item!r} is not key=value")
-        value: Any = raw
-        if raw.lower() in ("true", "false"):
-            value = raw.lower() == "true"
-        elif raw.lower() in ("none", "null"):
-            value = None
-        else:
-            for cast in (int, float):
-                try:
-                    value = cast(raw)
-                    break
-                except ValueError:
-                    pass
-        out[key.strip()] = value
-    return out
 
 
 def config_for(preset: str, tokenizer: Any, max_seq_length: int, **overrides: Any) -> RobertaConfig:
@@ -52,5 +28,4 @@ def config_for(preset: str, tokenizer: Any, max_seq_length: int, **overrides: An
         type_vocab_size=1,
         layer_norm_eps=1e-5,
     )
-    fields.update(overrides)
-    return RobertaConfig(**fields)
+    return RobertaConfig(**fields).updated(strict=True, **overrides)

@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from .._io import decode_lines
 from .errors import DataError
 
 
@@ -23,16 +24,10 @@ def read_lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
     if not os.path.isfile(path):
         raise DataError(path, "file not found")
     with open(path, "rb") as f:
-        for number, raw in enumerate(f, start=1):
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as e:
-                raise DataError(
-                    path, f"not valid UTF-8 (byte 0x{raw[e.start]:02x} at column {e.start + 1})", number
-                ) from None
-            if number == 1 and text.startswith("\ufeff"):
-                text = text[1:]
-            yield number, text.rstrip("\r\n")
+        for number, text, error in decode_lines(f):
+            if error is not None:
+                raise DataError(path, error, number)
+            yield number, text
 
 
 def iter_documents(paths: Sequence[str | os.PathLike], document_per_file: bool = False) -> Iterator[list[str]]:

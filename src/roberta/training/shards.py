@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .._io import atomic_path, atomic_write_text
+from .._io import atomic_path, atomic_write_text, read_json
 from .data import Packer
 from .errors import DataError
 from .readers import iter_documents
@@ -124,9 +124,8 @@ def build_shards(
     key = _fingerprint(files, tokenizer, max_seq_length, document_per_file)
     meta_path = os.path.join(directory, META)
     if os.path.isfile(meta_path):
-        with open(meta_path, encoding="utf-8") as f:
-            if json.load(f).get("fingerprint") == key:
-                return directory
+        if read_json(meta_path).get("fingerprint") == key:
+            return directory
     os.makedirs(directory, exist_ok=True)
     if os.path.exists(meta_path):
         os.remove(meta_path)
@@ -166,8 +165,7 @@ class ShardedSequences:
         meta_path = os.path.join(directory, META)
         if not os.path.isfile(meta_path):
             raise DataError(directory, "not a complete shard directory (meta.json missing)")
-        with open(meta_path, encoding="utf-8") as f:
-            self.meta = json.load(f)
+        self.meta = read_json(meta_path)
         self._tokens, self._offsets = [], []
         for s in self.meta["shards"]:
             base = os.path.join(directory, s["name"])

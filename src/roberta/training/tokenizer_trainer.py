@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
+from .._io import read_json
 from .errors import DataError
 from .readers import read_lines
 
@@ -32,6 +33,7 @@ def train_tokenizer(
     vocab_size: int = 50265,
     min_frequency: int = 2,
     model_max_length: int = 512,
+    log: Callable[[str], None] = lambda s: None,
 ) -> str:
     """Train byte-level BPE on `files` and save vocab.json, merges.txt, tokenizer.json to `output_dir`.
 
@@ -60,8 +62,7 @@ def train_tokenizer(
     with tempfile.TemporaryDirectory() as tmp:
         bpe.model.save(tmp)
         vocab_path, merges_path = os.path.join(tmp, "vocab.json"), os.path.join(tmp, "merges.txt")
-        with open(vocab_path, encoding="utf-8") as f:
-            vocab = json.load(f)
+        vocab = read_json(vocab_path)
         for i, tok in enumerate(SPECIAL_TOKENS):
             if vocab.get(tok) != i:
                 raise RuntimeError(f"BPE trainer put {tok} at {vocab.get(tok)}, expected {i}")
@@ -70,4 +71,9 @@ def train_tokenizer(
             json.dump(vocab, f, ensure_ascii=False)
         tok = RobertaTokenizerFast(vocab_file=vocab_path, merges_file=merges_path, model_max_length=model_max_length)
         tok.save_pretrained(output_dir)
+    if len(vocab) < vocab_size:
+        log(
+            f"the corpus supports only {len(vocab):,} tokens (merges seen at least {min_frequency} times): the "
+            f"vocabulary has {len(vocab):,} entries, not the {vocab_size:,} asked for"
+        )
     return os.fspath(output_dir)

@@ -1,0 +1,124 @@
+"""Options shared by `pretrain` and `finetune`, and running a training command around the library recipe."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from .errors import user_errors
+from .options import parse_key_values
+
+
+def add_train_arguments(
+    p: argparse.ArgumentParser, *, lr: float, batch_size: int, max_steps: int | None, warmup: float
+) -> None:
+    """Optimisation, checkpointing and logging options."""
+    g = p.add_argument_group("training")
+    g.add_argument("--output-dir", "-o", required=True, help="where checkpoints, metrics and the model go")
+    g.add_argument("--max-steps", type=int, default=max_steps, help="optimizer steps in all")
+    g.add_argument("--epochs", type=float, default=None, help="train this many passes instead of --max-steps")
+    g.add_argument("--batch-size", type=int, default=batch_size, help="sequences per process per micro-step")
+    g.add_argument("--grad-accum", type=int, default=1, help="micro-steps per optimizer step")
+    g.add_argument("--lr", type=float, default=lr, help="peak learning rate")
+    g.add_argument(
+        "--warmup", type=float, default=warmup, help="warmup: a step count (>= 1) or a fraction of the steps (< 1)"
+    )
+    g.add_argument("--weight-decay", type=float, default=0.01)
+    g.add_argument("--adam-betas", type=float, nargs=2, default=(0.9, 0.98), metavar=("B1", "B2"))
+    g.add_argument("--adam-eps", type=float, default=1e-6)
+    g.add_argument("--max-grad-norm", type=float, default=1.0, help="0 disables clipping")
+    g.add_argument(
+        "--optimizer", choices=("auto", "fused", "foreach", "plain"), default="auto", help="AdamW implementation"
+    )
+    g.add_argument("--bf16", action="store_true", help="bfloat16 autocast")
+    g.add_argument("--seed", type=int, default=42)
+    g.add_argument("--no-shuffle", action="store_true")
+    g.add_argument("--save-steps", type=int, default=0, help="checkpoint every N steps (0: at the end only)")
+    g.add_argument("--keep-checkpoints", type=int, default=2)
+    g.add_argument("--log-steps", type=int, default=1)
+    g.add_argument("--eval-steps", type=int, default=0, help="evaluate every N steps (0: at the end only)")
+    g.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --output-dir")
+    g.add_argument("--overwrite", action="store_true", help="replace a run already in --output-dir")
+    g.add_argument(
+        "--force", action="store_true", help="with --resume: continue although settings differ from the saved run's"
+    )
+    g.add_argument(
+        "--dist-timeout",
+        type=float,
+        default=900.0,
+        metavar="SECONDS",
+        help="under torchrun: give up when another rank does not answer for this long",
+    )
+    g.add_argument(
+        "--stop-at-step", type=int, default=None, help="checkpoint and stop at this step (resume later with --resume)"
+    )
+    g.add_argument("--no-progress", action="store_true", help="no progress bar")
+    g.add_argument("--device", default="auto", help="auto, cpu, cuda")
+    g.add_argument(
+        "--config-override",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set a model config field, e.g. hidden_dropout_prob=0 (repeatable; VALUE as JSON when it parses)",
+    )
+
+
+def training_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """The library's training keywords (`TrainArgs.for_data`) from the parsed options."""
+    return dict(
+        max_steps=args.max_steps,
+        epochs=args.epochs,
+        warmup=args.warmup,
+        lr=args.lr,
+        batch_size=args.batch_size,
+        grad_accum=args.grad_accum,
+        weight_decay=args.weight_decay,
+        betas=tuple(args.adam_betas),
+        eps=args.adam_eps,
+        max_grad_norm=args.max_grad_norm or None,
+        seed=args.seed,
+        shuffle=not args.no_shuffle,
+        save_steps=args.save_steps,
+        keep_checkpoints=args.keep_checkpoints,
+        log_steps=args.log_steps,
+        eval_steps=args.eval_steps,
+        resume=args.resume,
+        overwrite=args.overwrite,
+        force=args.force,
+        stop_at_step=args.stop_at_step,
+        progress=not args.no_progress,
+        optimizer=args.optimizer,
+        bf16=args.bf16,
+        config_overrides=parse_key_values(args.config_override, "--config-override"),
+    )
+
+
+def run_training(args: argparse.Namespace, recipe: Callable[..., dict[str, Any]], **kwargs: Any) -> int:
+    """Set up torch.distributed, run `recipe(**kwargs, info=, log=, **training options)` with one-line errors,
+    print the final record. A run that fails before its first checkpoint leaves no output folder behind."""
+    from ..training.distributed import cleanup, setup
+    from ..training.runs import holds_run
+
+    info = setup(args.device, timeout=args.dist_timeout)
+
+    def log(msg: str) -> None:
+        if info.is_main:
+            print(msg, file=sys.stderr, flush=True)
+
+    created = not os.path.exists(args.output_dir)
+    try:
+        with user_errors():
+            result = recipe(**kwargs, info=info, log=log, **training_kwargs(args))
+        log(json.dumps(result))
+        return 0
+    except Exception:
+        if created and info.is_main and os.path.isdir(args.output_dir) and not holds_run(args.output_dir):
+            shutil.rmtree(args.output_dir, ignore_errors=True)
+        raise
+    finally:
+        cleanup(info)

@@ -1,1 +1,0 @@
-"""The inference sub-commands of the `roberta` CLI: `roberta run` and `roberta fill-mask`."""

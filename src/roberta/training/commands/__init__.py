@@ -1,1 +1,0 @@
-"""Thin CLI wrappers: `roberta train-tokenizer`, `roberta pretrain`, `roberta finetune TASK`."""

@@ -1,0 +1,58 @@
+"""Tiny random-weight checkpoints of every head, with the real roberta-base tokenizer files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+
+import roberta
+
+TOKENIZER_FILES = ("vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json")
+CONFIG = dict(
+    vocab_size=50265,
+    hidden_size=32,
+    num_hidden_layers=2,
+    num_attention_heads=4,
+    intermediate_size=37,
+    max_position_embeddings=66,
+    type_vocab_size=1,
+    pad_token_id=1,
+    layer_norm_eps=1e-5,
+    initializer_range=0.4,  # confident random heads: rankings are not decided by float noise
+)
+# task -> (class, config overrides)
+HEADS = {
+    "fill-mask": ("RobertaForMaskedLM", {}),
+    "text-classification": ("RobertaForSequenceClassification", {"id2label": {0: "NEG", 1: "NEU", 2: "POS"}}),
+    "token-classification": ("RobertaForTokenClassification", {"id2label": {0: "O", 1: "B-PER", 2: "I-PER"}}),
+    "question-answering": ("RobertaForQuestionAnswering", {}),
+    "feature-extraction": ("RobertaModel", {}),
+    "multiple-choice": ("RobertaForMultipleChoice", {}),
+    "text-generation": ("RobertaForCausalLM", {"is_decoder": True}),
+}
+
+
+@pytest.fixture(scope="session")
+def head_dirs(tmp_path_factory, roberta_base_dir) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("onnx-heads")
+    dirs = {}
+    for seed, (task, (cls, overrides)) in enumerate(HEADS.items()):
+        torch.manual_seed(seed)
+        path = root / task
+        getattr(roberta, cls)(roberta.RobertaConfig(**{**CONFIG, **overrides})).save_pretrained(path)
+        for name in TOKENIZER_FILES:
+            shutil.copy(roberta_base_dir / name, path / name)
+        dirs[task] = path
+    return dirs
+
+
+@pytest.fixture(scope="session")
+def exports(tmp_path_factory, head_dirs) -> dict[str, tuple]:
+    """Each head exported once: task -> (ExportResult, output directory)."""
+    from roberta.onnx import export_onnx
+
+    root = tmp_path_factory.mktemp("onnx-exports")
+    return {task: (export_onnx(path, root / task, task=task), root / task) for task, path in head_dirs.items()}

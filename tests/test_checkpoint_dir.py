@@ -1,0 +1,135 @@
+"""A save is atomic across files: a kill at any file operation leaves exactly the old save or the new one.
+
+Kills are real: the save runs in a forked child that calls os._exit (no cleanup handlers run) at its k-th file
+operation; the parent then loads the folder and compares it with both saves, for every k until a save completes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import pytest
+import torch
+
+import roberta
+from roberta.checkpoint_dir import CorruptCheckpointError, committed
+from roberta_testing import TINY, killed_at
+
+USER_FILES = ("model_int8.safetensors", "model-distilled.bin", "models_backup.bin", "notes.index.json")
+
+
+def _model(seed: int, task: str) -> roberta.RobertaForMaskedLM:
+    torch.manual_seed(seed)
+    return roberta.RobertaForMaskedLM(roberta.RobertaConfig(**TINY, finetuning_task=task)).eval()
+
+
+def _state(model) -> dict[str, torch.Tensor]:
+    return {k: v.clone() for k, v in model.state_dict().items()}
+
+
+def _save(model, directory, layout: str) -> None:
+    shard = "20KB" if "sharded" in layout else "5GB"
+    model.save_pretrained(directory, max_shard_size=shard, safe_serialization=not layout.startswith("bin"))
+
+
+def _loaded_as(directory, saves: dict[str, tuple[dict, dict]]) -> str:
+    model = roberta.RobertaForMaskedLM.from_pretrained(directory)
+    state = model.state_dict()
+    for name, (expected, config) in saves.items():
+        if all(torch.equal(state[k], v) for k, v in expected.items()):
+            assert model.config.finetuning_task == config["finetuning_task"], f"weights of {name}, another config"
+            return name
+    raise AssertionError("the folder loaded as a mix of the two saves")
+
+
+LAYOUTS = [
+    ("single", "single"),
+    ("sharded", "sharded"),
+    ("single", "sharded"),
+    ("sharded", "single"),
+    ("single", "bin-sharded"),
+    ("bin", "single"),
+]
+
+
+@pytest.mark.parametrize("old_layout,new_layout", LAYOUTS)
+def test_a_kill_at_any_file_operation_leaves_the_old_or_the_new_save(tmp_path, old_layout, new_layout):
+    old, new = _model(1, "old"), _model(2, "new")
+    saves = {"old": (_state(old), {"finetuning_task": "old"}), "new": (_state(new), {"finetuning_task": "new"})}
+    seen = set()
+    for k in range(1, 200):
+        directory = tmp_path / f"k{k}"
+        _save(old, directory, old_layout)
+        for name in USER_FILES:
+            (directory / name).write_text(f"user file {name}")
+        killed = killed_at(k, lambda d=directory: _save(new, d, new_layout))
+        seen.add(_loaded_as(directory, saves))
+        for name in USER_FILES:  # a save removes only what saves wrote
+            assert (directory / name).read_text() == f"user file {name}"
+        if not killed:
+            break
+        # the next save finishes the job and clears what the killed one left behind
+        _save(new, directory, new_layout)
+        assert _loaded_as(directory, saves) == "new"
+        leftovers = [p.name for p in directory.iterdir() if p.name.startswith(".")]
+        assert leftovers == [], leftovers
+        shutil.rmtree(directory)
+    else:
+        raise AssertionError("the save never completed")
+    assert k > 5 and seen == {"old", "new"}, (k, seen)  # kills landed both before and after the commit
+
+
+def test_completed_saves_leave_only_their_files(tmp_path):
+    model = _model(1, "x")
+    _save(model, tmp_path, "sharded")
+    first = set(os.listdir(tmp_path))
+    _save(model, tmp_path, "sharded")  # same shard names taken: the new save picks others, removes the old
+    second = set(os.listdir(tmp_path))
+    assert len(first) == len(second) and first != second
+    _save(model, tmp_path, "single")
+    assert sorted(os.listdir(tmp_path)) == ["config.json", "model.safetensors"]
+
+
+def test_a_shard_from_another_save_is_refused(tmp_path):
+    _save(_model(1, "a"), tmp_path / "a", "sharded")
+    _save(_model(2, "b"), tmp_path / "b", "sharded")
+    shard = sorted(p.name for p in (tmp_path / "a").iterdir() if "-of-" in p.name)[0]
+    other = sorted(p.name for p in (tmp_path / "b").iterdir() if "-of-" in p.name)[0]
+    shutil.copy(tmp_path / "b" / other, tmp_path / "a" / shard)
+    with pytest.raises(CorruptCheckpointError, match="mix of two saves"):
+        roberta.RobertaForMaskedLM.from_pretrained(tmp_path / "a")
+
+
+def test_a_config_edited_after_the_save_is_honoured(tmp_path):
+    _save(_model(1, "a"), tmp_path, "single")
+    data = json.loads((tmp_path / "config.json").read_text())
+    data["finetuning_task"] = "edited by hand"
+    (tmp_path / "config.json").write_text(json.dumps(data))
+    assert roberta.RobertaConfig.from_pretrained(tmp_path).finetuning_task == "edited by hand"
+    assert roberta.RobertaForMaskedLM.from_pretrained(tmp_path).config.finetuning_task == "edited by hand"
+
+
+def test_the_config_saved_with_the_weights_stands_in_for_a_stale_config_json(tmp_path):
+    _save(_model(1, "old"), tmp_path, "single")
+    stale = (tmp_path / "config.json").read_bytes()
+    _save(_model(2, "new"), tmp_path, "single")
+    (tmp_path / "config.json").write_bytes(stale)  # as a kill between the commit and config.json's move leaves it
+    assert committed(str(tmp_path)).config["finetuning_task"] == "new"
+    assert roberta.AutoConfig.from_pretrained(tmp_path).finetuning_task == "new"
+    (tmp_path / "config.json").unlink()
+    assert roberta.RobertaForMaskedLM.from_pretrained(tmp_path).config.finetuning_task == "new"
+
+
+def test_reference_checkpoints_and_reference_saves_over_ours(tmp_path):
+    import transformers
+
+    ours = _model(1, "ours")
+    _save(ours, tmp_path, "sharded")
+    ref = transformers.RobertaForMaskedLM.from_pretrained(tmp_path)  # the reference reads our layout
+    ref.config.finetuning_task = "reference"
+    ref.save_pretrained(tmp_path)  # ...and writes its own over it
+    loaded = roberta.RobertaForMaskedLM.from_pretrained(tmp_path)
+    assert loaded.config.finetuning_task == "reference"
+    assert all(torch.equal(loaded.state_dict()[k], v) for k, v in ours.state_dict().items())
