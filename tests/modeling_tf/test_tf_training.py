@@ -8,6 +8,7 @@ import tf_keras
 from tf_testing import assert_tf_close
 
 import roberta
+from roberta.modeling_tf.outputs import TFSequenceClassifierOutput
 from roberta_testing import TINY
 
 CONFIG = {**TINY, "hidden_dropout_prob": 0.0, "attention_probs_dropout_prob": 0.0}
@@ -48,6 +49,9 @@ def test_fit_with_labels_as_y_and_with_a_keras_loss():
     internal.compile(optimizer=tf_keras.optimizers.Adam(3e-3), metrics=["accuracy"])
     first = internal.fit(x, labels, batch_size=8, epochs=5, verbose=0).history
     assert first["loss"][-1] < first["loss"][0] and "accuracy" in first
+    predicted = internal.predict(x, batch_size=8, verbose=0)  # Keras rebuilds our output class
+    assert isinstance(predicted, TFSequenceClassifierOutput)
+    assert predicted.logits.shape == (16, 2) and predicted.loss is None
 
     tf_keras.utils.set_random_seed(0)
     keras_loss = roberta.TFRobertaForSequenceClassification(roberta.RobertaConfig(**CONFIG))

@@ -1,70 +1,89 @@
 """Named outputs of the TF classes, by the reference's class and field names.
 
-An output is a dict of its non-None fields (in field order), readable by attribute (`out.logits`, None when
-unset), by key and by position (`out[0]`). Being a mapping lets outputs cross `tf.function` and Keras
-boundaries: `tf.nest` rebuilds a mapping by calling its type with (key, value) pairs, which `__init__` accepts.
+They are dataclasses with `ModelOutput`'s attribute / key / index access (the PyTorch and Flax outputs share it)
+that implement TensorFlow's nest protocol (`__tf_flatten__` / `__tf_unflatten__`), so `tf.function`, `tf.nest`
+and Keras (`predict`, `fit`) can return and rebuild them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from ..model_output import ModelOutput
 
-class TFModelOutput(dict):
-    """Base of the TF outputs; subclasses list their fields in `_fields`."""
-
-    _fields: tuple[str, ...] = ()
-
-    def __init__(self, *pairs: Any, **fields: Any) -> None:
-        if pairs:  # tf.nest's way of rebuilding a mapping: one iterable of (key, value)
-            (items,) = pairs
-            fields = {**dict(items), **fields}
-        unknown = set(fields) - set(self._fields)
-        if unknown:
-            raise TypeError(f"{type(self).__name__} has no field(s) {sorted(unknown)}; fields: {self._fields}")
-        super().__init__((k, fields[k]) for k in self._fields if fields.get(k) is not None)
-
-    def __getattr__(self, name: str) -> Any:
-        if name in type(self)._fields:
-            return self.get(name)
-        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
-
-    def __getitem__(self, key: Any) -> Any:
-        if isinstance(key, (int, slice)):
-            return self.to_tuple()[key]
-        return super().__getitem__(key)
-
-    def to_tuple(self) -> tuple:
-        """The non-None fields in order: what `return_dict=False` returns."""
-        return tuple(self.values())
+Tensor = Any
+Tensors = tuple[Tensor, ...] | None
 
 
-_HIDDEN = ("hidden_states", "attentions")
+class TFModelOutput(ModelOutput):
+    """Flattens to the fields that are set (metadata: their names), so no None reaches Keras or tf.function."""
+
+    def __tf_flatten__(self) -> tuple[tuple[str, ...], tuple]:
+        items = self.items()
+        return tuple(name for name, _ in items), tuple(value for _, value in items)
+
+    @classmethod
+    def __tf_unflatten__(cls, names: tuple[str, ...], components: tuple) -> TFModelOutput:
+        return cls(**dict(zip(names, components)))
 
 
+@dataclass
 class TFBaseModelOutputWithPoolingAndCrossAttentions(TFModelOutput):
-    _fields = ("last_hidden_state", "pooler_output", "past_key_values", *_HIDDEN, "cross_attentions")
+    last_hidden_state: Tensor = None
+    pooler_output: Tensor = None
+    past_key_values: Any = None
+    hidden_states: Tensors = None
+    attentions: Tensors = None
+    cross_attentions: Tensors = None
 
 
+@dataclass
 class TFMaskedLMOutput(TFModelOutput):
-    _fields = ("loss", "logits", *_HIDDEN)
+    loss: Tensor = None
+    logits: Tensor = None
+    hidden_states: Tensors = None
+    attentions: Tensors = None
 
 
+@dataclass
 class TFCausalLMOutputWithCrossAttentions(TFModelOutput):
-    _fields = ("loss", "logits", "past_key_values", *_HIDDEN, "cross_attentions")
+    loss: Tensor = None
+    logits: Tensor = None
+    past_key_values: Any = None
+    hidden_states: Tensors = None
+    attentions: Tensors = None
+    cross_attentions: Tensors = None
 
 
+@dataclass
 class TFSequenceClassifierOutput(TFModelOutput):
-    _fields = ("loss", "logits", *_HIDDEN)
+    loss: Tensor = None
+    logits: Tensor = None
+    hidden_states: Tensors = None
+    attentions: Tensors = None
 
 
+@dataclass
 class TFMultipleChoiceModelOutput(TFModelOutput):
-    _fields = ("loss", "logits", *_HIDDEN)
+    loss: Tensor = None
+    logits: Tensor = None
+    hidden_states: Tensors = None
+    attentions: Tensors = None
 
 
+@dataclass
 class TFTokenClassifierOutput(TFModelOutput):
-    _fields = ("loss", "logits", *_HIDDEN)
+    loss: Tensor = None
+    logits: Tensor = None
+    hidden_states: Tensors = None
+    attentions: Tensors = None
 
 
+@dataclass
 class TFQuestionAnsweringModelOutput(TFModelOutput):
-    _fields = ("loss", "start_logits", "end_logits", *_HIDDEN)
+    loss: Tensor = None
+    start_logits: Tensor = None
+    end_logits: Tensor = None
+    hidden_states: Tensors = None
+    attentions: Tensors = None
