@@ -7,21 +7,12 @@ from pathlib import Path
 import pytest
 import torch
 
-from roberta_testing import SHARED
-
-
-def pytest_sessionstart(session):
-    # Most tests read the real tokenizer files: say once what is missing instead of erroring in each test.
-    if not (SHARED / "vocab.json").is_file():
-        raise pytest.UsageError(
-            f"the roberta-base tokenizer files (vocab.json, merges.txt, ...) are expected in "
-            f"{SHARED}: put the shared/ folder beside the repository"
-        )
+from roberta_testing import shared_dir
 
 
 @pytest.fixture(scope="session")
 def roberta_base_dir() -> Path:
-    return SHARED
+    return shared_dir()
 
 
 @pytest.fixture(autouse=True)

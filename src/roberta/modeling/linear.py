@@ -1,13 +1,14 @@
 """`Linear`: nn.Linear with faster inference paths on the CPU.
 
 - By default, in fp32 inference (no gradients) on the CPU, the product runs through oneDNN's matmul on the
-  plain weight: measured 1.2-1.7x faster than F.linear's CPU BLAS (MKL) from 1 to 4096 rows, a new row count
-  included (oneDNN builds a kernel per shape once, then all layers reuse it). Its output is contiguous, so
-  attention gets SDPA's fused kernel. Training (gradients) keeps F.linear.
+  plain weight, faster than F.linear's CPU BLAS at every row count (oneDNN builds a kernel per shape once,
+  then all layers reuse it). Its output is contiguous, so attention gets SDPA's fused kernel. Training
+  (gradients) keeps F.linear.
 - Opt-in (`roberta.inference.prepack_linears`, also done by `compile_model`): the weight is copied once
-  into oneDNN's blocked layout, so products stop laying it out again on every call; a 16-token roberta-base
-  forward takes ~20% less time again, at the cost of a second copy of the linear weights. Same arithmetic
-  up to summation order (fp32).
+  into oneDNN's blocked layout, so products stop laying it out again on every call, at the cost of a second
+  copy of the linear weights. Same arithmetic up to summation order (fp32).
+
+Measured gains: docs/performance.md.
 
 Same parameters and state-dict names as nn.Linear in every case.
 """

@@ -304,6 +304,28 @@ def _head_mask(head_mask, num_layers: int, dtype) -> list:
     return [m[i][None, :, None, None] for i in range(num_layers)]
 
 
+# The forward arguments that `RobertaModel.encode` takes, as the heads and `forward` pass them on.
+TRUNK_ARGS = (
+    "input_ids",
+    "attention_mask",
+    "token_type_ids",
+    "position_ids",
+    "head_mask",
+    "inputs_embeds",
+    "encoder_hidden_states",
+    "encoder_attention_mask",
+    "past_key_values",
+    "use_cache",
+    "output_attentions",
+    "output_hidden_states",
+)
+
+
+def trunk_args(args: dict) -> dict:
+    """The trunk's arguments among a forward's arguments (`locals()`)."""
+    return {k: args[k] for k in TRUNK_ARGS if k in args}
+
+
 class RobertaModel(RobertaPreTrainedModel):
     """The RoBERTa encoder (or decoder, with `config.is_decoder`), returning hidden states and a pooled output.
 
@@ -351,20 +373,7 @@ class RobertaModel(RobertaPreTrainedModel):
         return_dict=None,
         cache_position=None,
     ):
-        out, _ = self.encode(
-            input_ids=input_ids,
-            attention_mask=attention_mask,
-            token_type_ids=token_type_ids,
-            position_ids=position_ids,
-            head_mask=head_mask,
-            inputs_embeds=inputs_embeds,
-            encoder_hidden_states=encoder_hidden_states,
-            encoder_attention_mask=encoder_attention_mask,
-            past_key_values=past_key_values,
-            use_cache=use_cache,
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
-        )
+        out, _ = self.encode(**trunk_args(locals()))
         if self.config.use_return_dict if return_dict is None else return_dict:
             return out
         # The reference keeps the pooled slot (None without a pooler) in the tuple form.

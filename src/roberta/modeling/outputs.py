@@ -23,11 +23,18 @@ class BaseModelOutputWithPoolingAndCrossAttentions(ModelOutput):
 
 
 @dataclass
-class MaskedLMOutput(ModelOutput):
+class _LogitsOutput(ModelOutput):
+    """The fields of every head whose output is (loss, logits, hidden_states, attentions)."""
+
     loss: torch.Tensor | None = None
     logits: torch.Tensor = None
     hidden_states: Tensors = None
     attentions: Tensors = None
+
+
+@dataclass
+class MaskedLMOutput(_LogitsOutput):
+    pass
 
 
 @dataclass
@@ -41,27 +48,18 @@ class CausalLMOutputWithCrossAttentions(ModelOutput):
 
 
 @dataclass
-class SequenceClassifierOutput(ModelOutput):
-    loss: torch.Tensor | None = None
-    logits: torch.Tensor = None
-    hidden_states: Tensors = None
-    attentions: Tensors = None
+class SequenceClassifierOutput(_LogitsOutput):
+    pass
 
 
 @dataclass
-class MultipleChoiceModelOutput(ModelOutput):
-    loss: torch.Tensor | None = None
-    logits: torch.Tensor = None
-    hidden_states: Tensors = None
-    attentions: Tensors = None
+class MultipleChoiceModelOutput(_LogitsOutput):
+    pass
 
 
 @dataclass
-class TokenClassifierOutput(ModelOutput):
-    loss: torch.Tensor | None = None
-    logits: torch.Tensor = None
-    hidden_states: Tensors = None
-    attentions: Tensors = None
+class TokenClassifierOutput(_LogitsOutput):
+    pass
 
 
 @dataclass

@@ -16,7 +16,7 @@ rows back to `postprocess` in input order.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -149,10 +149,6 @@ class Pipeline:
             results[i] = out
         return results  # type: ignore[return-value]
 
-    def encode(self, text: Any, text_pair: Any = None, **kwargs: Any) -> Any:
-        """Tokenize one input with the pipeline's tokenizer (lists, no tensors)."""
-        return self.tokenizer(text, text_pair, **kwargs)
-
     # ------------------------------------------------------------------ the command line (`roberta run`)
     def parse_line(self, text: str) -> Any:
         """The input that one line of `roberta run` stands for; ValueError with a short reason for a bad line."""
@@ -204,6 +200,3 @@ def positive_int(name: str, value: Any, *, allow_none: bool = False) -> int | No
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise ValueError(f"{name} must be an int >= 1, got {value!r}")
     return value
-
-
-ProgressCallback = Callable[[int], None]

@@ -70,10 +70,6 @@ class FeatureExtractionPipeline(Pipeline):
         hidden = outputs[0]["features"].unsqueeze(0)
         return hidden if return_tensors else hidden.tolist()
 
-    def __call__(self, inputs: str | list[str], **kwargs: Any) -> Any:
-        """Features of one text or of each text of a list."""
-        return super().__call__(inputs, **kwargs)
-
     def render(self, result: Any) -> str:
         rows = result[0]
         head = " ".join(f"{v:.4f}" for v in (rows[0][:8] if rows else []))

@@ -257,10 +257,6 @@ class TokenClassificationPipeline(Pipeline):
             groups.append(self._group_one(current))
         return groups
 
-    def __call__(self, inputs: str | list[str], **kwargs: Any) -> Any:
-        """Label the tokens of one text, or of each text of a list."""
-        return super().__call__(inputs, **kwargs)
-
     def render(self, result: Any) -> str:
         if not result:
             return "(no entities)"

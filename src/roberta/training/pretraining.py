@@ -165,26 +165,11 @@ def pretrain(
     positions = RobertaConfig.from_pretrained(model_dir).usable_positions if model_dir else max_seq_length
     tok.model_max_length = positions
     data_dir = os.fspath(data_dir or os.path.join(output_dir, "data"))
-    seqs = prepare_shards(
-        files,
-        tok,
-        os.path.join(data_dir, "train"),
-        info,
-        max_seq_length=max_seq_length,
-        document_per_file=document_per_file,
-        log=log,
-    )
+    shards = dict(max_seq_length=max_seq_length, document_per_file=document_per_file, log=log)
+    seqs = prepare_shards(files, tok, os.path.join(data_dir, "train"), info, **shards)
     eval_seqs = None
     if validation_files:
-        eval_seqs = prepare_shards(
-            validation_files,
-            tok,
-            os.path.join(data_dir, "validation"),
-            info,
-            max_seq_length=max_seq_length,
-            document_per_file=document_per_file,
-            log=log,
-        )
+        eval_seqs = prepare_shards(validation_files, tok, os.path.join(data_dir, "validation"), info, **shards)
     settings = {
         "files": [os.fspath(f) for f in files],
         "validation_files": [os.fspath(f) for f in validation_files],

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -183,8 +183,3 @@ class ShardedSequences:
         local = index - int(self._starts[shard])
         off = self._offsets[shard]
         return np.asarray(self._tokens[shard][int(off[local]) : int(off[local + 1])], dtype=np.int64)
-
-
-def iter_sequences(seqs: ShardedSequences) -> Iterable[np.ndarray]:
-    """All sequences in order (for inspection and tests)."""
-    return (seqs[i] for i in range(len(seqs)))
