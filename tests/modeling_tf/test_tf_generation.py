@@ -8,7 +8,7 @@ import tensorflow as tf
 from tf_testing import make_tf_reference
 
 import roberta
-from roberta_testing import SHARED
+from roberta_testing import shared_dir
 
 PROMPTS = np.array([[0, 17, 42, 8, 91, 33], [0, 5, 66, 12, 70, 41], [0, 88, 23, 54, 9, 3]])
 
@@ -20,7 +20,7 @@ def decoder(tmp_path_factory):
     ref = make_tf_reference("RobertaForCausalLM", path, is_decoder=True, initializer_range=0.3)
     ours = roberta.TFRobertaForCausalLM.from_pretrained(path)
     pipe = roberta.pipeline(
-        "text-generation", model=roberta.RobertaForCausalLM.from_pretrained(path, from_tf=True), tokenizer=SHARED
+        "text-generation", model=roberta.RobertaForCausalLM.from_pretrained(path, from_tf=True), tokenizer=shared_dir()
     )
     return ref, ours, pipe
 

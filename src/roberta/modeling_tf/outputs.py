@@ -39,11 +39,18 @@ class TFBaseModelOutputWithPoolingAndCrossAttentions(TFModelOutput):
 
 
 @dataclass
-class TFMaskedLMOutput(TFModelOutput):
+class _LogitsOutput(TFModelOutput):
+    """The fields of every head whose output is (loss, logits, hidden_states, attentions)."""
+
     loss: Tensor = None
     logits: Tensor = None
     hidden_states: Tensors = None
     attentions: Tensors = None
+
+
+@dataclass
+class TFMaskedLMOutput(_LogitsOutput):
+    pass
 
 
 @dataclass
@@ -57,27 +64,18 @@ class TFCausalLMOutputWithCrossAttentions(TFModelOutput):
 
 
 @dataclass
-class TFSequenceClassifierOutput(TFModelOutput):
-    loss: Tensor = None
-    logits: Tensor = None
-    hidden_states: Tensors = None
-    attentions: Tensors = None
+class TFSequenceClassifierOutput(_LogitsOutput):
+    pass
 
 
 @dataclass
-class TFMultipleChoiceModelOutput(TFModelOutput):
-    loss: Tensor = None
-    logits: Tensor = None
-    hidden_states: Tensors = None
-    attentions: Tensors = None
+class TFMultipleChoiceModelOutput(_LogitsOutput):
+    pass
 
 
 @dataclass
-class TFTokenClassifierOutput(TFModelOutput):
-    loss: Tensor = None
-    logits: Tensor = None
-    hidden_states: Tensors = None
-    attentions: Tensors = None
+class TFTokenClassifierOutput(_LogitsOutput):
+    pass
 
 
 @dataclass
