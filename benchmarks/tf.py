@@ -33,6 +33,13 @@ def traced(model):
     return forward
 
 
+def load_average() -> str:
+    try:
+        return open("/proc/loadavg").read().split()[0]
+    except OSError:
+        return "unknown"
+
+
 def first_call(fn, *args) -> float:
     start = time.perf_counter()
     fn(*args).numpy()
@@ -53,6 +60,7 @@ def main() -> None:
     tf.config.threading.set_intra_op_parallelism_threads(THREADS)
     tf.config.threading.set_inter_op_parallelism_threads(THREADS)
     rows = Rows()
+    start_load = load_average()
     with tempfile.TemporaryDirectory() as tmp:
         ref = transformers.TFRobertaModel(transformers.RobertaConfig.from_pretrained(SHARED))
         ref(ref.dummy_inputs)
@@ -76,7 +84,8 @@ def main() -> None:
     rows.add("W2", "first call s (trace + run)", first["ours"], first["ref"], higher_is_better=False, fmt="{:.2f}")
 
     intro = [
-        f"Machine: {machine()}; tensorflow {tf.__version__} ({THREADS} intra-op threads)",
+        f"Machine: {machine()}; tensorflow {tf.__version__} ({THREADS} intra-op threads). Load average during the "
+        f"run: {start_load} at the start, {load_average()} at the end (other jobs shared the cores).",
         "",
         "Command: `python benchmarks/tf.py` (our `TFRobertaModel` against the reference's, both under `tf.function`, "
         "one process, interleaved runs, medians; ratio > 1 means roberta is faster).",
