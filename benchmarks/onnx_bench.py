@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import run  # noqa: E402
 from run import HERE, THREADS, Bench, interleave, machine  # noqa: E402
 
 SECTION = "## ONNX"
@@ -93,8 +94,6 @@ class OnnxBench:
 
 def write_section(rows: list[tuple[str, ...]], checks: dict, path: Path) -> None:
     lines = [
-        SECTION,
-        "",
         f"Machine: {machine()}; onnxruntime threads {THREADS}.",
         "Command: `python benchmarks/onnx_bench.py` (one process, interleaved runs, medians). The export of the",
         "roberta-base-size model (`roberta export onnx --task feature-extraction`, and `--int8`) runs beside our",
@@ -110,9 +109,7 @@ def write_section(rows: list[tuple[str, ...]], checks: dict, path: Path) -> None
         "|---|---|---|---|---|---|---|",
         *(f"| {' | '.join(r)} |" for r in rows),
     ]
-    text = path.read_text() if path.is_file() else ""
-    head = text.split(SECTION, 1)[0].rstrip("\n")
-    path.write_text((head + "\n\n" if head else "") + "\n".join(lines) + "\n")
+    run.write_section(path, SECTION.removeprefix("## "), lines)  # the other sections stay where they are
 
 
 def main() -> None:

@@ -76,7 +76,8 @@ class Bench:
         )
 
     # ------------------------------------------------------------------ workloads
-    def mixed_batch(self):
+    @staticmethod
+    def mixed_batch():
         g = torch.Generator().manual_seed(1)
         lengths = torch.randint(8, 129, (64,), generator=g)
         ids = torch.full((64, int(lengths.max())), 1)
@@ -320,9 +321,29 @@ def write_results(bench: Bench, path: Path) -> None:
         "|---|---|---|---|---|",
     ]
     lines += [f"| {w} | {f} | {a} | {b} | {r} |" for w, f, a, b, r in bench.rows]
-    old = path.read_text() if path.is_file() else ""
-    later = old[old.index("\n## ") :] if "\n## " in old else ""  # sections other scripts write (onnx_bench.py)
-    path.write_text("\n".join(lines) + "\n" + later)
+    path.write_text("\n".join(lines) + "\n" + "".join(_sections(path).values()))
+
+
+def _sections(path: Path) -> dict[str, str]:
+    """The `## title` sections of RESULTS.md (each written by one benchmark script), by title, in file order."""
+    text = path.read_text() if path.is_file() else ""
+    parts = text.split("\n## ")[1:]
+    return {p.split("\n", 1)[0]: "\n## " + p.rstrip("\n") + "\n" for p in parts}
+
+
+def results_table(rows: list[tuple]) -> list[str]:
+    """The markdown table of (workload, figure, roberta, reference, ratio) rows."""
+    lines = ["| workload | figure | roberta | transformers 4.56.2 | ratio |", "|---|---|---|---|---|"]
+    return lines + [f"| {' | '.join(row)} |" for row in rows]
+
+
+def write_section(path: Path, title: str, lines: list[str]) -> None:
+    """Write (or replace, in place) the `## title` section of RESULTS.md; the rest of the file stays as it is."""
+    sections = _sections(path)
+    sections[title] = "\n## " + "\n".join([title, "", *lines]).rstrip("\n") + "\n"
+    text = path.read_text() if path.is_file() else "# Benchmark results\n"
+    head = text.split("\n## ", 1)[0].rstrip("\n") + "\n"
+    path.write_text(head + "".join(sections.values()))
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import jax
 import numpy as np
+import run
 from run import SHARED, Bench, interleave, machine
 
 HERE = Path(__file__).resolve().parent
@@ -147,12 +148,7 @@ def write_section(rows, path: Path, command: str, load: str) -> None:
     """Replace (or append) the Flax section of RESULTS.md, leaving the other tables as they are."""
     import flax
 
-    text = path.read_text() if path.exists() else "# Benchmark results\n"
-    head = text.split("\n" + SECTION + "\n")[0].rstrip("\n")
     lines = [
-        "",
-        SECTION,
-        "",
         f"Machine: {machine()}; jax {jax.__version__}, flax {flax.__version__} (XLA CPU). Load average during "
         f"the run: {load} (other jobs shared the cores: wall-clock figures are noisy; CPU-seconds count only "
         "this process's work).",
@@ -165,7 +161,7 @@ def write_section(rows, path: Path, command: str, load: str) -> None:
         "|---|---|---|---|---|",
     ]
     lines += [f"| {w} | {f} | {a} | {b} | {r} |" for w, f, a, b, r in rows]
-    path.write_text(head + "\n" + "\n".join(lines) + "\n")
+    run.write_section(path, SECTION.removeprefix("## "), lines)  # the other sections stay where they are
 
 
 def _load() -> str:

@@ -31,7 +31,6 @@ def shared_dir() -> Path:
 
 
 TOL = 2e-4  # the parity bound the project promises in fp32
-
 HEADS = [
     "RobertaModel",
     "RobertaForMaskedLM",

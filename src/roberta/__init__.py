@@ -70,6 +70,31 @@ _EXPORTS: dict[str, str] = {
         ),
         "roberta.modeling_flax.auto",
     ),
+    **dict.fromkeys(
+        (
+            "TFAutoModel",
+            "TFAutoModelForCausalLM",
+            "TFAutoModelForMaskedLM",
+            "TFAutoModelForMultipleChoice",
+            "TFAutoModelForQuestionAnswering",
+            "TFAutoModelForSequenceClassification",
+            "TFAutoModelForTokenClassification",
+        ),
+        "roberta.modeling_tf.auto",
+    ),
+    **dict.fromkeys(
+        (
+            "TFRobertaForCausalLM",
+            "TFRobertaForMaskedLM",
+            "TFRobertaForMultipleChoice",
+            "TFRobertaForQuestionAnswering",
+            "TFRobertaForSequenceClassification",
+            "TFRobertaForTokenClassification",
+        ),
+        "roberta.modeling_tf.heads",
+    ),
+    "TFRobertaModel": "roberta.modeling_tf.model",
+    "TFRobertaPreTrainedModel": "roberta.modeling_tf.pretrained",
     "pipeline": "roberta.pipelines",
     **dict.fromkeys(("BatchEncoding", "RobertaTokenizer", "RobertaTokenizerFast"), "roberta.tokenizer"),
 }

@@ -270,10 +270,12 @@ class RobertaPreTrainedModel(nn.Module):
         other config field, `dtype` (alias `torch_dtype`, or "auto"), `attn_implementation`, `device_map`
         ("auto", a device, or a dict naming one device), `ignore_mismatched_sizes`, `output_loading_info`,
         `state_dict`, `from_flax` (read `flax_model.msgpack`; a Flax-tagged `model.safetensors` is read as
-        Flax weights without it). Other keywords go to the model's constructor (e.g. `add_pooling_layer=False`).
+        Flax weights without it), `from_tf` (read `tf_model.h5`; a TF-tagged `model.safetensors` likewise is read
+        without it). Other keywords go to the model's constructor (e.g. `add_pooling_layer=False`).
         """
         path = os.fspath(pretrained_model_name_or_path)
         from_flax = kwargs.pop("from_flax", False)
+        from_tf = kwargs.pop("from_tf", False)
         hub = {k: kwargs.pop(k) for k in _HUB_KWARGS if k in kwargs}
         hub_for_files = {k: hub[k] for k in ("cache_dir", "revision") if k in hub}
         config_fields = set(_DEFAULTS) | set(_LABEL_KWARGS) | {"problem_type"}
@@ -282,8 +284,11 @@ class RobertaPreTrainedModel(nn.Module):
         files, save_id, stored_config, foreign = None, None, path, None
         if state_dict is None:  # weights of another framework, as the reference's PyTorch names
             from ..modeling_flax.weights import read_flax_for_pytorch  # NumPy only: no JAX
+            from ..modeling_tf.to_pytorch import read_tf_for_pytorch  # h5py / NumPy only: no TensorFlow
 
             foreign = read_flax_for_pytorch(path, from_flax=from_flax, **hub_for_files)  # None: not Flax weights
+            if foreign is None:
+                foreign = read_tf_for_pytorch(path, from_tf=from_tf, **hub_for_files)  # None: not TF weights
         if state_dict is None and foreign is None and os.path.isdir(path):
             found = committed(path, use_safetensors)  # config and weights of one save, chosen together
             files, save_id = found.files, (found.record or {}).get("id")

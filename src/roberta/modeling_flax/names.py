@@ -9,18 +9,15 @@ PyTorch and Flax classes read and write the same files. Everything here is NumPy
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
-Path = tuple[str, ...]
+# Facts about the reference's files (see weight_arrays.py): buffers saved by old checkpoints, the LM head's bias
+# saved a second time under the decoder's name, TF-era LayerNorm leaves.
+from ..weight_arrays import BIAS_ALIAS as _BIAS_ALIAS
+from ..weight_arrays import BUFFERS as _BUFFERS
+from ..weight_arrays import LEGACY_LEAVES as _LEGACY_LEAVES
 
-# Facts about the reference's files that `roberta.modeling.weights` also handles on the PyTorch side (it
-# cannot be imported here without torch): buffers saved by old checkpoints, and the LM head's bias saved a
-# second time under the decoder's name.
-_BUFFERS = re.compile(r"(^|\.)embeddings\.(position_ids|token_type_ids)$")
-_BIAS_ALIAS = ("lm_head.decoder.bias", "lm_head.bias")
-_LEGACY_LEAVES = {"gamma": "weight", "beta": "bias"}
+Path = tuple[str, ...]
 
 
 def _is_embedding(module: str) -> bool:

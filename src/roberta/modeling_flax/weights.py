@@ -7,53 +7,26 @@ safetensors' NumPy API and renamed by `names.py`.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..hub import resolve_file
+from ..weight_arrays import BIN_INDEX, BIN_WEIGHTS, SAFE_INDEX, SAFE_WEIGHTS, safetensors_format
+from ..weight_arrays import read_bin as _read_bin
+from ..weight_arrays import read_safetensors as _read_safetensors
+from ..weight_arrays import resolve_files as _resolve
+from ..weight_arrays import to_torch as _to_torch
 from .msgpack_format import read_msgpack
 from .names import Path, disk_state_to_flax, flatten, flax_state_to_disk
 
 FLAX_WEIGHTS = "flax_model.msgpack"
 FLAX_INDEX = "flax_model.msgpack.index.json"
-SAFE_WEIGHTS = "model.safetensors"
-SAFE_INDEX = "model.safetensors.index.json"
-BIN_WEIGHTS = "pytorch_model.bin"
-BIN_INDEX = "pytorch_model.bin.index.json"
 
 
 @dataclass(frozen=True)
 class WeightFiles:
     kind: str  # "flax" (msgpack or Flax-tagged safetensors) or "pt" (PyTorch names)
     paths: tuple[str, ...]
-
-
-def _resolve(path: str, single: str, index: str, hub: dict) -> tuple[str, ...] | None:
-    found = resolve_file(path, single, required=False, **hub)
-    if found is not None:
-        return (found,)
-    found = resolve_file(path, index, required=False, **hub)
-    if found is None:
-        return None
-    try:
-        with open(found, encoding="utf-8") as f:
-            shards = sorted(set(json.load(f)["weight_map"].values()))
-    except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as e:
-        raise ValueError(f"{found} is not a valid shard index: {e}") from None
-    return tuple(resolve_file(path, shard, **hub) for shard in shards)
-
-
-def safetensors_format(path: str) -> str | None:
-    """The `format` a safetensors file's metadata declares ("pt", "flax", "tf"), or None."""
-    from safetensors import SafetensorError, safe_open
-
-    try:
-        with safe_open(path, framework="np") as f:
-            return (f.metadata() or {}).get("format")
-    except (SafetensorError, OSError) as e:
-        raise ValueError(f"{path} cannot be read as safetensors: {e}") from None
 
 
 def find_weights(path: str, *, from_pt: bool = False, **hub) -> WeightFiles:
@@ -73,35 +46,6 @@ def find_weights(path: str, *, from_pt: bool = False, **hub) -> WeightFiles:
             )
         return WeightFiles("pt", found)
     raise FileNotFoundError(f"{path} holds no weights ({FLAX_WEIGHTS}, {SAFE_WEIGHTS} or {BIN_WEIGHTS})")
-
-
-def _read_safetensors(path: str) -> dict[str, np.ndarray]:
-    from safetensors import SafetensorError, safe_open
-
-    try:
-        import ml_dtypes  # noqa: F401  (lets NumPy hold bfloat16 tensors)
-    except ImportError:
-        pass
-    try:
-        with safe_open(path, framework="np") as f:
-            return {name: f.get_tensor(name) for name in f.keys()}
-    except (SafetensorError, OSError, TypeError) as e:
-        raise ValueError(f"{path} cannot be read as safetensors: {e}") from None
-
-
-def _read_bin(path: str) -> dict[str, np.ndarray]:
-    import torch
-
-    from ..modeling.checkpoint_files import materialize, open_weight_files
-
-    out = {}
-    with open_weight_files([path]) as state:
-        tensors = {name: materialize(t) for name, t in state.items()}
-    for name, tensor in tensors.items():
-        if tensor.dtype == torch.bfloat16:
-            tensor = tensor.float()
-        out[name] = tensor.numpy()
-    return out
 
 
 def read_flat(files: WeightFiles) -> dict[Path, np.ndarray]:
@@ -136,11 +80,3 @@ def read_flax_for_pytorch(path: str, *, from_flax: bool, **hub) -> dict | None:
             return None  # a corrupt or missing file: the PyTorch reader says what is wrong
     disk = flax_state_to_disk(read_flat(WeightFiles("flax", files)))
     return {name: _to_torch(array) for name, array in disk.items()}
-
-
-def _to_torch(array: np.ndarray):
-    import torch
-
-    if array.dtype.name == "bfloat16":  # NumPy's bfloat16 (ml_dtypes) is not a dtype torch reads
-        return torch.from_numpy(np.ascontiguousarray(array).view(np.uint16).copy()).view(torch.bfloat16)
-    return torch.from_numpy(np.array(array))  # a writable copy

@@ -196,6 +196,13 @@ class TextGenerationPipeline(Pipeline):
         from_zero: bool = False,
     ) -> list[list[int]]:
         pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 1
+        generate = getattr(getattr(self.model, "runner", None), "generate", None)
+        if generate is not None:  # a model of another framework (backends.py) that decodes with its own loop
+            if from_zero:
+                raise ValueError(f"position_ids_from_zero is not supported by {self.model.model_class}")
+            seed = None if generator is None else int(torch.randint(2**31 - 1, (1,), generator=generator))
+            options = dict(do_sample=do_sample, temperature=temperature, top_k=top_k, top_p=top_p, seed=seed)
+            return generate(prompts, max_new_tokens, eos_token_id=eos_token_id, pad_token_id=pad_id, **options)
         ids = torch.tensor(prompts, dtype=torch.long, device=self.device)
         finished = torch.zeros(len(prompts), dtype=torch.bool, device=self.device)
         new_tokens: list[torch.Tensor] = []

@@ -47,6 +47,8 @@ def _is_text_input(t: Any) -> bool:
 
 
 def _to_py(value: Any) -> Any:
+    if hasattr(value, "numpy") and not hasattr(value, "tolist"):  # a TensorFlow tensor
+        value = value.numpy()
     if hasattr(value, "tolist"):
         return value.tolist()
     if isinstance(value, (list, tuple)):
@@ -252,8 +254,8 @@ class RobertaTokenizerBase(SpecialTokensMixin):
         if padding_side is not None and padding_side not in ("left", "right"):
             raise ValueError(f"padding_side must be 'left' or 'right', got {padding_side!r}")
         tensors = kwargs.get("return_tensors")
-        if tensors is not None and getattr(tensors, "value", tensors) not in ("pt", "np", "jax"):
-            raise ValueError(f"return_tensors must be 'pt', 'np', 'jax' or None, got {tensors!r}")
+        if tensors is not None and getattr(tensors, "value", tensors) not in ("pt", "np", "jax", "tf"):
+            raise ValueError(f"return_tensors must be 'pt', 'np', 'jax', 'tf' or None, got {tensors!r}")
         known = {k: v for k, v in kwargs.items() if k in ENCODE_OPTIONS}
         known.setdefault("split_special_tokens", self.split_special_tokens)
         return EncodeOptions(

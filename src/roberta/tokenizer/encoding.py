@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-TENSOR_TYPES = ("pt", "np", "jax")
+TENSOR_TYPES = ("pt", "np", "jax", "tf")
 
 
 def _as_tensor(key: str, value: Any, tensor_type: str) -> Any:
@@ -14,6 +14,10 @@ def _as_tensor(key: str, value: Any, tensor_type: str) -> Any:
         import jax.numpy as jnp
 
         return jnp.asarray(_as_tensor(key, value, "np"))
+    if tensor_type == "tf":  # TensorFlow is imported only when asked for
+        import tensorflow as tf
+
+        return value if isinstance(value, tf.Tensor) else tf.constant(_as_tensor(key, value, "np"))
     if tensor_type == "pt":
         import torch
 
@@ -137,7 +141,8 @@ class BatchEncoding(dict):
         return self._encoding(batch_index, "token_to_chars").token_to_chars(token)
 
     def convert_to_tensors(self, tensor_type: str | None = None, prepend_batch_axis: bool = False) -> BatchEncoding:
-        """Turn the values into "pt" (torch), "np" (numpy) or "jax" arrays, in place; None leaves lists."""
+        """Turn the values into "pt" (torch), "np" (numpy), "jax" or "tf" (TensorFlow) arrays, in place; None
+        leaves lists."""
         if tensor_type is None:
             return self
         tensor_type = getattr(tensor_type, "value", tensor_type)

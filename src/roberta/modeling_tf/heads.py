@@ -1,0 +1,376 @@
+"""The six TF task heads on the trunk, with the reference's call arguments, outputs and losses.
+
+Each `call` takes its inputs in any of the reference's forms (keywords, one tensor, a list or a dict first; see
+inputs.py) and returns the reference's output class, or its tuple with `return_dict=False`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ..config import RobertaConfig
+from ._keras import in_xla, tf
+from .generation import GenerationMixin
+from .layers import Block, Linear, dropout, layer_norm, linear
+from .layout import Layout, dims
+from .losses import (
+    causal_lm_loss,
+    masked_lm_loss,
+    multiple_choice_loss,
+    question_answering_loss,
+    sequence_classification_loss,
+    token_classification_loss,
+)
+from .model import MainLayer, trunk_inputs
+from .outputs import (
+    TFCausalLMOutputWithCrossAttentions,
+    TFMaskedLMOutput,
+    TFMultipleChoiceModelOutput,
+    TFQuestionAnsweringModelOutput,
+    TFSequenceClassifierOutput,
+    TFTokenClassifierOutput,
+)
+from .pretrained import TFRobertaPreTrainedModel
+
+logger = logging.getLogger(__name__)
+
+
+def _labelled(labels, shift: bool = False):
+    """Positions whose outputs enter a per-token loss (the packed trunk computes them even where padded)."""
+    if labels is None:
+        return None
+    used = tf.not_equal(labels, -100)
+    if shift:  # next-token loss: the position before each label
+        used = tf.pad(used[:, 1:], [[0, 0], [0, 1]], constant_values=False)
+    return used
+
+
+def _classifier_dropout(config: RobertaConfig) -> float:
+    return config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
+
+
+class LMHead(Block):
+    """dense -> gelu -> LayerNorm -> projection on the word embeddings (tied) + bias."""
+
+    def __init__(self, *, hidden_size: int, vocab_size: int, eps: float, std: float) -> None:
+        super().__init__(name="lm_head", std=std)
+        self.hidden, self.vocab, self.eps = hidden_size, vocab_size, eps
+
+    def build(self, input_shape=None) -> None:
+        self.dense = self.dense_weights("dense", self.hidden, self.hidden)
+        self.ln = self.norm_weights("layer_norm", self.hidden)
+        self.bias = self.variable("bias", (self.vocab,), "zeros")
+        super().build(input_shape)
+
+    def forward(self, hidden: tf.Tensor, word_embeddings: tf.Variable) -> tf.Tensor:
+        """hidden (..., H) -> logits (..., V)."""
+        x = layer_norm(tf.nn.gelu(linear(hidden, self.dense), approximate=False), self.ln, self.eps)
+        flat = tf.matmul(tf.reshape(x, [-1, self.hidden]), word_embeddings, transpose_b=True)
+        return tf.reshape(tf.nn.bias_add(flat, self.bias), tf.concat([tf.shape(x)[:-1], [self.vocab]], 0))
+
+
+class _LMBase(TFRobertaPreTrainedModel):
+    _h5_shared = {"lm_head": "roberta/embeddings/"}
+
+    def __init__(self, config: RobertaConfig, *inputs, **kwargs) -> None:
+        super().__init__(config, *inputs, **kwargs)
+        self.roberta = MainLayer(config, add_pooling_layer=False)
+        self.lm_head = LMHead(
+            hidden_size=config.hidden_size,
+            vocab_size=config.vocab_size,
+            eps=config.layer_norm_eps,
+            std=config.initializer_range,
+        )
+
+    def _logits(self, hidden: tf.Tensor, attention_mask, labels=None) -> tf.Tensor:
+        """Logits (B, T, V). With a padding mask (outside XLA) the vocabulary projection, the costliest step,
+        runs on the real and labelled tokens only, and padded positions hold zeros."""
+        keep = None
+        if attention_mask is not None and attention_mask.shape.rank == 2 and hidden.shape.rank == 3:
+            keep = attention_mask > 0 if labels is None else tf.logical_or(attention_mask > 0, labels)
+        if keep is None or in_xla():
+            return self.lm_head.forward(hidden, self.roberta.embeddings.word)
+        batch, length = dims(hidden)[:2]
+        layout = Layout.plan(batch, length, keep)
+        return layout.unpack(self.lm_head.forward(layout.pack(hidden), self.roberta.embeddings.word))
+
+
+class TFRobertaForMaskedLM(_LMBase):
+    """RoBERTa with its masked-language-modelling head. Loss: cross-entropy over labels != -100, shaped (1,)."""
+
+    def __init__(self, config: RobertaConfig, *inputs, **kwargs) -> None:
+        if config.is_decoder:
+            logger.warning("TFRobertaForMaskedLM wants config.is_decoder=False for bi-directional self-attention.")
+        super().__init__(config, *inputs, **kwargs)
+
+    def call(
+        self,
+        input_ids=None,
+        attention_mask=None,
+        token_type_ids=None,
+        position_ids=None,
+        head_mask=None,
+        inputs_embeds=None,
+        output_attentions=None,
+        output_hidden_states=None,
+        return_dict=None,
+        labels=None,
+        training=False,
+    ):
+        a = self._inputs(locals())
+        out = self.roberta.forward(**trunk_inputs(a), keep=_labelled(a.labels))
+        logits = self._logits(out["last_hidden_state"], a.attention_mask, _labelled(a.labels))
+        loss = None if a.labels is None else masked_lm_loss(a.labels, logits)
+        output = TFMaskedLMOutput(loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions)
+        return self._finish(output, a.return_dict)
+
+
+class TFRobertaForCausalLM(GenerationMixin, _LMBase):
+    """RoBERTa as a left-to-right decoder (`config.is_decoder=True`) with a key/value cache and `generate`.
+
+    Loss: next-token cross-entropy over labels != -100 (labels shifted inside), shaped (1,).
+    """
+
+    def __init__(self, config: RobertaConfig, *inputs, **kwargs) -> None:
+        if not config.is_decoder:
+            logger.warning("To use TFRobertaForCausalLM as a standalone decoder, set config.is_decoder=True.")
+        super().__init__(config, *inputs, **kwargs)
+
+    def call(
+        self,
+        input_ids=None,
+        attention_mask=None,
+        token_type_ids=None,
+        position_ids=None,
+        head_mask=None,
+        inputs_embeds=None,
+        encoder_hidden_states=None,
+        encoder_attention_mask=None,
+        past_key_values=None,
+        use_cache=None,
+        output_attentions=None,
+        output_hidden_states=None,
+        return_dict=None,
+        labels=None,
+        training=False,
+    ):
+        a = self._inputs(locals())
+        use_cache = self.config.use_cache if a.use_cache is None else a.use_cache
+        out = self.roberta.forward(
+            **trunk_inputs(a),
+            encoder_hidden_states=a.encoder_hidden_states,
+            encoder_attention_mask=a.encoder_attention_mask,
+            past_key_values=a.past_key_values,
+            use_cache=use_cache and a.labels is None,
+            keep=_labelled(a.labels, shift=True),
+        )
+        mask = a.attention_mask if a.past_key_values is None else None
+        logits = self._logits(out["last_hidden_state"], mask, _labelled(a.labels, shift=True))
+        loss = None if a.labels is None else causal_lm_loss(a.labels, logits)
+        output = TFCausalLMOutputWithCrossAttentions(
+            loss=loss,
+            logits=logits,
+            past_key_values=out.past_key_values,
+            hidden_states=out.hidden_states,
+            attentions=out.attentions,
+            cross_attentions=out.cross_attentions,
+        )
+        return self._finish(output, a.return_dict)
+
+
+class ClassificationHead(Block):
+    """Sentence-level head on the <s> token: dropout -> dense -> tanh -> dropout -> out_proj."""
+
+    def __init__(self, *, hidden_size: int, num_labels: int, dropout: float, std: float) -> None:
+        super().__init__(name="classifier", std=std)
+        self.hidden, self.num_labels, self.rate = hidden_size, num_labels, dropout
+
+    def build(self, input_shape=None) -> None:
+        self.dense = self.dense_weights("dense", self.hidden, self.hidden)
+        self.out_proj = self.dense_weights("out_proj", self.hidden, self.num_labels)
+        super().build(input_shape)
+
+    def forward(self, hidden: tf.Tensor, training: bool) -> tf.Tensor:
+        x = dropout(hidden[:, 0, :], self.rate, training)
+        x = dropout(tf.math.tanh(linear(x, self.dense)), self.rate, training)
+        return linear(x, self.out_proj)
+
+
+class TFRobertaForSequenceClassification(TFRobertaPreTrainedModel):
+    """Sentence (pair) classification or regression on the <s> token; the loss is per example, shaped (batch,)."""
+
+    _ignore_unexpected = (r"position_ids$", r"^roberta/pooler/", r"^lm_head/")
+
+    def __init__(self, config: RobertaConfig, *inputs, **kwargs) -> None:
+        super().__init__(config, *inputs, **kwargs)
+        self.num_labels = config.num_labels
+        self.roberta = MainLayer(config, add_pooling_layer=False)
+        self.classifier = ClassificationHead(
+            hidden_size=config.hidden_size,
+            num_labels=config.num_labels,
+            dropout=_classifier_dropout(config),
+            std=config.initializer_range,
+        )
+
+    def call(
+        self,
+        input_ids=None,
+        attention_mask=None,
+        token_type_ids=None,
+        position_ids=None,
+        head_mask=None,
+        inputs_embeds=None,
+        output_attentions=None,
+        output_hidden_states=None,
+        return_dict=None,
+        labels=None,
+        training=False,
+    ):
+        a = self._inputs(locals())
+        out = self.roberta.forward(**trunk_inputs(a))
+        logits = self.classifier.forward(out["last_hidden_state"], a.training)
+        loss = None if a.labels is None else sequence_classification_loss(self.config, a.labels, logits)
+        output = TFSequenceClassifierOutput(
+            loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions
+        )
+        return self._finish(output, a.return_dict)
+
+
+class TFRobertaForMultipleChoice(TFRobertaPreTrainedModel):
+    """Scores each of `num_choices` candidates: inputs (batch, num_choices, seq), logits (batch, num_choices)."""
+
+    _ignore_unexpected = (r"position_ids$", r"^lm_head/")
+
+    def __init__(self, config: RobertaConfig, *inputs, **kwargs) -> None:
+        super().__init__(config, *inputs, **kwargs)
+        self.roberta = MainLayer(config)
+        self.rate = config.hidden_dropout_prob
+        self.classifier = Linear(n_in=config.hidden_size, n_out=1, name="classifier", std=config.initializer_range)
+
+    def call(
+        self,
+        input_ids=None,
+        attention_mask=None,
+        token_type_ids=None,
+        position_ids=None,
+        head_mask=None,
+        inputs_embeds=None,
+        output_attentions=None,
+        output_hidden_states=None,
+        return_dict=None,
+        labels=None,
+        training=False,
+    ):
+        a = self._inputs(locals())
+        ref = a.input_ids if a.input_ids is not None else a.inputs_embeds
+        if ref is None:
+            raise ValueError("pass input_ids or inputs_embeds")
+        if ref.shape.rank != (3 if a.input_ids is not None else 4):
+            raise ValueError(f"multiple-choice inputs must be shaped (batch, num_choices, seq), got {tuple(ref.shape)}")
+        num_choices = tf.shape(ref)[1]
+
+        def flat(t):  # (B, C, T[, H]) -> (B * C, T[, H])
+            return None if t is None else tf.reshape(t, [-1, *dims(t, 2)])
+
+        inputs = trunk_inputs(a)
+        for name in ("input_ids", "attention_mask", "token_type_ids", "position_ids", "inputs_embeds"):
+            inputs[name] = flat(inputs[name])
+        out = self.roberta.forward(**inputs)
+        pooled = dropout(out["pooler_output"], self.rate, a.training)
+        logits = tf.reshape(self.classifier.forward(pooled), [-1, num_choices])
+        loss = None if a.labels is None else multiple_choice_loss(a.labels, logits)
+        output = TFMultipleChoiceModelOutput(
+            loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions
+        )
+        return self._finish(output, a.return_dict)
+
+
+class TFRobertaForTokenClassification(TFRobertaPreTrainedModel):
+    """Per-token labels (NER and the like). Loss: cross-entropy over labels >= 0, shaped (1,)."""
+
+    _ignore_unexpected = (r"position_ids$", r"^roberta/pooler/", r"^lm_head/")
+
+    def __init__(self, config: RobertaConfig, *inputs, **kwargs) -> None:
+        super().__init__(config, *inputs, **kwargs)
+        self.num_labels = config.num_labels
+        self.roberta = MainLayer(config, add_pooling_layer=False)
+        self.rate = _classifier_dropout(config)
+        self.classifier = Linear(
+            n_in=config.hidden_size, n_out=config.num_labels, name="classifier", std=config.initializer_range
+        )
+
+    def call(
+        self,
+        input_ids=None,
+        attention_mask=None,
+        token_type_ids=None,
+        position_ids=None,
+        head_mask=None,
+        inputs_embeds=None,
+        output_attentions=None,
+        output_hidden_states=None,
+        return_dict=None,
+        labels=None,
+        training=False,
+    ):
+        a = self._inputs(locals())
+        keep = None if a.labels is None else a.labels >= 0
+        out = self.roberta.forward(**trunk_inputs(a), keep=keep)
+        logits = self.classifier.forward(dropout(out["last_hidden_state"], self.rate, a.training))
+        loss = None if a.labels is None else token_classification_loss(a.labels, logits)
+        output = TFTokenClassifierOutput(
+            loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions
+        )
+        return self._finish(output, a.return_dict)
+
+
+class TFRobertaForQuestionAnswering(TFRobertaPreTrainedModel):
+    """Extractive QA: start / end logits per token. Loss per example; positions past the end do not count."""
+
+    _ignore_unexpected = (r"position_ids$", r"^roberta/pooler/", r"^lm_head/")
+    _label_names = ("start_positions", "end_positions")
+
+    def __init__(self, config: RobertaConfig, *inputs, **kwargs) -> None:
+        super().__init__(config, *inputs, **kwargs)
+        self.num_labels = config.num_labels
+        self.roberta = MainLayer(config, add_pooling_layer=False)
+        self.qa_outputs = Linear(
+            n_in=config.hidden_size, n_out=config.num_labels, name="qa_outputs", std=config.initializer_range
+        )
+
+    def call(
+        self,
+        input_ids=None,
+        attention_mask=None,
+        token_type_ids=None,
+        position_ids=None,
+        head_mask=None,
+        inputs_embeds=None,
+        output_attentions=None,
+        output_hidden_states=None,
+        return_dict=None,
+        start_positions=None,
+        end_positions=None,
+        training=False,
+    ):
+        a = self._inputs(locals())
+        labelled = a.start_positions is not None and a.end_positions is not None
+        # With labels every position is computed: a label may point at padding.
+        inputs = trunk_inputs(a)
+        if labelled:
+            ref = a.input_ids if a.input_ids is not None else a.inputs_embeds[..., 0]
+            inputs["keep"] = tf.ones(tf.shape(ref)[:2], tf.bool)
+        out = self.roberta.forward(**inputs)
+        logits = self.qa_outputs.forward(out["last_hidden_state"])
+        start_logits, end_logits = tf.unstack(logits, num=2, axis=-1)
+        loss = None
+        if labelled:
+            loss = question_answering_loss(a.start_positions, a.end_positions, start_logits, end_logits)
+        output = TFQuestionAnsweringModelOutput(
+            loss=loss,
+            start_logits=start_logits,
+            end_logits=end_logits,
+            hidden_states=out.hidden_states,
+            attentions=out.attentions,
+        )
+        return self._finish(output, a.return_dict)

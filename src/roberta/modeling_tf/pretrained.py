@@ -1,0 +1,287 @@
+"""`TFRobertaPreTrainedModel`: a `tf_keras.Model` that loads and saves checkpoints and trains with `fit`.
+
+Loading reads `tf_model.h5` or a TF-tagged `model.safetensors` by name, and PyTorch checkpoints (with
+`from_pt=True`, or whenever they are the only weights present) through the naming rule of `names.py`. Saving
+writes `tf_model.h5` in the reference's Keras layout (or TF-tagged safetensors) through a staging directory, so
+an interrupted save leaves the previous files intact.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import logging
+import os
+import re
+from typing import Any
+
+import numpy as np
+
+from .._io import atomic_directory
+from ..config import RobertaConfig
+from ..weight_arrays import SAFE_WEIGHTS
+from ._keras import keras, tf
+from .checkpoints import TF_WEIGHTS, find_weights, read_weights, write_h5, write_safetensors
+from .inputs import gather
+from .layers import Slot
+from .names import tf_state_from_pt
+
+logger = logging.getLogger(__name__)
+
+_HUB = ("cache_dir", "revision")
+_ACCEPTED_HUB = ("local_files_only", "token", "use_auth_token", "force_download", "proxies", "resume_download")
+
+
+def _transpose(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(a.T)
+
+
+def _model_loss(y_true, y_pred):
+    """The loss Keras minimises when `compile` got none: the model's own loss (passed as y_pred)."""
+    return tf.reduce_mean(y_pred)
+
+
+class TFRobertaPreTrainedModel(keras.Model):
+    """Base of every TF RoBERTa model: holds the config, builds its variables, loads, saves and trains."""
+
+    config_class = RobertaConfig
+    base_model_prefix = "roberta"
+    # Checkpoint variables (TF names, regexes) a class does not use and drops without a warning.
+    _ignore_unexpected: tuple[str, ...] = (r"position_ids$", r"^roberta/pooler/")
+    # The call arguments that carry labels (moved from `fit`'s y into the inputs when training on the
+    # internal loss).
+    _label_names: tuple[str, ...] = ("labels",)
+    # Top-level layers that also list another layer's variables in `tf_model.h5` (the reference's LM heads hold
+    # the word embeddings), so that its loader finds every variable where it looks.
+    _h5_shared: dict[str, str] = {}
+
+    def __init__(self, config: RobertaConfig, *inputs: Any, **kwargs: Any) -> None:
+        if not isinstance(config, RobertaConfig):
+            raise TypeError(f"config must be a RobertaConfig, got {type(config).__name__}")
+        super().__init__(**kwargs)
+        self.config = config
+        self._internal_loss = False
+
+    # ------------------------------------------------------------------ calling
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not args and "input_ids" not in kwargs:
+            kwargs["input_ids"] = None  # Keras insists on a first argument; inputs_embeds alone is valid here
+        return super().__call__(*args, **kwargs)
+
+    def _autographed_call(self):
+        """Keras's hook for the `call` it traces. Ours has no tensor-dependent Python control flow, so autograph
+        need not rewrite it (and everything it calls), which costs seconds on the first trace of a model."""
+        return self.call
+
+    def _inputs(self, values: dict[str, Any]):
+        """The call's inputs in any of the reference's forms, as a namespace (see inputs.py)."""
+        names = [p for p in inspect.signature(type(self).call).parameters if p != "self"]
+        a = gather(names, values)
+        c = self.config
+        a.output_attentions = c.output_attentions if a.output_attentions is None else a.output_attentions
+        a.output_hidden_states = c.output_hidden_states if a.output_hidden_states is None else a.output_hidden_states
+        a.return_dict = c.use_return_dict if a.return_dict is None else a.return_dict
+        a.training = bool(a.training)
+        return a
+
+    @staticmethod
+    def _finish(output, return_dict: bool):
+        return output if return_dict else output.to_tuple()
+
+    # ------------------------------------------------------------------ variables
+    def build(self, input_shape=None) -> None:
+        """Create every variable (no call needed); Keras calls this before the first call."""
+        if self.built:
+            return
+        for layer in self._flatten_layers(include_self=False, recursive=False):
+            layer.build(None)
+        self.built = True
+
+    def named_slots(self) -> dict[str, Slot]:
+        """Where each tensor of a TF checkpoint (`roberta/encoder/layer_._0/.../kernel`) lives in the model."""
+        self.build()
+        out: dict[str, Slot] = {}
+        for layer in self._flatten_layers(include_self=False, recursive=False):
+            out.update(layer.named_slots())
+        return out
+
+    def named_arrays(self) -> dict[str, np.ndarray]:
+        """The model's weights as a TF checkpoint holds them, by name."""
+        values: dict[int, np.ndarray] = {}
+        out = {}
+        for name, (var, index, _) in self.named_slots().items():
+            value = values.setdefault(id(var), var.numpy())
+            out[name] = value if index is None else np.ascontiguousarray(value[index])
+        return out
+
+    def num_parameters(self) -> int:
+        return int(sum(np.prod(slot.shape) for slot in self.named_slots().values()))
+
+    def get_input_embeddings(self) -> tf.Variable:
+        return getattr(self, self.base_model_prefix).embeddings.word
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def from_pretrained(
+        cls,
+        pretrained_model_name_or_path: str | os.PathLike,
+        *model_args: Any,
+        config: RobertaConfig | None = None,
+        from_pt: bool | None = None,
+        ignore_mismatched_sizes: bool = False,
+        output_loading_info: bool = False,
+        use_safetensors: bool | None = None,
+        **kwargs: Any,
+    ):
+        """Load a checkpoint directory (or a cached hub id): `tf_model.h5`, a TF-tagged `model.safetensors`, or
+        PyTorch weights (`model.safetensors`, shards, `pytorch_model.bin`), which are read first with
+        `from_pt=True` and also when they are the only weights present.
+
+        Other keywords: `cache_dir`, `revision`, config fields (`num_labels`, `id2label`, `problem_type`, ...)
+        that override the checkpoint's config, and `ignore_mismatched_sizes` (re-initialise weights whose shape
+        differs instead of failing), `output_loading_info` (also return missing / unexpected names).
+        """
+        path = os.fspath(pretrained_model_name_or_path)
+        hub = {k: kwargs.pop(k) for k in _HUB if k in kwargs}
+        for k in _ACCEPTED_HUB:
+            kwargs.pop(k, None)  # always offline
+        if config is None:
+            config = RobertaConfig.from_pretrained(path, **hub, **kwargs)
+        else:
+            if not isinstance(config, RobertaConfig):
+                raise TypeError(f"config must be a RobertaConfig, got {type(config).__name__}")
+            config = copy.deepcopy(config).updated(**kwargs)
+        model = cls(config, *model_args)
+        files = find_weights(path, from_pt=bool(from_pt), use_safetensors=use_safetensors, **hub)
+        state = read_weights(files.paths)
+        if not files.tf_names:
+            state = tf_state_from_pt(state, _transpose)
+        info = model.load_named(state, source=files.paths[0], ignore_mismatched_sizes=ignore_mismatched_sizes)
+        return (model, info) if output_loading_info else model
+
+    def load_named(
+        self, state: dict[str, np.ndarray], *, source: str = "the checkpoint", ignore_mismatched_sizes: bool = False
+    ) -> dict[str, list]:
+        """Assign TF-named arrays to the model's variables; returns the missing / unexpected / mismatched names."""
+        expected = self.named_slots()
+        values: dict[int, tuple[tf.Variable, np.ndarray]] = {}  # the new value of each variable written to
+        loaded, unexpected, mismatched = set(), [], []
+        for name, array in state.items():
+            slot = expected.get(name)
+            if slot is None:
+                if not any(re.search(p, name) for p in self._ignore_unexpected):
+                    unexpected.append(name)
+                continue
+            if tuple(array.shape) != slot.shape:
+                mismatched.append((name, tuple(array.shape), slot.shape))
+                continue
+            array = np.asarray(array, dtype=slot.variable.dtype.as_numpy_dtype)
+            if slot.index is None:
+                values[id(slot.variable)] = (slot.variable, array)
+            else:  # a part of a fused variable: fill it into the variable's current value
+                _, value = values.setdefault(id(slot.variable), (slot.variable, slot.variable.numpy()))
+                value[slot.index] = array
+            loaded.add(name)
+        if state and not loaded:
+            shown = ", ".join(sorted(state)[:3])
+            raise ValueError(
+                f"none of the {len(state)} weights in {source} belong to a {type(self).__name__} (they are named "
+                f"{shown}, ...); is it a checkpoint of another architecture?"
+            )
+        if mismatched and not ignore_mismatched_sizes:
+            listing = "; ".join(f"{n}: checkpoint {a}, model {b}" for n, a, b in mismatched)
+            raise ValueError(
+                f"checkpoint shapes differ from the model's: {listing}. Pass ignore_mismatched_sizes=True to "
+                f"re-initialise them (e.g. a new num_labels)"
+            )
+        keras.backend.batch_set_value(list(values.values()))
+        missing = [n for n in expected if n not in loaded]
+        if missing:
+            logger.warning(
+                "Some weights of %s were not in %s and are newly initialised: %s",
+                type(self).__name__,
+                source,
+                ", ".join(missing),
+            )
+        if unexpected:
+            logger.warning(
+                "Some weights of %s were not used by %s: %s", source, type(self).__name__, ", ".join(unexpected)
+            )
+        return {"missing_keys": missing, "unexpected_keys": unexpected, "mismatched_keys": mismatched}
+
+    # ------------------------------------------------------------------ saving
+    def save_pretrained(self, save_directory: str | os.PathLike, *, safe_serialization: bool = False, **_: Any) -> None:
+        """Write `config.json` and `tf_model.h5` (the reference's Keras layout, which its TF classes load), or a
+        TF-tagged `model.safetensors` with `safe_serialization=True`. Our PyTorch classes load either (pass
+        `from_tf=True` for the .h5)."""
+        save_directory = os.fspath(save_directory)
+        state = self.named_arrays()
+        config = copy.deepcopy(self.config)
+        config.architectures = [type(self).__name__]
+        with atomic_directory(save_directory) as stage:
+            if safe_serialization:
+                write_safetensors(state, os.path.join(stage, SAFE_WEIGHTS))
+            else:
+                groups = {}
+                for layer in self._flatten_layers(include_self=False, recursive=False):
+                    shared = self._h5_shared.get(layer.name)
+                    names = [n for n in state if n.startswith(layer.name + "/")]
+                    groups[layer.name] = names + [n for n in state if shared and n.startswith(shared)]
+                model_name = re.sub(r"(?<!^)(?=[A-Z])", "_", type(self).__name__).lower()  # as Keras names it
+                write_h5(state, os.path.join(stage, TF_WEIGHTS), model_name=model_name, groups=groups)
+            config.save_pretrained(stage)
+
+    # ------------------------------------------------------------------ Keras training
+    def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Any = None, **kwargs: Any) -> None:
+        """Keras's `compile`. Without a `loss`, `fit` minimises the model's internal loss: put the labels in the
+        inputs (or pass them as `y`), as with the reference."""
+        self._internal_loss = loss is None
+        super().compile(optimizer=optimizer, loss=_model_loss if loss is None else loss, metrics=metrics, **kwargs)
+
+    def _split_data(self, data):
+        """(inputs with labels inside when training on the internal loss, labels for loss / metrics, weights)."""
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        x = dict(x) if isinstance(x, dict) else {"input_ids": x}
+        names = self._label_names
+        if self._internal_loss:
+            if isinstance(y, dict):
+                x.update(y)
+            elif y is not None:
+                if len(names) != 1:
+                    raise ValueError(f"pass the labels of {type(self).__name__} as a dict with keys {names}")
+                x[names[0]] = y
+            labels = tuple(x[n] for n in names if n in x)
+            y = labels[0] if len(labels) == 1 else (labels or None)
+        elif y is None:
+            found = tuple(x.pop(n) for n in names if n in x)
+            y = found[0] if len(found) == 1 else (found or None)
+        return x, y, sample_weight
+
+    def _loss_and_prediction(self, out, y, sample_weight):
+        prediction = out["logits"] if "logits" in out else (out["start_logits"], out["end_logits"])
+        if self._internal_loss:
+            if "loss" not in out:
+                raise ValueError(f"{type(self).__name__} computed no loss: put its labels {self._label_names} in x")
+            return self.compiled_loss(out["loss"], out["loss"], regularization_losses=self.losses), prediction
+        return self.compiled_loss(y, prediction, sample_weight, regularization_losses=self.losses), prediction
+
+    def _metrics_result(self, y, prediction, sample_weight) -> dict:
+        if y is not None:
+            self.compiled_metrics.update_state(y, prediction, sample_weight)
+        return {m.name: m.result() for m in self.metrics}
+
+    @tf.autograph.experimental.do_not_convert
+    def train_step(self, data):
+        x, y, sample_weight = self._split_data(data)
+        with tf.GradientTape() as tape:
+            out = self(x, training=True)
+            loss, prediction = self._loss_and_prediction(out, y, sample_weight)
+        self.optimizer.minimize(loss, self.trainable_variables, tape=tape)
+        return self._metrics_result(y, prediction, sample_weight)
+
+    @tf.autograph.experimental.do_not_convert
+    def test_step(self, data):
+        x, y, sample_weight = self._split_data(data)
+        out = self(x, training=False)
+        _, prediction = self._loss_and_prediction(out, y, sample_weight)
+        return self._metrics_result(y, prediction, sample_weight)

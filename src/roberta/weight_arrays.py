@@ -1,0 +1,93 @@
+"""Weight files as NumPy arrays, for the classes of the other frameworks (TensorFlow, Flax) and for reading
+their files into the PyTorch classes. Nothing here imports torch (only `pytorch_model.bin` needs it, for that
+file alone), TensorFlow or JAX.
+
+Also the facts about the reference's PyTorch files that every reader handles: buffers that old checkpoints
+saved, the LM head's bias saved a second time under the decoder's name, and TF-era LayerNorm leaf names
+(`roberta.modeling.weights` handles the same on the PyTorch side).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+
+from .hub import resolve_file
+
+SAFE_WEIGHTS = "model.safetensors"
+SAFE_INDEX = "model.safetensors.index.json"
+BIN_WEIGHTS = "pytorch_model.bin"
+BIN_INDEX = "pytorch_model.bin.index.json"
+
+BUFFERS = re.compile(r"(^|\.)embeddings\.(position_ids|token_type_ids)$")
+BIAS_ALIAS = ("lm_head.decoder.bias", "lm_head.bias")
+LEGACY_LEAVES = {"gamma": "weight", "beta": "bias"}
+
+
+def resolve_files(path: str, single: str, index: str, hub: dict) -> tuple[str, ...] | None:
+    """The file `single` of a checkpoint, or every shard its `index` lists; None when neither is there."""
+    found = resolve_file(path, single, required=False, **hub)
+    if found is not None:
+        return (found,)
+    found = resolve_file(path, index, required=False, **hub)
+    if found is None:
+        return None
+    try:
+        with open(found, encoding="utf-8") as f:
+            shards = sorted(set(json.load(f)["weight_map"].values()))
+    except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as e:
+        raise ValueError(f"{found} is not a valid shard index: {e}") from None
+    return tuple(resolve_file(path, shard, **hub) for shard in shards)
+
+
+def safetensors_format(path: str) -> str | None:
+    """The `format` a safetensors file's metadata declares ("pt", "flax", "tf"), or None."""
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        with safe_open(path, framework="np") as f:
+            return (f.metadata() or {}).get("format")
+    except (SafetensorError, OSError) as e:
+        raise ValueError(f"{path} cannot be read as safetensors: {e}") from None
+
+
+def read_safetensors(path: str) -> dict[str, np.ndarray]:
+    """Every tensor of a safetensors file, by the name it has there."""
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        import ml_dtypes  # noqa: F401  (lets NumPy hold bfloat16 tensors)
+    except ImportError:
+        pass
+    try:
+        with safe_open(path, framework="np") as f:
+            return {name: f.get_tensor(name) for name in f.keys()}  # noqa: SIM118 (not a dict)
+    except (SafetensorError, OSError, TypeError) as e:
+        raise ValueError(f"{path} cannot be read as safetensors: {e}") from None
+
+
+def read_bin(path: str) -> dict[str, np.ndarray]:
+    """A `pytorch_model.bin` through the PyTorch classes' weights-only reader (bfloat16 read as float32)."""
+    import torch
+
+    from .modeling.checkpoint_files import materialize, open_weight_files
+
+    out = {}
+    with open_weight_files([path]) as state:
+        tensors = {name: materialize(t) for name, t in state.items()}
+    for name, tensor in tensors.items():
+        if tensor.dtype == torch.bfloat16:
+            tensor = tensor.float()
+        out[name] = tensor.numpy()
+    return out
+
+
+def to_torch(array: np.ndarray):
+    """A writable torch copy of an array (bfloat16 kept)."""
+    import torch
+
+    if array.dtype.name == "bfloat16":  # NumPy's bfloat16 (ml_dtypes) is not a dtype torch reads
+        return torch.from_numpy(np.ascontiguousarray(array).view(np.uint16).copy()).view(torch.bfloat16)
+    return torch.from_numpy(np.array(array))
