@@ -1,4 +1,9 @@
-"""Running the server: the models loaded, the app under uvicorn, and the drain on SIGTERM."""
+"""Running the server: the models loaded, the app under uvicorn, and the drain on SIGTERM.
+
+The first SIGTERM (or SIGINT) drains: readiness goes red at once and new requests get 503 while the
+listener stays open, every request already admitted is answered, then uvicorn shuts down and the process
+exits 0, at the latest --drain-timeout seconds later. A second signal stops at once.
+"""
 
 from __future__ import annotations
 
