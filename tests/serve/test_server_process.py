@@ -122,6 +122,13 @@ def test_a_client_sending_one_byte_at_a_time_stalls_no_one(server):
     assert answer and answer[0].startswith(b"HTTP/1.1 200")
 
 
+def test_a_body_over_the_limit_gets_its_413_while_the_client_still_sends(server):
+    body = b'{"inputs": "' + b"x" * 3_000_000 + b'"}'  # over the default 2 MB --payload-limit
+    status, headers, answer = server.call("POST", "/embed", body, AUTH)
+    assert status == 413 and answer["error_type"] == "payload_too_large"
+    assert headers["connection"] == "close"
+
+
 def test_the_api_key_is_required_except_for_health_and_metrics(server):
     assert server.call("POST", "/embed", {"inputs": "x"})[0] == 401
     assert server.call("POST", "/embed", {"inputs": "x"}, {"Authorization": "Bearer wrong"})[0] == 401

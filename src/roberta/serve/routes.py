@@ -38,29 +38,40 @@ def _state(request: Request) -> ServerState:
     return request.app.state.server
 
 
+DISCARD_FACTOR = 16  # past the limit, read (and drop) up to this many limits so the client sees its 413
+DISCARD_SECONDS = 2.0
+
+
 async def read_body(request: Request, limit: int, deadline: float) -> bytes:
-    """The body, refused past `limit` bytes (413) or when it has not arrived by `deadline` (408)."""
+    """The body, refused past `limit` bytes (413) or when it has not arrived by `deadline` (408). A body
+    over the limit is read on and dropped, within bounds, before the 413: a client that is still sending
+    when the server closes would otherwise see a broken connection instead of the answer."""
     length = request.headers.get("content-length", "")
     too_large = ServeError(
         "payload_too_large",
         f"the body is over the {limit}-byte limit (--payload-limit)",
         headers={"Connection": "close"},
     )
-    if length.isdigit() and int(length) > limit:
-        raise too_large
+    refused = length.isdigit() and int(length) > limit
 
     async def read() -> bytes:
-        chunks, size = [], 0
+        chunks, size = [], limit + 1 if refused else 0  # a refused body is read, not kept
         async for chunk in request.stream():
             size += len(chunk)
-            if size > limit:
-                raise too_large
-            chunks.append(chunk)
+            if size <= limit:
+                chunks.append(chunk)
+            elif size > DISCARD_FACTOR * limit:
+                break
+        if size > limit:
+            raise too_large
         return b"".join(chunks)
 
+    timeout = DISCARD_SECONDS if refused else max(0.0, deadline - time.monotonic())
     try:
-        return await asyncio.wait_for(read(), timeout=max(0.0, deadline - time.monotonic()))
+        return await asyncio.wait_for(read(), timeout=timeout)
     except asyncio.TimeoutError:
+        if refused:
+            raise too_large from None
         raise ServeError(
             "request_timeout", "the body did not arrive in time (--request-timeout)", headers={"Connection": "close"}
         ) from None
