@@ -40,18 +40,6 @@ HERE = Path(__file__).resolve().parent
 SHARED = HERE.parent.parent / "shared" / "roberta-base"
 CONCURRENCY = (1, 4, 16, 64)
 MIXES = {"short": (8, 16), "mixed": (8, 256)}
-BASE_SIZE = dict(
-    vocab_size=50265,
-    hidden_size=768,
-    num_hidden_layers=12,
-    num_attention_heads=12,
-    intermediate_size=3072,
-    max_position_embeddings=514,
-    type_vocab_size=1,
-    pad_token_id=1,
-    bos_token_id=0,
-    eos_token_id=2,
-)
 
 
 # ---------------------------------------------------------------------- the baseline server
@@ -275,9 +263,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="serve-bench-"))
     model_dir = work / "clf"
     torch.manual_seed(0)
-    roberta.RobertaForSequenceClassification(roberta.RobertaConfig(**BASE_SIZE, num_labels=2)).save_pretrained(
-        model_dir
-    )
+    config = roberta.RobertaConfig.from_pretrained(SHARED, num_labels=2)  # roberta-base's sizes
+    roberta.RobertaForSequenceClassification(config).save_pretrained(model_dir)
     for name in ("vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json"):
         shutil.copy(SHARED / name, model_dir / name)
     tokenizer = roberta.AutoTokenizer.from_pretrained(model_dir)
