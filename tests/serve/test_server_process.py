@@ -129,6 +129,22 @@ def test_a_body_over_the_limit_gets_its_413_while_the_client_still_sends(server)
     assert headers["connection"] == "close"
 
 
+@pytest.mark.parametrize(
+    "path, body, status, kind",
+    [
+        ("/embed", b"{not json", 400, "invalid_json"),
+        ("/embed", {"inputs": 3, "model": "base"}, 422, "invalid_request"),
+        ("/embed", {"inputs": "word " * 600, "model": "base"}, 413, "validation"),
+        ("/embed", {"inputs": "x", "model": "nope"}, 404, "not_found"),
+        ("/models/nope", {"inputs": "x"}, 404, "not_found"),
+        ("/", {"inputs": "no mask in this text"}, 422, "invalid_request"),
+    ],
+)
+def test_bad_requests_over_http_get_the_error_shape_and_status(server, path, body, status, kind):
+    got, _, answer = server.call("POST", path, body, AUTH)
+    assert (got, answer["error_type"]) == (status, kind) and set(answer) == {"error", "error_type"}
+
+
 def test_the_api_key_is_required_except_for_health_and_metrics(server):
     assert server.call("POST", "/embed", {"inputs": "x"})[0] == 401
     assert server.call("POST", "/embed", {"inputs": "x"}, {"Authorization": "Bearer wrong"})[0] == 401
