@@ -11,6 +11,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import orjson
 import pytest
 from serve_helpers import ServerProcess, metric
 
@@ -21,7 +22,7 @@ TEXT = "hello there, how are you today my friend"  # 11 tokens
 @pytest.fixture(scope="module")
 def server(served, tmp_path_factory):
     proc = ServerProcess(
-        [f"--model=base={served['base']}", "--max-batch-tokens", "64", "--max-queue-tokens", "256"],
+        [f"--model=base={served['base']}", "--max-batch-tokens", "64", "--max-queue-tokens", "512"],
         tmp_path_factory.mktemp("fault-log") / "server.log",
         script=Path(__file__).with_name("fault_server.py"),
         env={"ROBERTA_TEST_SLOW_SECONDS": str(SLOW)},
@@ -72,27 +73,28 @@ def test_a_deadline_passing_in_the_queue_answers_504_and_drops_the_input_before_
     before = metric(server.call("GET", "/metrics")[2], 'roberta_dropped_jobs_total{reason="deadline"}')
     pool = busy(server, 4)
     wait_for(lambda: queued(server) > 0, "the queue never filled")
-    status, _, body = embed(server, "too late", {"x-request-timeout": "0.2"})
+    # as large as a busy request, so no batch can take it in early beside one
+    status, _, body = embed(server, [TEXT] * 5, {"x-request-timeout": "0.2"})
     assert status == 504 and body["error_type"] == "timeout"
     pool.shutdown(wait=True)
     embed(server)  # one more batch: the expired input is met (and dropped) by now
     after = metric(server.call("GET", "/metrics")[2], 'roberta_dropped_jobs_total{reason="deadline"}')
-    assert after == before + 1
+    assert after == before + 5
 
 
 def test_a_client_that_disconnects_while_queued_is_dropped_before_compute(server):
     before = metric(server.call("GET", "/metrics")[2], 'roberta_dropped_jobs_total{reason="disconnected"}')
-    pool = busy(server, 4)
+    pool = busy(server, 8)  # two seconds of batches (440 tokens, admitted): the request below waits behind them
     wait_for(lambda: queued(server) > 0, "the queue never filled")
-    body = b'{"inputs": "gone before the answer"}'
+    body = orjson.dumps({"inputs": [TEXT] * 5})  # as large as a busy request: it waits its turn
     with socket.create_connection(("127.0.0.1", server.port)) as s:
         s.sendall(b"POST /embed HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n")
         s.sendall(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
-        time.sleep(0.1)  # let the server admit it, then leave
+        time.sleep(0.5)  # let the server admit it, then leave
     pool.shutdown(wait=True)
     embed(server)
     after = metric(server.call("GET", "/metrics")[2], 'roberta_dropped_jobs_total{reason="disconnected"}')
-    assert after == before + 1
+    assert after == before + 5  # its five inputs
 
 
 def test_a_poisoned_input_fails_alone_and_the_rest_of_its_batch_is_answered(server):
