@@ -10,6 +10,8 @@ from pathlib import Path
 
 import torch
 
+import roberta
+
 # The real roberta-base tokenizer files (no weights), in the shared/ folder beside the repository.
 SHARED = Path(
     os.environ.get("ROBERTA_TEST_SHARED") or Path(__file__).resolve().parents[1].parent / "shared" / "roberta-base"
@@ -177,3 +179,38 @@ def killed_at(k: int, fn) -> bool:
     code = os.waitstatus_to_exitcode(status)
     assert code in (0, KILLED), f"the child failed (exit {code}) at file operation {k}"
     return code == KILLED
+
+
+TOKENIZER_FILES = ("vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json")
+
+# vocab_size fits the real roberta-base tokenizer; a large initializer_range makes the random heads confident
+# enough that rankings are not decided by float noise.
+PIPE_CONFIG = dict(
+    vocab_size=50265,
+    hidden_size=32,
+    num_hidden_layers=2,
+    num_attention_heads=4,
+    intermediate_size=37,
+    max_position_embeddings=514,
+    type_vocab_size=1,
+    pad_token_id=1,
+    bos_token_id=0,
+    eos_token_id=2,
+    initializer_range=0.4,
+)
+
+NER_LABELS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
+
+
+def save_pipeline_checkpoint(
+    root: Path, name: str, cls_name: str, seed: int, roberta_base_dir: Path, **overrides
+) -> Path:
+    """A random-weight tiny checkpoint of `cls_name` (PIPE_CONFIG) with the real roberta-base tokenizer files."""
+    path = root / name
+    torch.manual_seed(seed)
+    config = roberta.RobertaConfig(**{**PIPE_CONFIG, **overrides})
+    model = getattr(roberta, cls_name)(config).eval()
+    model.save_pretrained(path)
+    for f in TOKENIZER_FILES:
+        shutil.copy(roberta_base_dir / f, path / f)
+    return path

@@ -2,44 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-import torch
 
-import roberta
-
-TOKENIZER_FILES = ("vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json")
-
-# vocab_size fits the real roberta-base tokenizer; a large initializer_range makes the random heads confident
-# enough that rankings are not decided by float noise.
-PIPE_CONFIG = dict(
-    vocab_size=50265,
-    hidden_size=32,
-    num_hidden_layers=2,
-    num_attention_heads=4,
-    intermediate_size=37,
-    max_position_embeddings=514,
-    type_vocab_size=1,
-    pad_token_id=1,
-    bos_token_id=0,
-    eos_token_id=2,
-    initializer_range=0.4,
-)
-
-NER_LABELS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
-
-
-def _save(root: Path, name: str, cls_name: str, seed: int, roberta_base_dir: Path, **overrides) -> Path:
-    path = root / name
-    torch.manual_seed(seed)
-    config = roberta.RobertaConfig(**{**PIPE_CONFIG, **overrides})
-    model = getattr(roberta, cls_name)(config).eval()
-    model.save_pretrained(path)
-    for f in TOKENIZER_FILES:
-        shutil.copy(roberta_base_dir / f, path / f)
-    return path
+from roberta_testing import NER_LABELS, save_pipeline_checkpoint
 
 
 @pytest.fixture(scope="session")
@@ -47,8 +14,8 @@ def checkpoints(tmp_path_factory, roberta_base_dir) -> dict[str, Path]:
     """One checkpoint directory per task."""
     root = tmp_path_factory.mktemp("pipeline-ckpts")
     return {
-        "fill-mask": _save(root, "mlm", "RobertaForMaskedLM", 1, roberta_base_dir),
-        "text-classification": _save(
+        "fill-mask": save_pipeline_checkpoint(root, "mlm", "RobertaForMaskedLM", 1, roberta_base_dir),
+        "text-classification": save_pipeline_checkpoint(
             root,
             "cls",
             "RobertaForSequenceClassification",
@@ -56,15 +23,17 @@ def checkpoints(tmp_path_factory, roberta_base_dir) -> dict[str, Path]:
             roberta_base_dir,
             id2label={0: "NEG", 1: "NEU", 2: "POS"},
         ),
-        "text-classification-1": _save(
+        "text-classification-1": save_pipeline_checkpoint(
             root, "cls1", "RobertaForSequenceClassification", 3, roberta_base_dir, num_labels=1
         ),
-        "token-classification": _save(
+        "token-classification": save_pipeline_checkpoint(
             root, "ner", "RobertaForTokenClassification", 10, roberta_base_dir, id2label=dict(enumerate(NER_LABELS))
         ),
-        "question-answering": _save(root, "qa", "RobertaForQuestionAnswering", 5, roberta_base_dir),
-        "feature-extraction": _save(root, "base", "RobertaModel", 6, roberta_base_dir),
-        "text-generation": _save(root, "clm", "RobertaForCausalLM", 7, roberta_base_dir, is_decoder=True),
+        "question-answering": save_pipeline_checkpoint(root, "qa", "RobertaForQuestionAnswering", 5, roberta_base_dir),
+        "feature-extraction": save_pipeline_checkpoint(root, "base", "RobertaModel", 6, roberta_base_dir),
+        "text-generation": save_pipeline_checkpoint(
+            root, "clm", "RobertaForCausalLM", 7, roberta_base_dir, is_decoder=True
+        ),
     }
 
 

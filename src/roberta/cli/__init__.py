@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "finetune": ("finetune", "fine-tune a head on CSV / JSON Lines / SQuAD data"),
     "convert": ("convert", "convert a checkpoint of another format (fairseq) into a model directory"),
     "export": ("export", "export a model directory to another runtime (ONNX)"),
+    "serve": ("serve", "serve models over HTTP with dynamic, unpadded batching"),
 }
 
 

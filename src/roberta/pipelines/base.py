@@ -15,8 +15,9 @@ rows back to `postprocess` in input order.
 
 from __future__ import annotations
 
+import copy
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -130,17 +131,36 @@ class Pipeline:
         """Run the model over features, `batch_size` at a time, longest first; yield `(index, outputs)` per
         feature as its batch finishes: on the CPU, in float32, padding trimmed off the per-token outputs."""
         order = sorted(range(len(features)), key=lambda i: -len(features[i]["input_ids"]))
-        pad_id = self.tokenizer.pad_token_id
-        pad_id = 1 if pad_id is None else pad_id
         for start in range(0, len(order), self.batch_size):
             batch = order[start : start + self.batch_size]
-            lengths = [len(features[i]["input_ids"]) for i in batch]
-            padded = pad_batch([features[i]["input_ids"] for i in batch], pad_id)
-            with torch.inference_mode():
-                out = self._forward(padded["input_ids"].to(self.device), padded["attention_mask"].to(self.device))
-            out = {k: v.detach().to("cpu", torch.float32) for k, v in out.items()}
-            for row, (i, n) in enumerate(zip(batch, lengths)):
-                yield i, {k: (v[row, :n] if k in self.per_token_outputs else v[row]) for k, v in out.items()}
+            yield from zip(batch, self.run_padded(self.pad_features([features[i] for i in batch])))
+
+    def pad_features(self, features: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        """One model batch of `features`: right-padded `input_ids` and `attention_mask` (CPU tensors) and the
+        `lengths` of the rows."""
+        pad_id = self.tokenizer.pad_token_id
+        batch: dict[str, Any] = pad_batch([f["input_ids"] for f in features], 1 if pad_id is None else pad_id)
+        batch["lengths"] = [len(f["input_ids"]) for f in features]
+        return batch
+
+    def run_padded(self, batch: dict[str, Any]) -> list[dict[str, torch.Tensor]]:
+        """One forward pass over a `pad_features` batch: one output dict per row, on the CPU, in float32, with
+        the per-token outputs trimmed to the row's length."""
+        with torch.inference_mode():
+            out = self._forward(batch["input_ids"].to(self.device), batch["attention_mask"].to(self.device))
+        out = {k: v.detach().to("cpu", torch.float32) for k, v in out.items()}
+        return [
+            {k: (v[row, :n] if k in self.per_token_outputs else v[row]) for k, v in out.items()}
+            for row, n in enumerate(batch["lengths"])
+        ]
+
+    def with_model_runner(self, runner: Callable[[list[dict[str, Any]]], list[dict[str, torch.Tensor]]]) -> Pipeline:
+        """A shallow copy of this pipeline whose model step is `runner(features)`, answering like `run_model`
+        (one output per feature, in order); options, tokenization and post-processing stay this pipeline's.
+        `roberta serve` sends each call's features through its shared batching queue this way."""
+        clone = copy.copy(self)
+        clone.iter_model = lambda features: enumerate(runner(list(features)))  # type: ignore[method-assign]
+        return clone
 
     def run_model(self, features: Sequence[dict[str, Any]]) -> list[dict[str, torch.Tensor]]:
         """`iter_model`'s outputs as a list in feature order."""

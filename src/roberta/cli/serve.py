@@ -1,0 +1,113 @@
+"""`roberta serve`: serve models over HTTP with dynamic, unpadded batching (see docs/serving.md).
+
+    roberta serve                                   # the bundled model on 127.0.0.1:8080
+    roberta serve --model clf=runs/clf --model base=runs/base --api-key "$KEY" --host 0.0.0.0
+
+Models load before the port opens (a bad flag or folder fails at once, exit status 2); they are warmed up
+after, and readiness turns green when that is done. SIGTERM (or Ctrl+C) drains: readiness goes red at once,
+new requests get 503, every request already admitted is answered, then the process exits 0 (at the latest
+after --drain-timeout). A second signal stops at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+
+from ..serve.settings import API_KEY_ENV, BATCH_TOKENS, POOLINGS, ServeSettings, api_key_from, parse_models
+from .errors import user_errors
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    d = {f.name: f.default for f in dataclasses.fields(ServeSettings)}
+    add = parser.add_argument
+    add(
+        "--model",
+        action="append",
+        default=[],
+        metavar="[NAME=]DIR",
+        help="a checkpoint folder to serve, repeatable as NAME=DIR; a request picks one by name (field "
+        '"model", or POST /models/NAME), else the first; none: the bundled model',
+    )
+    add(
+        "--task",
+        action="append",
+        default=[],
+        metavar="[NAME=]TASK",
+        help="the pipeline task POST / answers (none: from the checkpoint's architecture); NAME=TASK: one model",
+    )
+    add("--host", default=d["host"], help="address to listen on (0.0.0.0: every interface)")
+    add("--port", type=int, default=d["port"], help="port (0 picks a free one)")
+    add("--api-key", default=None, help=f"require 'Authorization: Bearer KEY' (or set {API_KEY_ENV})")
+    add(
+        "--max-batch-tokens",
+        type=int,
+        default=None,
+        help=f"real tokens per batch (none: {BATCH_TOKENS['cpu']} on a CPU, {BATCH_TOKENS['gpu']} on a GPU)",
+    )
+    add("--max-queue-tokens", type=int, default=None, help="queued tokens before 429 (none: 16 batches)")
+    add(
+        "--max-client-batch",
+        type=int,
+        default=d["max_client_batch"],
+        help="inputs per request; a request of more tokens than a batch is split over batches, not refused",
+    )
+    add("--max-input-tokens", type=int, default=None, help="tokens per input (none: what the model takes)")
+    add("--auto-truncate", action="store_true", help='truncate long inputs unless a request says "truncate": false')
+    add("--request-timeout", type=float, default=d["request_timeout"], help="seconds per request, queue included")
+    add("--dtype", default=None, help="float32, float16, bfloat16, or auto (as saved); none: float32")
+    add("--int8", action="store_true", help="dynamic int8 linears (CPU; the drift is in docs/performance.md)")
+    add("--device", default=None, help="cpu, cuda or cuda:N (none: cpu)")
+    add(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch threads for the model (none: torch's, one per core; on a CPU, one fewer leaves a core to "
+        "HTTP and tokenization)",
+    )
+    add("--pooling", choices=POOLINGS, default=d["pooling"], help="how /embed pools the token states")
+    add("--payload-limit", type=int, default=d["payload_limit"], help="request body bytes; 413 above")
+    add("--max-concurrent-requests", type=int, default=d["max_concurrent_requests"], help="open requests; 429 above")
+    add(
+        "--drain-timeout",
+        type=float,
+        default=d["drain_timeout"],
+        help="seconds to answer admitted requests after SIGTERM",
+    )
+    add("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+    add("--access-log", action="store_true", help="log every request (it costs time under load)")
+
+
+def settings_from(args: argparse.Namespace) -> ServeSettings:
+    from ..pipelines import default_model_dir
+
+    return ServeSettings(
+        models=parse_models(args.model, args.task, default_model_dir()),
+        host=args.host,
+        port=args.port,
+        api_key=api_key_from(args.api_key),
+        max_batch_tokens=args.max_batch_tokens,
+        max_queue_tokens=args.max_queue_tokens,
+        max_client_batch=args.max_client_batch,
+        max_input_tokens=args.max_input_tokens,
+        auto_truncate=args.auto_truncate,
+        request_timeout=args.request_timeout,
+        dtype=args.dtype,
+        int8=args.int8,
+        device=args.device,
+        pooling=args.pooling,
+        payload_limit=args.payload_limit,
+        max_concurrent_requests=args.max_concurrent_requests,
+        drain_timeout=args.drain_timeout,
+    )
+
+
+def main(args: argparse.Namespace) -> int:
+    from ..serve.server import configure, load_models, serve
+
+    with user_errors():
+        settings = settings_from(args)
+        configure(log_level=args.log_level, threads=args.threads)
+        models = load_models(settings)
+    serve(settings, models, log_level=args.log_level, access_log=args.access_log)
+    return 0

@@ -1,0 +1,156 @@
+"""The model side of the server: each served model's pipelines, loaded once, and padded batches run through
+them on the library's default path (real tokens packed, no work on padding).
+
+A model serves two kinds of forward pass, each one batching key: "task" (its pipeline's head: what `POST /`,
+`/predict` and `/rerank` need) and "hidden" (the trunk's last hidden state: `/embed`, `/embed_all`,
+`/v1/embeddings`). The hidden kind runs a feature-extraction pipeline over the head's own trunk, so the
+weights are held once. Both kinds reuse the pipelines' batching halves: `pad_features` (the batcher's
+prepare step) and `run_padded` (its run step).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+from .errors import ServeError
+
+TASK, HIDDEN = "task", "hidden"
+UNLIMITED = 1 << 30  # the pipelines' own batch_size: the batcher, not the pipeline, sizes batches
+
+# config.json "architectures" -> the pipeline task `POST /` serves
+ARCHITECTURE_TASKS: dict[str, str] = {
+    "RobertaForMaskedLM": "fill-mask",
+    "RobertaForSequenceClassification": "text-classification",
+    "RobertaForTokenClassification": "token-classification",
+    "RobertaForQuestionAnswering": "question-answering",
+    "RobertaModel": "feature-extraction",
+}
+UNSERVED_TASKS = {"text-generation": "it decodes token by token outside the batched forward pass"}
+
+
+def task_of(path: Path) -> str:
+    """The task `POST /` serves for a checkpoint: from its config's architecture (feature-extraction if none)."""
+    config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+    architectures = config.get("architectures") or ["RobertaModel"]
+    task = ARCHITECTURE_TASKS.get(architectures[0])
+    if task is None:
+        raise ValueError(
+            f"{path} holds a {architectures[0]}, which no pipeline serves; pass --task "
+            f"(one of {sorted(set(ARCHITECTURE_TASKS.values()))})"
+        )
+    return task
+
+
+class ModelBackend:
+    """One served model: its task pipeline, a hidden-state pipeline over the same trunk, its tokenizer and
+    its input limit. `prepare` / `run` are the batcher's two steps for this model's keys."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        path: Path,
+        task: str | None,
+        dtype: str | None,
+        int8: bool,
+        device: str | None,
+        max_input_tokens: int | None,
+        pooling: str = "mean",
+    ) -> None:
+        from ..inference import quantize_int8
+        from ..modeling import RobertaModel
+        from ..pipelines import pipeline, resolve_task
+
+        if not (path / "config.json").is_file():
+            raise ValueError(f"model {name!r}: {path} is not a model directory (no config.json)")
+        self.name, self.path, self.pooling = name, path, pooling
+        self.task = resolve_task(task or task_of(path))
+        if self.task in UNSERVED_TASKS:
+            raise ValueError(f"model {name!r}: the {self.task} task is not served ({UNSERVED_TASKS[self.task]})")
+        if int8 and dtype not in (None, "float32", "fp32", "float"):
+            raise ValueError(f"--int8 quantizes float32 weights; drop --dtype {dtype}")
+        self.task_pipe = pipeline(self.task, model=str(path), device=device, dtype=dtype, batch_size=UNLIMITED)
+        model = self.task_pipe.model
+        if int8:
+            quantize_int8(model)
+        self.tokenizer = self.task_pipe.tokenizer  # thread-safe: its encoders are never reconfigured in place
+        # /embed's truncation_direction "left": the same tokenizer but its truncation side (a shallow copy, so
+        # no thread ever sees the side change)
+        self.left_tokenizer = copy.copy(self.tokenizer)
+        self.left_tokenizer.truncation_side = "left"
+        trunk = model if isinstance(model, RobertaModel) else model.roberta
+        if trunk is model:
+            self.hidden_pipe = self.task_pipe
+        else:
+            self.hidden_pipe = pipeline(
+                "feature-extraction", model=trunk, tokenizer=self.tokenizer, batch_size=UNLIMITED
+            )
+        self.pipes = {TASK: self.task_pipe, HIDDEN: self.hidden_pipe}
+        self.config = model.config
+        self.dtype = str(self.task_pipe.dtype).replace("torch.", "") + (" (int8 linears)" if int8 else "")
+        limit = self.task_pipe.max_length  # the model's usable positions, or the tokenizer's limit if lower
+        if max_input_tokens is not None and max_input_tokens > limit:
+            raise ValueError(
+                f"model {name!r} takes at most {limit} tokens per input; --max-input-tokens {max_input_tokens} is more"
+            )
+        self.max_input_tokens = max_input_tokens or limit
+
+    # ------------------------------------------------------------------ batching
+    def key(self, kind: str) -> tuple[str, str]:
+        """The batching key of a forward kind (a feature-extraction model runs one pass for both)."""
+        return (self.name, HIDDEN if self.pipes[kind] is self.hidden_pipe else kind)
+
+    def prepare(self, kind: str, features: list[dict[str, Any]]) -> dict[str, Any]:
+        return self.pipes[kind].pad_features(features)
+
+    def run(self, kind: str, prepared: dict[str, Any]) -> list[dict[str, Any]]:
+        return self.pipes[kind].run_padded(prepared)
+
+    def warm_up(self) -> None:
+        """Run each forward kind once on one and on two rows (the padded and the packed paths)."""
+        ids = list(self.tokenizer("Hello world, warming up.")["input_ids"])
+        features = [{"input_ids": ids}, {"input_ids": ids[:3]}]
+        for kind in {self.key(TASK)[1], HIDDEN}:
+            for rows in (features[:1], features):
+                self.run(kind, self.prepare(kind, rows))
+
+    # ------------------------------------------------------------------ what routes need
+    def encode(self, text: str, pair: str | None = None, *, truncate: bool, side: str = "right") -> list[int]:
+        """Token ids of one input (with special tokens); longer than the limit is an error unless `truncate`
+        (then it is cut on `side`)."""
+        if truncate:
+            tok = self.left_tokenizer if side == "left" else self.tokenizer
+            ids = tok(text, pair, truncation=True, max_length=self.max_input_tokens)["input_ids"]
+        else:
+            ids = self.tokenizer(text, pair)["input_ids"]
+        self.check_length(len(ids))
+        return list(ids)
+
+    def check_length(self, n: int) -> None:
+        if n > self.max_input_tokens:
+            raise ServeError(
+                "validation",
+                f"an input holds {n} tokens; model {self.name!r} takes at most {self.max_input_tokens}: "
+                f'shorten it or ask for truncation ("truncate": true)',
+            )
+
+    def require(self, task: str, route: str) -> None:
+        if self.task != task:
+            raise ServeError("unsupported", f"{route} needs a {task} model; model {self.name!r} serves {self.task}")
+
+    def info(self) -> dict[str, Any]:
+        c = self.config
+        return {
+            "model_id": self.name,
+            "model_path": str(self.path),
+            "task": self.task,
+            "model_dtype": self.dtype,
+            "hidden_size": c.hidden_size,
+            "num_layers": c.num_hidden_layers,
+            "labels": dict(c.id2label) if self.task == "text-classification" else None,
+            "max_input_length": self.max_input_tokens,
+            "device": str(self.task_pipe.device),
+        }

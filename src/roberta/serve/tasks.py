@@ -1,0 +1,224 @@
+"""What each inference route computes, on a request-pool thread: tokenize, queue the inputs, wait for their
+batches, post-process. Post-processing is the pipelines' own (`postprocess`, `mean_pool`), and `POST /` runs
+the pipeline itself with its model step routed through the batcher (`Pipeline.with_model_runner`).
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..pipelines.feature_extraction import mean_pool
+from .backend import HIDDEN, TASK, ModelBackend
+from .batcher import Batcher, DeadlineExceeded, Draining, Dropped, JobFailed, Overloaded, Ticket
+from .errors import ServeError
+from .validation import (
+    DecodeRequest,
+    EmbedRequest,
+    OpenAIEmbeddingRequest,
+    PipelineRequest,
+    PredictRequest,
+    RerankRequest,
+    TokenizeRequest,
+)
+
+_DROP_ERRORS = {"deadline": "timeout", "disconnected": "client_closed", "shutdown": "unhealthy"}
+
+
+class Work:
+    """One request's dealings with the batcher: its ticket, its real tokens and its stage timings."""
+
+    def __init__(self, batcher: Batcher, ticket: Ticket, *, auto_truncate: bool) -> None:
+        self.batcher, self.ticket, self.auto_truncate = batcher, ticket, auto_truncate
+        self.started = time.monotonic()
+        self.tokenized_at: float | None = None
+        self.tokens = 0
+
+    def truncate(self, asked: bool | None) -> bool:
+        return self.auto_truncate if asked is None else asked
+
+    def run(self, backend: ModelBackend, kind: str, features: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Queue `features` (one job each) for `backend`'s forward `kind` and wait for their outputs, in order."""
+        if self.tokenized_at is None:
+            self.tokenized_at = time.monotonic()
+        lengths = [len(f["input_ids"]) for f in features]
+        for n in lengths:
+            backend.check_length(n)
+        total = sum(lengths)
+        self.tokens += total
+        if total > self.batcher.max_queue_tokens:
+            raise ServeError(
+                "validation",
+                f"the request holds {total} tokens, more than the queue takes (--max-queue-tokens "
+                f"{self.batcher.max_queue_tokens}); send it in smaller parts",
+            )
+        key = backend.key(kind)
+        try:
+            futures = self.batcher.submit(self.ticket, [(key, n, f) for n, f in zip(lengths, features)])
+            return self.batcher.wait(self.ticket, futures)
+        except Overloaded as e:
+            raise ServeError("overloaded", str(e), headers={"Retry-After": str(e.retry_after)}) from None
+        except Draining as e:
+            raise ServeError("unhealthy", str(e)) from None
+        except DeadlineExceeded as e:
+            raise ServeError("timeout", str(e)) from None
+        except Dropped as e:
+            raise ServeError(_DROP_ERRORS[e.reason], str(e)) from None
+        except JobFailed as e:
+            raise ServeError("backend", f"the model failed on an input of this request: {e}") from None
+
+    def stages(self) -> dict[str, float]:
+        """Seconds spent tokenizing, queued (until the first input's batch began) and in inference (until the
+        last input's batch ended)."""
+        t = self.ticket
+        return {
+            "tokenization": max(0.0, (self.tokenized_at or time.monotonic()) - self.started),
+            "queue": (t.started_at - t.admitted_at) if t.started_at and t.admitted_at else 0.0,
+            "inference": (t.finished_at - t.started_at) if t.finished_at and t.started_at else 0.0,
+        }
+
+    def headers(self) -> dict[str, str]:
+        """TEI's timing headers, in milliseconds, and the request's real tokens."""
+        headers = {f"x-{stage}-time": f"{max(seconds, 0.0) * 1000:.3f}" for stage, seconds in self.stages().items()}
+        headers["x-compute-tokens"] = str(self.tokens)
+        return headers
+
+
+def _pooled(backend: ModelBackend, outputs: list[dict[str, Any]], normalize: bool) -> np.ndarray:
+    """(inputs, hidden) float32: each input's mean (or <s>) hidden state, L2-normalised if asked."""
+    if backend.pooling == "cls":
+        vectors = torch.stack([o["features"][0] for o in outputs])
+    else:
+        vectors = torch.cat([mean_pool(o["features"][None], torch.ones(1, len(o["features"]))) for o in outputs])
+    if normalize:
+        vectors = torch.nn.functional.normalize(vectors, p=2, dim=-1)
+    return vectors.numpy()
+
+
+def embed(work: Work, backend: ModelBackend, req: EmbedRequest) -> np.ndarray:
+    """`/embed`: one pooled vector per input."""
+    truncate = work.truncate(req.truncate)
+    features = [{"input_ids": backend.encode(t, truncate=truncate, side=req.side)} for t in req.inputs]
+    return _pooled(backend, work.run(backend, HIDDEN, features), req.normalize)
+
+
+def embed_all(work: Work, backend: ModelBackend, req: EmbedRequest) -> list[np.ndarray]:
+    """`/embed_all`: every token's last hidden state, per input."""
+    truncate = work.truncate(req.truncate)
+    features = [{"input_ids": backend.encode(t, truncate=truncate, side=req.side)} for t in req.inputs]
+    return [o["features"].numpy() for o in work.run(backend, HIDDEN, features)]
+
+
+def predict(work: Work, backend: ModelBackend, req: PredictRequest) -> list:
+    """`/predict`: every label with its score, best first (softmax / sigmoid as the pipeline picks; raw
+    logits with raw_scores)."""
+    backend.require("text-classification", "/predict")
+    truncate = work.truncate(req.truncate)
+    features = [{"input_ids": backend.encode(a, b, truncate=truncate, side=req.side)} for a, b in req.inputs]
+    outputs = work.run(backend, TASK, features)
+    function = "none" if req.raw_scores else None
+    results = [
+        backend.task_pipe.postprocess(None, [f], [o], top_k=None, legacy=False, function_to_apply=function)
+        for f, o in zip(features, outputs)
+    ]
+    return results[0] if req.single else results
+
+
+def rerank(work: Work, backend: ModelBackend, req: RerankRequest) -> list[dict[str, Any]]:
+    """`/rerank`: each text scored with the query by a one-label classifier, best first."""
+    backend.require("text-classification", "/rerank")
+    if backend.config.num_labels != 1:
+        raise ServeError(
+            "unsupported",
+            f"/rerank needs a re-ranker (a classifier with one label); model {backend.name!r} has "
+            f"{backend.config.num_labels} labels",
+        )
+    truncate = work.truncate(req.truncate)
+    features = [{"input_ids": backend.encode(req.query, t, truncate=truncate, side=req.side)} for t in req.texts]
+    outputs = work.run(backend, TASK, features)
+    function = "none" if req.raw_scores else "sigmoid"
+    ranks = []
+    for index, (f, o, text) in enumerate(zip(features, outputs, req.texts)):
+        score = backend.task_pipe.postprocess(None, [f], [o], top_k=None, legacy=False, function_to_apply=function)
+        ranks.append({"index": index, "score": score[0]["score"], **({"text": text} if req.return_text else {})})
+    return sorted(ranks, key=lambda r: -r["score"])
+
+
+def tokenize(work: Work, backend: ModelBackend, req: TokenizeRequest) -> list[list[dict[str, Any]]]:
+    """`/tokenize`: each token's id, text, whether it is special, and its character span in the input."""
+    out = []
+    for text in req.inputs:
+        enc = backend.tokenizer(
+            text,
+            add_special_tokens=req.add_special_tokens,
+            return_offsets_mapping=True,
+            return_special_tokens_mask=True,
+        )
+        tokens = []
+        for token_id, special, (start, stop) in zip(
+            enc["input_ids"], enc["special_tokens_mask"], enc["offset_mapping"]
+        ):
+            if special:  # TEI gives special tokens their token string and no span
+                token_text, start, stop = backend.tokenizer.convert_ids_to_tokens(token_id), None, None
+            else:
+                token_text = text[start:stop]
+            tokens.append({"id": token_id, "text": token_text, "special": bool(special), "start": start, "stop": stop})
+        out.append(tokens)
+    work.tokenized_at = time.monotonic()
+    return out
+
+
+def decode(work: Work, backend: ModelBackend, req: DecodeRequest) -> list[str]:
+    """`/decode`: the text of each list of ids."""
+    size = len(backend.tokenizer)
+    for row in req.ids:
+        if row and max(row) >= size:
+            raise ServeError("invalid_request", f"token id {max(row)} is outside the vocabulary (size {size})")
+    texts = [backend.tokenizer.decode(row, skip_special_tokens=req.skip_special_tokens) for row in req.ids]
+    work.tokenized_at = time.monotonic()
+    return texts
+
+
+def openai_embeddings(work: Work, backend: ModelBackend, req: OpenAIEmbeddingRequest) -> dict[str, Any]:
+    """`/v1/embeddings`: OpenAI's answer shape; vectors L2-normalised, as float lists or base64 float32."""
+    hidden = backend.config.hidden_size
+    if req.dimensions is not None and req.dimensions != hidden:
+        raise ServeError("invalid_request", f"model {backend.name!r} gives {hidden} dimensions, not {req.dimensions}")
+    features = []
+    for item in req.inputs:
+        if isinstance(item, str):
+            features.append({"input_ids": backend.encode(item, truncate=work.auto_truncate)})
+        elif max(item) >= backend.config.vocab_size:
+            raise ServeError(
+                "invalid_request", f"token id {max(item)} is outside the vocabulary ({backend.config.vocab_size})"
+            )
+        else:
+            features.append({"input_ids": list(item)})
+    vectors = _pooled(backend, work.run(backend, HIDDEN, features), normalize=True)
+    if req.encoding_format == "base64":
+        data = [base64.b64encode(v.astype("<f4").tobytes()).decode("ascii") for v in vectors]
+    else:
+        data = list(vectors)
+    return {
+        "object": "list",
+        "data": [{"object": "embedding", "index": i, "embedding": e} for i, e in enumerate(data)],
+        "model": backend.name,
+        "usage": {"prompt_tokens": work.tokens, "total_tokens": work.tokens},
+    }
+
+
+def pipeline_call(work: Work, backend: ModelBackend, req: PipelineRequest) -> Any:
+    """`POST /`: exactly what `pipeline(task)(inputs, **parameters)` returns, its forward passes batched with
+    every other request's."""
+    pipe = backend.task_pipe.with_model_runner(lambda features: work.run(backend, TASK, list(features)))
+    try:
+        return pipe(req.inputs, **req.parameters)
+    except ServeError:
+        raise
+    except (TypeError, ValueError, KeyError) as e:
+        message = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
+        raise ServeError("invalid_request", f"{backend.task}: {message}") from None
