@@ -60,7 +60,10 @@ def test_sampling_is_seeded_and_filtered(decoder):
     b = ours.generate(PROMPTS, max_new_tokens=8, do_sample=True, top_k=5, temperature=0.8, seed=3).numpy()
     c = ours.generate(PROMPTS, max_new_tokens=8, do_sample=True, top_k=5, temperature=0.8, seed=4).numpy()
     assert (a == b).all() and (a != c).any()
-    logits = ours(input_ids=a, use_cache=False).logits.numpy()  # a full pass scores every step the same
+    # a full pass scores every step the same; positions as generation gives them (a sampled token may be the pad
+    # id, which position ids computed from input ids would treat as padding)
+    positions = np.broadcast_to(np.arange(a.shape[1]) + 2, a.shape)
+    logits = ours(input_ids=a, attention_mask=np.ones_like(a), position_ids=positions, use_cache=False).logits.numpy()
     for step in range(6, a.shape[1]):
         top5 = np.argsort(logits[:, step - 1], axis=-1)[:, -5:]
         assert all(a[r, step] in top5[r] for r in range(len(a)) if 2 not in a[r, 6:step])
