@@ -142,7 +142,14 @@ class RobertaTokenizerBase(SpecialTokensMixin):
             return None
         if isinstance(tokens, str):
             return self._token_to_id(tokens)
-        return [self._token_to_id(t) for t in tokens]
+        lookup, unk = self._lookup, None  # a hot loop in the slow tokenizer: one call per token
+        out = []
+        for token in tokens:
+            index = lookup(token)
+            if index is None:
+                index = unk = self._token_to_id(token) if unk is None else unk
+            out.append(index)
+        return out
 
     def _token_to_id(self, token: str) -> int | None:
         index = self._lookup(token)
@@ -256,15 +263,17 @@ class RobertaTokenizerBase(SpecialTokensMixin):
         tensors = kwargs.get("return_tensors")
         if tensors is not None and getattr(tensors, "value", tensors) not in ("pt", "np", "jax", "tf"):
             raise ValueError(f"return_tensors must be 'pt', 'np', 'jax', 'tf' or None, got {tensors!r}")
-        known = {k: v for k, v in kwargs.items() if k in ENCODE_OPTIONS}
-        known.setdefault("split_special_tokens", self.split_special_tokens)
+        known: dict[str, Any] = {"split_special_tokens": self.split_special_tokens}
+        extra: dict[str, Any] = {}
+        for key, value in kwargs.items():
+            (known if key in ENCODE_OPTIONS else extra)[key] = value
         return EncodeOptions(
             padding_strategy=pad,
             truncation_strategy=trunc,
             max_length=max_length,
             pad_to_multiple_of=pad_to_multiple_of,
             padding_side=padding_side or self.padding_side,
-            extra={k: v for k, v in kwargs.items() if k not in ENCODE_OPTIONS},
+            extra=extra,
             **known,
         )
 

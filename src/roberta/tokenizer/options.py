@@ -28,10 +28,11 @@ class TruncationStrategy(str, enum.Enum):
     DO_NOT_TRUNCATE = "do_not_truncate"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class EncodeOptions:
     """Every encoding option, resolved once by `RobertaTokenizerBase` and handed down whole to the tokenizer
-    that encodes (the padding and truncation arguments as strategies and an effective `max_length`)."""
+    that encodes (the padding and truncation arguments as strategies and an effective `max_length`). Read
+    only once built (not frozen: a frozen dataclass costs a few microseconds more per call)."""
 
     padding_strategy: PaddingStrategy
     truncation_strategy: TruncationStrategy
