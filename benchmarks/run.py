@@ -196,8 +196,15 @@ class Bench:
         runs = {"ours": [], "ref": []}
         for _ in range(repeats):
             for name, lib in (("ours", "roberta"), ("ref", "transformers")):
+                # transformers imports TensorFlow and JAX when they are installed (the test extra installs
+                # both); a PyTorch user of the reference would not pay for them, so neither process does
+                env = {**os.environ, "USE_TF": "0", "USE_FLAX": "0", "USE_JAX": "0"}
                 out = subprocess.run(
-                    [sys.executable, "-c", script, lib, str(self.dir)], capture_output=True, text=True, check=True
+                    [sys.executable, "-c", script, lib, str(self.dir)],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    env=env,
                 ).stdout.split()
                 runs[name].append((float(out[0]), int(out[1]) / 1024))
         med = {k: (statistics.median(r[0] for r in v), statistics.median(r[1] for r in v)) for k, v in runs.items()}
