@@ -9,17 +9,12 @@ saved, the LM head's bias saved a second time under the decoder's name, and TF-e
 
 from __future__ import annotations
 
-import json
 import re
 
 import numpy as np
 
+from .checkpoint_dir import BIN_INDEX, BIN_WEIGHTS, SAFE_INDEX, SAFE_WEIGHTS, read_index  # noqa: F401 (re-exported)
 from .hub import resolve_file
-
-SAFE_WEIGHTS = "model.safetensors"
-SAFE_INDEX = "model.safetensors.index.json"
-BIN_WEIGHTS = "pytorch_model.bin"
-BIN_INDEX = "pytorch_model.bin.index.json"
 
 BUFFERS = re.compile(r"(^|\.)embeddings\.(position_ids|token_type_ids)$")
 BIAS_ALIAS = ("lm_head.decoder.bias", "lm_head.bias")
@@ -34,11 +29,7 @@ def resolve_files(path: str, single: str, index: str, hub: dict) -> tuple[str, .
     found = resolve_file(path, index, required=False, **hub)
     if found is None:
         return None
-    try:
-        with open(found, encoding="utf-8") as f:
-            shards = sorted(set(json.load(f)["weight_map"].values()))
-    except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as e:
-        raise ValueError(f"{found} is not a valid shard index: {e}") from None
+    shards = sorted(set(read_index(found)[0].values()))  # plain file names of the folder only
     return tuple(resolve_file(path, shard, **hub) for shard in shards)
 
 

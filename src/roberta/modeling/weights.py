@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from ..weight_arrays import BIAS_ALIAS, BUFFERS, LEGACY_LEAVES
 from .checkpoint_files import StoredTensor, materialize
 
 _L = "encoder.layer.{i}"
@@ -32,12 +33,9 @@ RENAME_TABLE: list[tuple[str, str | tuple[str, ...]]] = [
     ("layers.{i}.ffn.norm", f"{_L}.output.LayerNorm"),
 ]
 
-# Old checkpoints (TF-converted) name LayerNorm parameters gamma/beta.
-_LEGACY_LEAVES = {"gamma": "weight", "beta": "bias"}
-# Aliases on disk that hold the same tensor as another key (tied in the reference).
-_ALIASES = {"lm_head.decoder.bias": "lm_head.bias"}
-# Keys that are not parameters (old checkpoints saved buffers); dropped on load.
-_IGNORED = re.compile(r"(^|\.)embeddings\.(position_ids|token_type_ids)$")
+# The facts about the reference's files that every framework's reader handles (weight_arrays.py): TF-era
+# gamma/beta LayerNorm leaves, the LM bias saved a second time under the decoder's name, old buffers.
+_ALIASES = dict([BIAS_ALIAS])
 
 
 def _pattern(template: str) -> re.Pattern:
@@ -84,11 +82,11 @@ def from_disk(state: dict[str, Any]) -> tuple[dict[str, torch.Tensor], list[str]
     names = set(state)
     for name in list(state):
         tensor = state.pop(name)
-        if _IGNORED.search(name):
+        if BUFFERS.search(name):
             ignored.append(name)
             continue
         head, _, leaf = name.rpartition(".")
-        name = f"{head}.{_LEGACY_LEAVES.get(leaf, leaf)}" if head else name
+        name = f"{head}.{LEGACY_LEAVES.get(leaf, leaf)}" if head else name
         alias = next((a for a in _ALIASES if name == a or name.endswith("." + a)), None)
         if alias is not None:
             target = name[: len(name) - len(alias)] + _ALIASES[alias]
