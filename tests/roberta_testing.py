@@ -6,6 +6,7 @@ import builtins
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import torch
@@ -175,7 +176,16 @@ def killed_at(k: int, fn) -> bool:
             os._exit(0)
         except BaseException:
             os._exit(1)
-    _, status = os.waitpid(pid, 0)
+    deadline = time.monotonic() + 120  # a child that never finishes (a deadlock after fork) fails the test
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            raise AssertionError(f"the forked child hung at file operation {k}")
+        time.sleep(0.002)
     code = os.waitstatus_to_exitcode(status)
     assert code in (0, KILLED), f"the child failed (exit {code}) at file operation {k}"
     return code == KILLED

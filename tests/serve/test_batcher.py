@@ -93,11 +93,12 @@ def test_oldest_first_one_key_per_batch_within_the_token_budget(make):
     _, first = submit(b, ("A", 1, "a0"))
     assert model.running.wait(5)  # an idle model takes a job at once
     _, r1 = submit(b, ("B", 4, "b1"))
+    _, r4 = submit(b, ("B", 6, "b5"))
+    # 10 tokens of key B queued = one budget: the next batch (the oldest job's key, B) is prepared while a0 runs,
+    # whatever arrives after it
+    wait_until(lambda: len(model.prepared) == 2, "the next batch was not prepared while the model was busy")
     _, r2 = submit(b, ("A", 4, "a2"), ("A", 4, "a3"))
     _, r3 = submit(b, ("A", 4, "a4"))
-    _, r4 = submit(b, ("B", 6, "b5"))
-    # 22 tokens queued >= one budget: the next batch (the oldest job's key, B) is prepared while a0 runs
-    wait_until(lambda: len(model.prepared) == 2, "the next batch was not prepared while the model was busy")
     assert model.prepared[1] == ["b1", "b5"]
     model.gate.set()
     assert results(first) == ["A:a0"]
