@@ -325,19 +325,19 @@ def report(rows: list[dict], in_process: dict, machine: str, args: argparse.Name
         "## Serving",
         "",
         f"Machine: {machine.split(';')[0]}; torch threads {args.threads} in each server (OMP_NUM_THREADS) and "
-        "in-process. The machine was shared with other jobs while measured (its two cores oversubscribed, where "
-        "two torch threads per process stall on each other): read the ratios, not the absolute figures.",
+        "in-process; the load generator runs on the same two cores as the server under load. On a machine shared "
+        "with other jobs, run with --threads 1 (two threads per process on oversubscribed cores stall on each "
+        "other) and read the ratios, not the absolute figures.",
         "",
-        f"Command: `python benchmarks/serve.py --seconds {args.seconds:g}"
+        f"Command: `python benchmarks/serve.py --seconds {args.seconds:g} --threads {args.threads}"
         + (f" --serve-args '{args.serve_args}'" if args.serve_args else "")
         + "`. A roberta-base-size text classifier "
         "(12 x 768, fp32, random weights); `POST /` with one text per request; closed loop, C clients with one "
         "keep-alive connection each. Baseline: `transformers.pipeline()` behind the same uvicorn + starlette + "
         "orjson stack, one request at a time. `roberta serve` runs with its defaults"
         + (f" and {args.serve_args}." if args.serve_args else ".")
-        + " For each mix and C the two servers are measured back to back; the load of the other jobs changed "
-        "during the run, so compare the two rows of a pair rather than rows far apart. The in-process pipeline "
-        "is timed right before each mix's C=1 cells.",
+        + " For each mix and C the two servers are measured back to back: compare the two rows of a pair. The "
+        "in-process pipeline is timed right before each mix's C=1 cells.",
         "",
         "| mix | C | server | req/s | tokens/s | p50 ms | p90 ms | p99 ms | 429 | batches (inputs per batch) |",
         "|---|---|---|---|---|---|---|---|---|---|",
