@@ -93,7 +93,7 @@ class FlaxBench:
         return len(shapes), total
 
     def w1(self, repeats: int) -> None:
-        ids, mask, real = Bench.mixed_batch(None)
+        ids, mask, real = Bench.mixed_batch()
         ids, mask = ids.numpy().astype(np.int32), mask.numpy().astype(np.int32)
         ours_jit = jax.jit(lambda p, i, m: self.ours(i, m, params=p).last_hidden_state)
 
