@@ -150,7 +150,7 @@ def write_section(rows, path: Path, command: str, load: str) -> None:
 
     lines = [
         f"Machine: {machine()}; jax {jax.__version__}, flax {flax.__version__} (XLA CPU). Load average during "
-        f"the run: {load} (other jobs shared the cores: wall-clock figures are noisy; CPU-seconds count only "
+        f"the run: {load} (where other jobs share the cores, wall-clock figures are noisy; CPU-seconds count only "
         "this process's work).",
         "",
         f"Command: `{command}` (one process, interleaved runs, medians; ratio > 1 means roberta is faster). "
