@@ -85,7 +85,7 @@ def main() -> None:
 
     intro = [
         f"Machine: {machine()}; tensorflow {tf.__version__} ({THREADS} intra-op threads). Load average during the "
-        f"run: {start_load} at the start, {load_average()} at the end (other jobs shared the cores).",
+        f"run: {start_load} at the start, {load_average()} at the end (this run and any other jobs).",
         "",
         "Command: `python benchmarks/tf.py` (our `TFRobertaModel` against the reference's, both under `tf.function`, "
         "one process, interleaved runs, medians; ratio > 1 means roberta is faster).",
