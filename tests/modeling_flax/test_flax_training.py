@@ -46,10 +46,10 @@ def test_sequence_classification_training_lowers_the_loss(reference_checkpoints)
     batch = {"input_ids": ids, "attention_mask": mask, "labels": np.array([0, 1, 1, 0])}
     state = training.create_train_state(model, optax.adam(1e-2), seed=1)
     losses = []
-    for _ in range(4):
+    for _ in range(10):  # four steps move a tiny model's loss less than dropout's noise does; ten halve it
         state, metrics = training.sequence_classification_train_step(state, batch)
         losses.append(float(metrics["loss"]))
-    assert losses[-1] < losses[0]
+    assert losses[-1] < 0.5 * losses[0]
     model.params = state.params  # trained parameters go back into the model
     assert float(training.sequence_classification_loss(model(ids, mask).logits, batch["labels"])) < losses[0]
 

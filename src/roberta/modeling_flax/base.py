@@ -8,6 +8,7 @@ Inside a user's `jax.jit` (traced inputs) the module is applied directly.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
@@ -74,6 +75,15 @@ def empty_cache(module, batch_size: int, max_length: int) -> dict:
 
 def _is_traced(tree: Any) -> bool:
     return any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(tree))
+
+
+def _any_leaf_traced(params: Any) -> bool:
+    """Whether a parameter tree is traced (under a user's jax.jit): its first leaf tells, without walking the
+    ~200 leaves on every call."""
+    node = params
+    while isinstance(node, Mapping) and node:
+        node = next(iter(node.values()))
+    return isinstance(node, jax.core.Tracer)
 
 
 def _float_dtype(dtype: Any) -> Any:
@@ -264,6 +274,7 @@ class FlaxRobertaPreTrainedModel:
             raise ValueError("train=True turns dropout on and needs dropout_rng=jax.random.PRNGKey(...)")
         if past_key_values is not None and self.task not in ("base", "causal_lm"):
             raise TypeError(f"{type(self).__name__} takes no past_key_values (FlaxRobertaForCausalLM does)")
+        traced_params = params is not None and _any_leaf_traced(params)  # own params are concrete arrays
         params = self.params if params is None else params
         inputs = dict(
             input_ids=input_ids,
@@ -274,7 +285,7 @@ class FlaxRobertaPreTrainedModel:
             encoder_hidden_states=encoder_hidden_states,
             encoder_attention_mask=encoder_attention_mask,
         )
-        if _is_traced((inputs, params, dropout_rng, past_key_values)):
+        if traced_params or _is_traced((inputs, dropout_rng, past_key_values)):
             inputs["input_ids"] = jnp.asarray(input_ids, dtype=jnp.int32)
             out = apply(self.module, params, dropout_rng, past_key_values, inputs, **flags)
         else:
