@@ -41,6 +41,42 @@ def test_batches_are_length_sorted(checkpoints, monkeypatch):
     assert [tuple(w) for w in widths] == [(2, 14), (2, 4)]
 
 
+@pytest.mark.parametrize("task", ["feature-extraction", "text-classification", "question-answering"])
+def test_batch_size_given_per_call(checkpoints, monkeypatch, task):
+    """`pipe(inputs, batch_size=n)`, as the reference accepts it: this call runs n at a time, the pipeline keeps
+    its own size, and the results are those of unbatched calls."""
+    pipe = pipeline(task, model=str(checkpoints[task]), batch_size=1)
+    rows = []
+    original = pipe._forward
+
+    def spy(input_ids, attention_mask):
+        rows.append(input_ids.shape[0])
+        return original(input_ids, attention_mask)
+
+    monkeypatch.setattr(pipe, "_forward", spy)
+    if task == "question-answering":
+        run = lambda **kw: pipe(question=["Who?", "Where?", "When?"], context=["Anna.", "Paris.", "Noon."], **kw)  # noqa: E731
+    else:
+        run = lambda **kw: pipe(["a b", "c d e f", "g", "h i j"], **kw)  # noqa: E731
+    alone = run()
+    assert rows and set(rows) == {1}
+    rows.clear()
+    assert_same(run(batch_size=4), alone)
+    assert max(rows) > 1
+    rows.clear()
+    run()
+    assert set(rows) == {1}  # the pipeline's own batch size is unchanged
+    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+        run(batch_size=0)
+
+
+def test_text_generation_batch_size_per_call(checkpoints):
+    pipe = pipeline("text-generation", model=str(checkpoints["text-generation"]), batch_size=1)
+    prompts = ["the cat", "a dog", "one two"]
+    greedy = dict(max_new_tokens=3, do_sample=False)
+    assert pipe(prompts, batch_size=3, **greedy) == pipe(prompts, **greedy)
+
+
 @pytest.mark.parametrize("task", ["text-classification", "ner", "question-answering"])
 def test_batched_tasks_match_unbatched(checkpoints, task):
     key = {"ner": "token-classification"}.get(task, task)

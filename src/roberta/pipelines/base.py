@@ -45,8 +45,7 @@ class Pipeline:
     def __init__(
         self, model: Any, tokenizer: Any, *, device: torch.device, batch_size: int = 8, task: str = "", **kwargs: Any
     ) -> None:
-        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        _check_batch_size(batch_size)
         self.model = model
         self.tokenizer = tokenizer
         self.device = device
@@ -93,7 +92,8 @@ class Pipeline:
         return True, [inputs]
 
     def __call__(self, inputs: Any, **kwargs: Any) -> Any:
-        """Run the pipeline on one input or a list of inputs (returned in input order)."""
+        """Run the pipeline on one input or a list of inputs (returned in input order). Options are the task's,
+        plus `batch_size`, which overrides the pipeline's for this call."""
         single, items = self._split_inputs(inputs)
         return self._run(single, items, kwargs)
 
@@ -104,6 +104,8 @@ class Pipeline:
     def _run(self, single: bool, items: list[Any], kwargs: dict[str, Any]) -> Any:
         """Preprocess every input, then post-process each one as soon as its last feature leaves the model,
         so model outputs (full-vocabulary logits, for instance) are held for one batch, not for every input."""
+        kwargs = dict(kwargs)
+        batch_size = self.call_batch_size(kwargs)
         pre, post = self._sanitize(**{**self._defaults, **kwargs})
         features = [self.preprocess(item, **pre) for item in items]
         owner = [i for i, group in enumerate(features) for _ in group]
@@ -116,7 +118,7 @@ class Pipeline:
         for i, group in enumerate(features):
             if not group:  # nothing to run (the task allows empty inputs)
                 results[i] = self.postprocess(items[i], group, [], **post)
-        for index, out in self.iter_model([f for group in features for f in group]):
+        for index, out in self.iter_model([f for group in features for f in group], batch_size):
             i = owner[index]
             pending[i] -= 1
             # an output that waits for the input's other features is copied out of its batch's tensor,
@@ -127,12 +129,25 @@ class Pipeline:
                 outputs[i] = []  # its outputs are no longer needed
         return results[0] if single else results
 
-    def iter_model(self, features: Sequence[dict[str, Any]]) -> Iterator[tuple[int, dict[str, torch.Tensor]]]:
-        """Run the model over features, `batch_size` at a time, longest first; yield `(index, outputs)` per
-        feature as its batch finishes: on the CPU, in float32, padding trimmed off the per-token outputs."""
+    def call_batch_size(self, kwargs: dict[str, Any]) -> int:
+        """Take a call's `batch_size` option out of `kwargs` (as the reference's pipelines accept it) and return
+        the batch size the call runs with."""
+        batch_size = kwargs.pop("batch_size", None)
+        if batch_size is None:
+            return self.batch_size
+        _check_batch_size(batch_size)
+        return batch_size
+
+    def iter_model(
+        self, features: Sequence[dict[str, Any]], batch_size: int | None = None
+    ) -> Iterator[tuple[int, dict[str, torch.Tensor]]]:
+        """Run the model over features, `batch_size` (default: the pipeline's) at a time, longest first; yield
+        `(index, outputs)` per feature as its batch finishes: on the CPU, in float32, padding trimmed off the
+        per-token outputs."""
+        size = batch_size or self.batch_size
         order = sorted(range(len(features)), key=lambda i: -len(features[i]["input_ids"]))
-        for start in range(0, len(order), self.batch_size):
-            batch = order[start : start + self.batch_size]
+        for start in range(0, len(order), size):
+            batch = order[start : start + size]
             yield from zip(batch, self.run_padded(self.pad_features([features[i] for i in batch])))
 
     def pad_features(self, features: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -159,7 +174,7 @@ class Pipeline:
         (one output per feature, in order); options, tokenization and post-processing stay this pipeline's.
         `roberta serve` sends each call's features through its shared batching queue this way."""
         clone = copy.copy(self)
-        clone.iter_model = lambda features: enumerate(runner(list(features)))  # type: ignore[method-assign]
+        clone.iter_model = lambda features, batch_size=None: enumerate(runner(list(features)))  # type: ignore[method-assign]
         return clone
 
     def run_model(self, features: Sequence[dict[str, Any]]) -> list[dict[str, torch.Tensor]]:
@@ -220,3 +235,8 @@ def positive_int(name: str, value: Any, *, allow_none: bool = False) -> int | No
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise ValueError(f"{name} must be an int >= 1, got {value!r}")
     return value
+
+
+def _check_batch_size(batch_size: Any) -> None:
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")

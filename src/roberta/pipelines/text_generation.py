@@ -103,11 +103,13 @@ class TextGenerationPipeline(Pipeline):
     def __call__(self, inputs: str | list[str], **kwargs: Any) -> Any:
         """Generate from one prompt or a list of prompts."""
         single, items = self._split_inputs(inputs)
+        kwargs = dict(kwargs)
+        batch_size = self.call_batch_size(kwargs)
         gen, post = self._sanitize(**{**self._defaults, **kwargs})
         prompts = [list(self.tokenizer(check_text(p, "prompt"))["input_ids"]) for p in items]
         n = gen.pop("num_return_sequences")
         rows = [ids for ids in prompts for _ in range(n)]
-        sequences = self.generate_ids(rows, **gen)
+        sequences = self.generate_ids(rows, batch_size=batch_size, **gen)
         results = []
         for i, (prompt_text, prompt_ids) in enumerate(zip(items, prompts)):
             results.append(
@@ -149,6 +151,7 @@ class TextGenerationPipeline(Pipeline):
         generator: torch.Generator | None = None,
         eos_token_id: int | None = None,
         position_ids_from_zero: bool = False,
+        batch_size: int | None = None,
     ) -> list[list[int]]:
         """Token ids of each prompt followed by its continuation (ending at the first eos, if any)."""
         config = self.model.config
@@ -166,8 +169,9 @@ class TextGenerationPipeline(Pipeline):
             by_length.setdefault(len(ids), []).append(i)
         for length in sorted(by_length, reverse=True):
             group = by_length[length]
-            for start in range(0, len(group), self.batch_size):
-                batch = group[start : start + self.batch_size]
+            size = batch_size or self.batch_size
+            for start in range(0, len(group), size):
+                batch = group[start : start + size]
                 out = self._generate_batch(
                     [prompts[i] for i in batch],
                     max_new_tokens,
