@@ -6,8 +6,9 @@ import pytest
 import torch
 
 import roberta
+from roberta.modeling import layout as layout_module
 from roberta.modeling import linear as linear_module
-from roberta.modeling.layout import plan
+from roberta.modeling.layout import plan, split_rows
 from roberta.modeling.linear import Linear
 from roberta_testing import TINY, assert_close, batch, onednn_calls
 
@@ -121,8 +122,9 @@ def test_linear_shape_error_is_torchs():
 
 
 @pytest.mark.parametrize("side", ["left", "right"])
-def test_length_groups_on_a_large_mixed_batch(mlm_dir, side):
+def test_length_groups_on_a_large_mixed_batch(mlm_dir, side, monkeypatch):
     """40 rows of lengths 2..30 land in several groups; real tokens (and position 0) match the padded pass."""
+    monkeypatch.setattr(layout_module, "GROUP_COST", 100)  # rows this short share one group at the default cost
     fast = roberta.RobertaForSequenceClassification.from_pretrained(mlm_dir)
     padded = roberta.RobertaForSequenceClassification.from_pretrained(mlm_dir, attn_implementation="sdpa")
     padded.load_state_dict(fast.state_dict())  # the classifier is freshly initialised in each
@@ -135,7 +137,7 @@ def test_length_groups_on_a_large_mixed_batch(mlm_dir, side):
         ids[i, cols] = torch.randint(3, 99, (n,), generator=g)
         mask[i, cols] = 1
     layout = plan(mask, 40, 30, bias=torch.zeros(()), compact=True)
-    assert len(layout.groups) == 5 and sum(g.rows for g in layout.groups) == 40
+    assert len(layout.groups) >= 3 and sum(g.rows for g in layout.groups) == 40
     assert sum(g.tokens.numel() for g in layout.groups) == layout.index.numel()
     assert sum(g.rows * g.length for g in layout.groups) < 40 * 30
     with torch.no_grad():
@@ -143,3 +145,31 @@ def test_length_groups_on_a_large_mixed_batch(mlm_dir, side):
         b = padded(input_ids=ids, attention_mask=mask, output_hidden_states=True)
     assert_close(a.hidden_states, b.hidden_states, mask, side)
     assert_close(a.logits, b.logits)  # reads position 0, a pad token in left-padded rows
+
+
+def _group_cost(lengths, ends):
+    starts = [0, *ends[:-1]]
+    return sum(layout_module.GROUP_COST + (e - b) * lengths[e - 1] ** 2 for b, e in zip(starts, ends))
+
+
+def test_split_rows_is_the_cheapest_split():
+    """Against every way of cutting short sorted lists (2^(n-1) of them)."""
+    g = torch.Generator().manual_seed(0)
+    for n in range(1, 9):
+        for _ in range(10):
+            lengths = sorted(torch.randint(1, 200, (n,), generator=g).tolist())
+            ends = split_rows(lengths)
+            assert ends[-1] == n and ends == sorted(set(ends))
+            every = (
+                [e for e, bit in zip(range(1, n), f"{mask:0{n - 1}b}" if n > 1 else "") if bit == "1"] + [n]
+                for mask in range(2 ** (n - 1))
+            )
+            assert _group_cost(lengths, ends) == min(_group_cost(lengths, cut) for cut in every)
+
+
+def test_split_rows_keeps_equal_rows_together_and_a_long_row_apart():
+    assert split_rows([20] * 10) == [10]
+    ends = split_rows([20] * 100)
+    assert len(ends) == 2 and max(b - a for a, b in zip([0, *ends], ends)) <= layout_module.MAX_ROWS_PER_GROUP
+    assert split_rows([10] * 12 + [250]) == [12, 13]
+    assert split_rows([]) == []
