@@ -38,7 +38,8 @@ class OnnxBench:
             out = workdir / f"onnx-{variant}"
             result = export_onnx(self.bench.dir, out, task="feature-extraction", int8=variant == "int8")
             self.checks[variant] = result.checks[-1]
-            self.sessions[variant] = open_session(str(out / "model.onnx"), threads=THREADS)
+            # runs alternate with PyTorch's in this process: ORT's threads must not spin on the cores meanwhile
+            self.sessions[variant] = open_session(str(out / "model.onnx"), threads=THREADS, spinning=False)
         self.ours, self.ref = self.bench.models()
         self.rows: list[tuple[str, ...]] = []
 
@@ -97,7 +98,8 @@ def write_section(rows: list[tuple[str, ...]], checks: dict, path: Path) -> None
         f"Machine: {machine()}; onnxruntime threads {THREADS}.",
         "Command: `python benchmarks/onnx_bench.py` (one process, interleaved runs, medians). The export of the",
         "roberta-base-size model (`roberta export onnx --task feature-extraction`, and `--int8`) runs beside our",
-        "default PyTorch path and the reference (sdpa).",
+        "default PyTorch path and the reference (sdpa). The onnxruntime sessions run with thread spinning off: left",
+        "on, their threads busy-wait after each run and slow the PyTorch runs interleaved with them by up to 2x.",
         "Ratios > 1: onnxruntime is faster. Information for choosing a runtime, not a target. W1's batch (64 rows of",
         "8-128 tokens) is padded to its longest row: the graph computes every position, our default path only the",
         "real tokens.",

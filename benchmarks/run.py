@@ -323,6 +323,8 @@ def write_results(bench: Bench, path: Path) -> None:
         "",
         "Command: `python benchmarks/run.py` (one process, interleaved runs, medians; ratio > 1 means "
         "roberta is faster or smaller).",
+        "L1 runs each library in a fresh process with `USE_TF=0 USE_FLAX=0 USE_JAX=0` (the reference would "
+        "otherwise import every installed framework at start-up).",
         "",
         "| workload | figure | roberta | transformers 4.56.2 | ratio |",
         "|---|---|---|---|---|",

@@ -76,6 +76,18 @@ def test_every_head_exports_and_matches_pytorch(head_dirs, exports, task):
         assert np.abs(value[keep.numpy()] - ref[keep].numpy()).max() <= 1e-4, name
 
 
+def test_session_without_spinning_gives_the_same_outputs(exports):
+    _, out = exports["feature-extraction"]
+    default, quiet = open_session(str(out / "model.onnx")), open_session(str(out / "model.onnx"), 1, spinning=False)
+    key = "session.intra_op.allow_spinning"
+    assert quiet.get_session_options().get_session_config_entry(key) == "0"
+    with pytest.raises(RuntimeError, match="does not have configuration"):  # not set: onnxruntime's default, spinning
+        default.get_session_options().get_session_config_entry(key)
+    ids, mask = _inputs(False)
+    feeds = {"input_ids": ids.numpy(), "attention_mask": mask.numpy()}
+    np.testing.assert_allclose(quiet.run(None, feeds)[0], default.run(None, feeds)[0], atol=1e-5)
+
+
 def test_lighter_variants(head_dirs, exports, tmp_path, capsys):
     source, full = head_dirs["text-classification"], exports["text-classification"][1] / "model.onnx"
     native = roberta.pipeline("text-classification", model=str(source))

@@ -28,14 +28,18 @@ class OnnxRunner:
         return dict(zip(self.outputs, values))
 
 
-def open_session(model_file: str, threads: int | None = None) -> Any:
-    """An onnxruntime session on the CPU that logs errors only; `threads`: its intra-op threads (default: ORT's)."""
+def open_session(model_file: str, threads: int | None = None, spinning: bool = True) -> Any:
+    """An onnxruntime session on the CPU that logs errors only; `threads`: its intra-op threads (default: ORT's).
+    `spinning=False` stops its threads busy-waiting for work after each run, which would take the cores from
+    other work of the process (PyTorch) in between."""
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3
     if threads is not None:
         options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+    if not spinning:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return onnxruntime.InferenceSession(model_file, options, providers=["CPUExecutionProvider"])
 
 
