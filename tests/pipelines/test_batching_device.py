@@ -66,7 +66,7 @@ def test_batch_size_given_per_call(checkpoints, monkeypatch, task):
     rows.clear()
     run()
     assert set(rows) == {1}  # the pipeline's own batch size is unchanged
-    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+    with pytest.raises(ValueError, match="batch_size must be an int >= 1"):
         run(batch_size=0)
 
 

@@ -45,7 +45,7 @@ class Pipeline:
     def __init__(
         self, model: Any, tokenizer: Any, *, device: torch.device, batch_size: int = 8, task: str = "", **kwargs: Any
     ) -> None:
-        _check_batch_size(batch_size)
+        positive_int("batch_size", batch_size)
         self.model = model
         self.tokenizer = tokenizer
         self.device = device
@@ -133,10 +133,7 @@ class Pipeline:
         """Take a call's `batch_size` option out of `kwargs` (as the reference's pipelines accept it) and return
         the batch size the call runs with."""
         batch_size = kwargs.pop("batch_size", None)
-        if batch_size is None:
-            return self.batch_size
-        _check_batch_size(batch_size)
-        return batch_size
+        return self.batch_size if batch_size is None else positive_int("batch_size", batch_size)
 
     def iter_model(
         self, features: Sequence[dict[str, Any]], batch_size: int | None = None
@@ -235,8 +232,3 @@ def positive_int(name: str, value: Any, *, allow_none: bool = False) -> int | No
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise ValueError(f"{name} must be an int >= 1, got {value!r}")
     return value
-
-
-def _check_batch_size(batch_size: Any) -> None:
-    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")

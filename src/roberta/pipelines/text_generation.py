@@ -167,9 +167,9 @@ class TextGenerationPipeline(Pipeline):
         by_length: dict[int, list[int]] = {}
         for i, ids in enumerate(prompts):
             by_length.setdefault(len(ids), []).append(i)
+        size = batch_size or self.batch_size
         for length in sorted(by_length, reverse=True):
             group = by_length[length]
-            size = batch_size or self.batch_size
             for start in range(0, len(group), size):
                 batch = group[start : start + size]
                 out = self._generate_batch(
