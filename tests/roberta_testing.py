@@ -102,18 +102,18 @@ def assert_close(a, b, mask=None, what=""):
 
 
 def onednn_calls(monkeypatch) -> list:
-    """Spy on `Linear`'s oneDNN products: each call appends (rows, whether the weight was prepacked), so a
+    """Spy on the oneDNN products of `modeling.linear`: each call appends (rows, whether the weight was prepacked), so a
     test knows which path really ran."""
     from roberta.modeling import linear
 
     calls = []
-    real = linear._onednn_linear
+    real = linear._onednn
 
     def spy(x, weight, bias):
         calls.append((x.numel() // x.size(-1), weight.is_mkldnn))
         return real(x, weight, bias)
 
-    monkeypatch.setattr(linear, "_onednn_linear", spy)
+    monkeypatch.setattr(linear, "_onednn", spy)
     return calls
 
 

@@ -7,8 +7,8 @@ import torch
 from safetensors.torch import load_file
 
 import roberta
-from roberta.inference import compile_model, prepack_linears, quantize_int8, unpack_linears
-from roberta.modeling.linear import Linear, can_prepack
+from roberta.inference import compile_model, is_prepacked, prepack_linears, quantize_int8, unpack_linears
+from roberta.modeling.linear import can_prepack, packed_of
 from roberta_testing import TINY, batch, onednn_calls
 
 needs_onednn = pytest.mark.skipif(not can_prepack(), reason="PyTorch built without oneDNN")
@@ -22,7 +22,7 @@ def test_int8_quantization_stays_close():
         before = model(input_ids=ids, attention_mask=mask, output_hidden_states=True)
         quantize_int8(model)
         after = model(input_ids=ids, attention_mask=mask, output_hidden_states=True)
-    assert "quantized.dynamic" in type(model.roberta.layers[0].attn.qkv).__module__
+    assert "quantized.dynamic" in type(model.roberta.encoder.layer[0].attention.self.query).__module__
     assert type(model.lm_head.decoder) is torch.nn.Linear  # tied vocabulary projection stays float
     real = mask.bool()
     cos = torch.nn.functional.cosine_similarity(before.hidden_states[-1][real], after.hidden_states[-1][real], dim=-1)
@@ -63,7 +63,7 @@ def test_prepacked_linears_are_exact_and_leave_the_state_dict_alone(monkeypatch,
     after, before = (load_file(tmp_path / f"{d}/model.safetensors") for d in ("after", "before"))
     assert after.keys() == before.keys() and all(torch.equal(after[k], before[k]) for k in after)
     unpack_linears(model)
-    assert all(m.packed is None for m in model.modules() if isinstance(m, Linear))
+    assert not is_prepacked(model)
 
 
 @needs_onednn
@@ -82,7 +82,7 @@ def test_prepacked_weight_follows_in_place_changes_and_training_uses_the_paramet
     prepack_linears(model)
     model.train()
     model(input_ids=ids).last_hidden_state.sum().backward()  # no backward through the oneDNN op is needed
-    assert model.layers[0].attn.qkv.weight.grad is not None
+    assert model.encoder.layer[0].attention.self.query.weight.grad is not None
 
 
 @needs_onednn
@@ -90,12 +90,14 @@ def test_prepacking_needs_fp32_cpu_weights():
     model = roberta.RobertaModel(roberta.RobertaConfig(**TINY)).half()
     with pytest.raises(ValueError, match="fp32 weights on the CPU"):
         prepack_linears(model)
-    assert all(m.packed is None for m in model.modules() if isinstance(m, Linear))
+    assert not is_prepacked(model)
     mixed = roberta.RobertaModel(roberta.RobertaConfig(**TINY))
-    mixed.layers[-1].ffn.down.half()  # only the last linear is unfit: the earlier ones must stay unpacked too
+    mixed.encoder.layer[
+        -1
+    ].output.dense.half()  # only the last linear is unfit: the earlier ones must stay unpacked too
     with pytest.raises(ValueError, match="fp32 weights on the CPU"):
         prepack_linears(mixed)
-    assert all(m.packed is None for m in mixed.modules() if isinstance(m, Linear))  # nothing half-done
+    assert not is_prepacked(mixed)  # nothing half-done
 
 
 @needs_onednn
@@ -107,5 +109,5 @@ def test_compiled_mode_with_prepacked_linears_is_exact():
         eager = model(input_ids=ids).last_hidden_state
         compile_model(model)
         compiled = model(input_ids=ids).last_hidden_state
-    assert model.layers[0].attn.qkv.packed is not None
+    assert packed_of(model.encoder.layer[0].attention.self.query) is not None
     assert (eager - compiled).abs().max() < 1e-4

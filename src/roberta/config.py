@@ -164,7 +164,8 @@ class RobertaConfig:
 
     @property
     def use_return_dict(self) -> bool:
-        return bool(self.return_dict)
+        """Outputs as named mappings, unless tuples are asked for (`return_dict=False` or `torchscript=True`)."""
+        return bool(self.return_dict) and not getattr(self, "torchscript", False)
 
     @property
     def dtype(self):

@@ -9,7 +9,7 @@ import roberta
 from roberta.modeling import layout as layout_module
 from roberta.modeling import linear as linear_module
 from roberta.modeling.layout import plan, split_rows
-from roberta.modeling.linear import Linear
+from roberta.modeling.linear import linear
 from roberta_testing import TINY, assert_close, batch, onednn_calls
 
 
@@ -51,21 +51,21 @@ def test_layout_plan():
 
 
 def test_sparse_mlm_head_gives_the_same_loss_and_gradients(mlm_dir):
+    """The sparse LM head is an opt-in (roberta pretrain's): by default training logits keep the reference's
+    shape (batch, seq, vocab)."""
     model = roberta.RobertaForMaskedLM.from_pretrained(mlm_dir).train()
     for m in model.modules():  # no dropout, so both passes see the same network
         if isinstance(m, torch.nn.Dropout):
             m.p = 0.0
-        if hasattr(m, "attn_dropout"):
-            m.attn_dropout = 0.0
     ids, mask = batch("right", t=16)
     labels = torch.full_like(ids, -100)
     labels[:, 2:9:3] = ids[:, 2:9:3]
-    sparse = model(input_ids=ids, attention_mask=mask, labels=labels)
+    sparse = model(input_ids=ids, attention_mask=mask, labels=labels, sparse_logits=True)
     assert sparse.logits.shape == (int((labels != -100).sum()), 99)
     sparse.loss.backward()
     g_sparse = model.lm_head.dense.weight.grad.clone()
     model.zero_grad()
-    dense = model(input_ids=ids, attention_mask=mask, labels=labels, sparse_logits=False)
+    dense = model(input_ids=ids, attention_mask=mask, labels=labels)
     assert dense.logits.shape == (3, 16, 99)
     dense.loss.backward()
     assert abs(sparse.loss.item() - dense.loss.item()) < 1e-5
@@ -87,38 +87,47 @@ def test_labels_on_padding_still_count_like_the_reference(mlm_dir):
 
 @pytest.mark.parametrize("shape", [(1, 64), (2, 20, 64), (129, 64), (2, 700, 64), (0, 64)])
 def test_inference_linear_is_exact(shape, monkeypatch):
-    """fp32 inference runs through oneDNN; the result equals nn.Linear's and is contiguous (so attention
-    gets SDPA's fused kernel); with gradients on, nn.Linear's product runs."""
+    """fp32 inference of a plain nn.Linear runs through oneDNN; the result equals the module's own and is
+    contiguous (so attention gets SDPA's fused kernel); with gradients on, the module's product runs."""
     calls = onednn_calls(monkeypatch)
-    lin = Linear(64, 96)
-    ref = torch.nn.Linear(64, 96)
-    ref.load_state_dict(lin.state_dict())
+    lin = torch.nn.Linear(64, 96)
     x = torch.randn(*shape)
     with torch.no_grad():
-        out = lin(x)
-        assert torch.allclose(out, ref(x), atol=1e-5) and out.is_contiguous()
+        out = linear(lin, x)
+        assert torch.allclose(out, lin(x), atol=1e-5) and out.is_contiguous()
     expected = linear_module._ONEDNN
     assert len(calls) == int(expected)
-    out = lin(x)
+    out = linear(lin, x)
     assert out.requires_grad and len(calls) == int(expected)  # no oneDNN call with gradients on
-    assert list(lin.state_dict()) == ["weight", "bias"]
 
 
 def test_inference_linear_leaves_autocast_and_disabled_onednn_to_torch(monkeypatch):
     calls = onednn_calls(monkeypatch)
-    lin, x = Linear(64, 96), torch.randn(4, 64)
+    lin, x = torch.nn.Linear(64, 96), torch.randn(4, 64)
     with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
-        assert lin(x).dtype == torch.bfloat16  # as nn.Linear under autocast
+        assert linear(lin, x).dtype == torch.bfloat16  # as nn.Linear under autocast
     with torch.no_grad(), torch.backends.mkldnn.flags(enabled=False):
-        lin(x)
+        linear(lin, x)
     assert calls == []
     lin.requires_grad_(False)
-    assert not lin(x).requires_grad and calls == [(4, False)]  # nothing needs a gradient: oneDNN even in grad mode
+    assert not linear(lin, x).requires_grad and calls == [(4, False)]  # nothing needs a gradient: oneDNN
+
+
+def test_replaced_or_hooked_linears_are_called_as_they_are(monkeypatch):
+    """A module that is not a plain nn.Linear, or one with a hook, is called, never bypassed."""
+    calls = onednn_calls(monkeypatch)
+    seen = []
+    lin, x = torch.nn.Linear(8, 4), torch.randn(3, 8)
+    lin.register_forward_hook(lambda m, i, o: seen.append(o.shape))
+    with torch.no_grad():
+        linear(lin, x)
+        linear(torch.nn.Sequential(torch.nn.Linear(8, 4)), x)
+    assert seen == [torch.Size([3, 4])] and calls == []
 
 
 def test_linear_shape_error_is_torchs():
     with torch.no_grad(), pytest.raises(RuntimeError, match="cannot be multiplied"):
-        Linear(8, 4)(torch.randn(3, 7))
+        linear(torch.nn.Linear(8, 4), torch.randn(3, 7))
 
 
 @pytest.mark.parametrize("side", ["left", "right"])

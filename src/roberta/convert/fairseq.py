@@ -21,7 +21,6 @@ from .._io import atomic_new_directory
 from ..config import RobertaConfig
 from ..hub import resolve_file
 from ..modeling.checkpoint_files import write_checkpoint
-from ..modeling.weights import to_disk
 from ..tokenizer import RobertaTokenizerFast
 from ..tokenizer.bpe import load_merges, load_vocab
 from . import fairseq_dict, fairseq_names
@@ -181,7 +180,7 @@ def convert_fairseq(
     _check_against_model(getattr(modeling, model_class), config, tensors)
 
     with atomic_new_directory(output_dir) as stage:
-        write_checkpoint(stage, to_disk(tensors), config.to_dict())
+        write_checkpoint(stage, tensors, config.to_dict())
         if source is not None:
             tok = RobertaTokenizerFast.from_pretrained(source)
             tok.model_max_length = config.usable_positions

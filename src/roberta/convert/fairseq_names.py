@@ -2,8 +2,8 @@
 
 fairseq names the encoder `decoder.sentence_encoder.*` in the 2019 release files (roberta.base / large / mnli,
 fused `self_attn.in_proj_weight`, `emb_layer_norm`) and `encoder.sentence_encoder.*` since (separate
-`q_proj` / `k_proj` / `v_proj`, `layernorm_embedding`); both map through `FAIRSEQ_NAMES` onto our module names,
-and `modeling.weights.to_disk` then gives the reference's names. Learned positions carry fairseq's padding
+`q_proj` / `k_proj` / `v_proj`, `layernorm_embedding`); both map through `FAIRSEQ_NAMES` onto the reference's names
+(a fused `in_proj` is split into query, key and value). Learned positions carry fairseq's padding
 offset (max_positions + padding_idx + 1 rows, the first real token at padding_idx + 1), which is the reference's
 layout too, so they copy as they are.
 
@@ -27,18 +27,20 @@ _LEAF = r"(?P<leaf>weight|bias)"
 _LM = r"(?:encoder|decoder)\.lm_head\."
 _HEAD = r"classification_heads\.(?P<head>[^.]+)\."
 
-# fairseq name pattern -> our name. A `part` group names which slice of a fused tensor a key fills.
+_OURS = "roberta.encoder.layer.{i}."
+# fairseq name pattern -> the reference's name. `{part}` is filled by the `part` group (q, k, v -> query, key,
+# value); a fused `in_proj` tensor fills all three.
 FAIRSEQ_NAMES: list[tuple[str, str]] = [
     (_ENC + r"embed_tokens\.weight", "roberta.embeddings.word_embeddings.weight"),
     (_ENC + r"embed_positions\.weight", "roberta.embeddings.position_embeddings.weight"),
-    (_ENC + r"(?:emb_layer_norm|layernorm_embedding)\." + _LEAF, "roberta.embeddings.norm.{leaf}"),
-    (_LAYER + r"self_attn\.in_proj_" + _LEAF, "roberta.layers.{i}.attn.qkv.{leaf}"),  # fused q, k, v
-    (_LAYER + r"self_attn\.(?P<part>[qkv])_proj\." + _LEAF, "roberta.layers.{i}.attn.qkv.{leaf}"),
-    (_LAYER + r"self_attn\.out_proj\." + _LEAF, "roberta.layers.{i}.attn.out.{leaf}"),
-    (_LAYER + r"(?:self_attn_layer_norm|layer_norms\.0)\." + _LEAF, "roberta.layers.{i}.attn.norm.{leaf}"),
-    (_LAYER + r"fc1\." + _LEAF, "roberta.layers.{i}.ffn.up.{leaf}"),
-    (_LAYER + r"fc2\." + _LEAF, "roberta.layers.{i}.ffn.down.{leaf}"),
-    (_LAYER + r"(?:final_layer_norm|layer_norms\.1)\." + _LEAF, "roberta.layers.{i}.ffn.norm.{leaf}"),
+    (_ENC + r"(?:emb_layer_norm|layernorm_embedding)\." + _LEAF, "roberta.embeddings.LayerNorm.{leaf}"),
+    (_LAYER + r"self_attn\.in_proj_" + _LEAF, _OURS + "attention.self.{part}.{leaf}"),  # fused q, k, v
+    (_LAYER + r"self_attn\.(?P<part>[qkv])_proj\." + _LEAF, _OURS + "attention.self.{part}.{leaf}"),
+    (_LAYER + r"self_attn\.out_proj\." + _LEAF, _OURS + "attention.output.dense.{leaf}"),
+    (_LAYER + r"(?:self_attn_layer_norm|layer_norms\.0)\." + _LEAF, _OURS + "attention.output.LayerNorm.{leaf}"),
+    (_LAYER + r"fc1\." + _LEAF, _OURS + "intermediate.dense.{leaf}"),
+    (_LAYER + r"fc2\." + _LEAF, _OURS + "output.dense.{leaf}"),
+    (_LAYER + r"(?:final_layer_norm|layer_norms\.1)\." + _LEAF, _OURS + "output.LayerNorm.{leaf}"),
     (_LM + r"dense\." + _LEAF, "lm_head.dense.{leaf}"),
     (_LM + r"layer_norm\." + _LEAF, "lm_head.layer_norm.{leaf}"),
     (_LM + r"weight", "lm_head.decoder.weight"),
@@ -47,7 +49,7 @@ FAIRSEQ_NAMES: list[tuple[str, str]] = [
     (_HEAD + r"out_proj\." + _LEAF, "classifier.out_proj.{leaf}"),
 ]
 _COMPILED = [(re.compile(f"^{pattern}$"), ours) for pattern, ours in FAIRSEQ_NAMES]
-_PARTS = "qkv"
+_PARTS = {"q": "query", "k": "key", "v": "value"}
 # Keys that hold no weights of the model: version counters, sinusoidal-position buffers, other heads' leftovers.
 _SKIPPED = re.compile(r"(^|\.)(version|_float_tensor)$|^encoder\.(regression_head\.|_ema$)")
 # A final LayerNorm after the stack exists only in pre-norm encoders, which the reference layout cannot hold.
@@ -101,7 +103,7 @@ def _match(name: str) -> tuple[str, dict[str, str]] | None:
 def map_tensors(state: dict[str, Any], head: str | None) -> MappedTensors:
     """Rename a fairseq `model` state dict to our names; `head` picks the classification head to keep."""
     ours: dict[str, torch.Tensor] = {}
-    fused: dict[str, dict[str, torch.Tensor]] = {}
+    fused: dict[str, set[str]] = {}  # which of q, k, v each layer's projections came with
     heads: set[str] = set()
     layouts: set[str] = set()
     skipped, unknown = [], []
@@ -125,11 +127,16 @@ def map_tensors(state: dict[str, Any], head: str | None) -> MappedTensors:
             if groups["head"] != head:
                 skipped.append(name)
                 continue
-        key = target.format(i=groups.get("i"), leaf=groups.get("leaf"))
-        if groups.get("part"):
-            fused.setdefault(key, {})[groups["part"]] = tensor
-        else:
-            ours[key] = tensor
+        fields = dict(i=groups.get("i"), leaf=groups.get("leaf"))
+        if "{part}" not in target:
+            ours[target.format(**fields)] = tensor
+        elif groups.get("part"):
+            ours[target.format(part=_PARTS[groups["part"]], **fields)] = tensor
+            fused.setdefault(target.format(part="qkv", **fields), set()).add(groups["part"])
+        else:  # in_proj: query, key and value stacked on dim 0, in that order
+            for part, chunk in zip(_PARTS.values(), tensor.chunk(3, dim=0)):
+                ours[target.format(part=part, **fields)] = chunk.clone()  # a tensor of its own
+            fused.setdefault(target.format(part="qkv", **fields), set()).update(_PARTS)
     if unknown:
         raise ValueError(f"the checkpoint holds tensors this converter does not know: {', '.join(sorted(unknown))}")
     if len(layouts) != 1:
@@ -141,7 +148,6 @@ def map_tensors(state: dict[str, Any], head: str | None) -> MappedTensors:
     for key, parts in fused.items():
         if sorted(parts) != sorted(_PARTS):
             raise ValueError(f"{key}: the checkpoint has only the {'/'.join(sorted(parts))} projections of q, k, v")
-        ours[key] = torch.cat([parts[p] for p in _PARTS], dim=0)  # the reference's order: query, key, value
     tied = None
     if "lm_head.decoder.weight" in ours:
         lm, emb = ours["lm_head.decoder.weight"], ours["roberta.embeddings.word_embeddings.weight"]
@@ -182,10 +188,10 @@ def config_fields(settings: dict[str, Any], tensors: dict[str, torch.Tensor]) ->
     positions = tensors.get("roberta.embeddings.position_embeddings.weight")
     if word is None or positions is None:
         raise ValueError("the checkpoint lacks the token or the learned position embeddings")
-    if "roberta.embeddings.norm.weight" not in tensors:
+    if "roberta.embeddings.LayerNorm.weight" not in tensors:
         raise ValueError("the checkpoint has no embedding LayerNorm (layernorm_embedding), which the reference needs")
     hidden = word.shape[1]
-    layers = 1 + max(int(k.split(".")[2]) for k in tensors if k.startswith("roberta.layers."))
+    layers = 1 + max(int(k.split(".")[3]) for k in tensors if k.startswith("roberta.encoder.layer."))
     heads = settings.get("encoder_attention_heads")
     if heads is None:
         heads = max(1, hidden // 64)
@@ -196,7 +202,7 @@ def config_fields(settings: dict[str, Any], tensors: dict[str, torch.Tensor]) ->
             hidden_size=hidden,
             num_hidden_layers=layers,
             num_attention_heads=int(heads),
-            intermediate_size=tensors["roberta.layers.0.ffn.up.weight"].shape[0],
+            intermediate_size=tensors["roberta.encoder.layer.0.intermediate.dense.weight"].shape[0],
             hidden_act=ACTIVATIONS[_setting(settings, "activation_fn", "gelu")],
             hidden_dropout_prob=float(_setting(settings, "dropout", 0.1)),
             attention_probs_dropout_prob=float(_setting(settings, "attention_dropout", 0.1)),

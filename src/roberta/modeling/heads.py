@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..config import RobertaConfig
-from .linear import Linear
+from .linear import linear
 from .model import RobertaModel, trunk_args
 from .outputs import (
     CausalLMOutputWithCrossAttentions,
@@ -24,34 +24,47 @@ from .pretrained import RobertaPreTrainedModel
 logger = logging.getLogger(__name__)
 
 
-class LMHead(nn.Module):
-    """dense -> gelu -> LayerNorm -> vocabulary projection (weight tied to the input embeddings) + bias."""
+class RobertaLMHead(nn.Module):
+    """dense -> gelu -> LayerNorm -> vocabulary projection (weight tied to the input embeddings) + bias.
+
+    `decoder.bias` is `bias`, one parameter under two names, as in the reference."""
 
     def __init__(self, hidden_size: int, vocab_size: int, eps: float) -> None:
         super().__init__()
-        self.dense = Linear(hidden_size, hidden_size)
+        self.dense = nn.Linear(hidden_size, hidden_size)
         self.layer_norm = nn.LayerNorm(hidden_size, eps=eps)
-        self.decoder = nn.Linear(hidden_size, vocab_size, bias=False)
+        self.decoder = nn.Linear(hidden_size, vocab_size)
         self.bias = nn.Parameter(torch.zeros(vocab_size))
+        self.decoder.bias = self.bias
 
     def forward(self, hidden: torch.Tensor) -> torch.Tensor:
-        x = self.layer_norm(F.gelu(self.dense(hidden)))
-        return F.linear(x, self.decoder.weight, self.bias)
+        x = self.layer_norm(F.gelu(linear(self.dense, hidden)))
+        return linear(self.decoder, x)
+
+    def _tie_weights(self) -> None:
+        """Point `decoder.bias` at `bias` again (after loading or resizing replaced one of them)."""
+        if isinstance(self.decoder, nn.Linear) and self.decoder.bias is not self.bias:
+            if self.decoder.bias is not None and self.decoder.bias.device.type == "meta":
+                self.decoder.bias = self.bias
+            elif self.bias.device.type == "meta":
+                self.bias = self.decoder.bias
+            else:
+                self.decoder.bias = self.bias
 
 
-class ClassificationHead(nn.Module):
+class RobertaClassificationHead(nn.Module):
     """Sentence-level head on the <s> token: dropout -> dense -> tanh -> dropout -> out_proj."""
 
     def __init__(self, hidden_size: int, num_labels: int, dropout: float) -> None:
         super().__init__()
-        self.dense = Linear(hidden_size, hidden_size)
+        self.dense = nn.Linear(hidden_size, hidden_size)
         self.dropout = nn.Dropout(dropout)
         self.out_proj = nn.Linear(hidden_size, num_labels)
 
     def forward(self, hidden: torch.Tensor) -> torch.Tensor:
         x = self.dropout(hidden[:, 0, :])
-        x = self.dropout(torch.tanh(self.dense(x)))
-        return self.out_proj(x)
+        x = self.dropout(torch.tanh(linear(self.dense, x)))
+        return linear(self.out_proj, x)
 
 
 def _labelled(labels: torch.Tensor | None, shift: bool = False) -> torch.Tensor | None:
@@ -87,7 +100,7 @@ class _LMBase(RobertaPreTrainedModel):
     def __init__(self, config: RobertaConfig) -> None:
         super().__init__(config)
         self.roberta = RobertaModel(config, add_pooling_layer=False)
-        self.lm_head = LMHead(config.hidden_size, config.vocab_size, config.layer_norm_eps)
+        self.lm_head = RobertaLMHead(config.hidden_size, config.vocab_size, config.layer_norm_eps)
         self.post_init()
 
     def get_output_embeddings(self) -> nn.Linear:
@@ -121,12 +134,11 @@ class RobertaForMaskedLM(_LMBase):
         return_dict=None,
         sparse_logits=None,
     ):
-        """`sparse_logits` (default: True when training with labels) runs the LM head only where labels != -100:
-        the loss is the same, and `logits` then holds those rows only, shaped (num_labelled, vocab)."""
+        """`sparse_logits=True` (opt-in; `roberta pretrain` uses it) runs the LM head only where labels != -100:
+        the loss is the same, and `logits` then holds those rows only, shaped (num_labelled, vocab). By default
+        `logits` has the reference's shape (batch, seq, vocab), in training too."""
         out, layout = _trunk(self, locals(), keep=_labelled(labels))
         hidden = out.last_hidden_state
-        if sparse_logits is None:
-            sparse_logits = self.training and labels is not None
         loss = None
         if sparse_logits:
             if labels is None:
@@ -238,7 +250,7 @@ class RobertaForSequenceClassification(RobertaPreTrainedModel):
         super().__init__(config)
         self.num_labels = config.num_labels
         self.roberta = RobertaModel(config, add_pooling_layer=False)
-        self.classifier = ClassificationHead(config.hidden_size, config.num_labels, _classifier_dropout(config))
+        self.classifier = RobertaClassificationHead(config.hidden_size, config.num_labels, _classifier_dropout(config))
         self.post_init()
 
     def forward(

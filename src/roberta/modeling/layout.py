@@ -18,7 +18,7 @@ is a pad token, which the reference computes too). Other padded positions come b
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -70,17 +70,26 @@ class Layout:
         out.index_copy_(0, self.index, h)
         return out.view(self.batch, self.length, -1)
 
-    def attend(self, proj: torch.Tensor, width: int, fn: Callable[[torch.Tensor, Group], torch.Tensor]) -> torch.Tensor:
-        """Run `fn(buffer (rows, length, C), group) -> (rows, length, width)` over every group of the working
-        tensor `proj` (projected queries / keys / values) and return its results in working form."""
+    def attend(
+        self,
+        projs: Sequence[torch.Tensor],
+        width: int,
+        fn: Callable[[list[torch.Tensor], Group], torch.Tensor],
+    ) -> torch.Tensor:
+        """Run `fn(buffers, group) -> (rows, length, width)` over every group, where `buffers` holds each working
+        tensor of `projs` (projected queries / keys / values) gathered into that group's (rows, length, C)
+        buffer, and return its results in working form."""
         if self.index is None:
-            return fn(proj, self.groups[0])
-        out = proj.new_empty(proj.size(0), width)
+            return fn(list(projs), self.groups[0])
+        out = projs[0].new_empty(projs[0].size(0), width)
         for g in self.groups:
-            src = proj if g.tokens is None else proj.index_select(0, g.tokens)
-            buf = proj.new_zeros(g.rows * g.length, proj.size(-1))
-            buf.index_copy_(0, g.slots, src)
-            res = fn(buf.view(g.rows, g.length, -1), g).reshape(g.rows * g.length, width).index_select(0, g.slots)
+            bufs = []
+            for proj in projs:
+                src = proj if g.tokens is None else proj.index_select(0, g.tokens)
+                buf = proj.new_zeros(g.rows * g.length, proj.size(-1))
+                buf.index_copy_(0, g.slots, src)
+                bufs.append(buf.view(g.rows, g.length, -1))
+            res = fn(bufs, g).reshape(g.rows * g.length, width).index_select(0, g.slots)
             if g.tokens is None:
                 out = res
             else:

@@ -1,33 +1,36 @@
-"""`Linear`: nn.Linear with faster inference paths on the CPU.
+"""How the model's plain `nn.Linear` modules are multiplied: the same numbers, faster in CPU inference.
 
-- By default, in fp32 inference (no gradients) on the CPU, the product runs through oneDNN's matmul on the
-  plain weight, faster than F.linear's CPU BLAS at every row count (oneDNN builds a kernel per shape once,
-  then all layers reuse it). Its output is contiguous, so attention gets SDPA's fused kernel. Training
-  (gradients) keeps F.linear.
-- Opt-in (`roberta.inference.prepack_linears`, also done by `compile_model`): the weight is copied once
-  into oneDNN's blocked layout, so products stop laying it out again on every call, at the cost of a second
-  copy of the linear weights. Same arithmetic up to summation order (fp32).
+The module tree holds plain `nn.Linear` modules under the reference's names, so peft, accelerate, quantization
+and users' scripts can address, wrap or replace them. Their parents call `linear(module, x)` instead of
+`module(x)`: for a plain, unhooked `nn.Linear` in fp32 inference on the CPU (no gradient needed) the product runs
+on oneDNN's matmul, faster than F.linear's CPU BLAS at every row count; any other module (a LoRA layer, a
+quantized linear, a module with hooks, accelerate's wrapped forward) is simply called, and training keeps
+F.linear.
+
+Query, key and value stay three products: a fused copy of their weights would be a cache that no check can
+keep current (fused optimizers and `tensor.data` edits, peft's merge among them, change a weight without
+touching its version counter), and measured on this CPU it gains little (docs/performance.md).
+
+The one derived weight is opt-in: oneDNN's prepacked copy (`roberta.inference.prepack_linears`), keyed on the
+weight's storage pointer, version counter, dtype and shape and on a count of optimizer steps, so an in-place
+edit under `torch.no_grad()`, `load_state_dict`, any torch.optim step or a move packs again on the next call.
+Edits through `tensor.data` bypass all of these: call `roberta.inference.refresh_derived(model)` after those.
 
 Measured gains: docs/performance.md.
-
-Same parameters and state-dict names as nn.Linear in every case.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.nn.modules import module as _module
 
-ROWS_HINT = 16  # the row count oneDNN lays the packed weight out for (any count stays correct)
-
+ROWS_HINT = 16  # the row count oneDNN lays a prepacked weight out for (any count stays correct)
 
 _ONEDNN = torch.backends.mkldnn.is_available() and hasattr(torch.ops.mkldnn, "_linear_pointwise")
-
-
-def can_prepack() -> bool:
-    return _ONEDNN and hasattr(torch.ops.mkldnn, "_reorder_linear_weight")
-
 
 try:
     torch.is_autocast_enabled("cpu")
@@ -36,81 +39,148 @@ except TypeError:  # torch < 2.4
     _cpu_autocast = torch.is_autocast_cpu_enabled
 
 
-def _onednn_linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
-    """x W^T + b by oneDNN; `weight` is the plain (out, in) weight or its prepacked copy."""
+def can_prepack() -> bool:
+    return _ONEDNN and hasattr(torch.ops.mkldnn, "_reorder_linear_weight")
+
+
+def tracing() -> bool:
+    """Under torch.jit.trace, torch.compile or torch.export: graphs see plain modules and plain F.linear."""
+    if torch.jit.is_tracing() or torch.compiler.is_compiling():
+        return True
+    exporting = getattr(torch.compiler, "is_exporting", None)
+    return bool(exporting and exporting())
+
+
+def is_plain(m: nn.Module) -> bool:
+    """An exact nn.Linear that nothing observes or wraps: its product may be computed without calling it."""
+    return (
+        type(m) is nn.Linear
+        and not m._forward_hooks
+        and not m._forward_pre_hooks
+        and "forward" not in m.__dict__  # accelerate's hooks replace the instance's forward
+        and not _module._global_forward_hooks
+        and not _module._global_forward_pre_hooks
+    )
+
+
+class Derived:
+    """One tensor derived from some source tensors, made again when any source changes (its storage pointer,
+    version counter, dtype, device or shape)."""
+
+    __slots__ = ("key", "value")
+
+    def __init__(self) -> None:
+        self.key: tuple = ()
+        self.value: torch.Tensor | None = None
+
+    def get(self, sources: Sequence, make: Callable[[], torch.Tensor]) -> torch.Tensor:
+        key = tuple(_stamp(t) for t in sources)
+        if key != self.key or self.value is None:
+            self.value, self.key = None, ()  # the stale copy goes before the new one is made
+            self.value, self.key = make(), key
+        return self.value
+
+    def clear(self) -> None:
+        self.key, self.value = (), None
+
+    def __reduce__(self):  # copies and pickles start empty: a cache is made again from the copied sources
+        return (Derived, ())
+
+
+def _stamp(t: torch.Tensor | None) -> tuple | None:
+    if t is None:
+        return None
+    return (t.data_ptr(), t._version, t.dtype, t.device, tuple(t.shape), _optimizer_steps())
+
+
+_steps = [0]  # torch.optim steps taken in this process, counted once a derived weight exists
+_hooked = False
+
+
+def _optimizer_steps() -> int:
+    """Fused optimizers (AdamW(fused=True), the Trainer's default) update weights without bumping their
+    version counters; a global post-step hook counts every torch.optim step instead."""
+    global _hooked
+    if not _hooked:
+        from torch.optim.optimizer import register_optimizer_step_post_hook
+
+        def count(optimizer, args, kwargs) -> None:
+            _steps[0] += 1
+
+        register_optimizer_step_post_hook(count)
+        _hooked = True
+    return _steps[0]
+
+
+def _onednn_applies(x: torch.Tensor, w: torch.Tensor) -> bool:
+    """fp32 on the CPU, nothing needing a gradient (the oneDNN op has no backward), no autocast (which would
+    run the product in lower precision), oneDNN not switched off by the user."""
+    return (
+        _ONEDNN
+        and x.dtype == torch.float32
+        and w.dtype == torch.float32
+        and x.device.type == "cpu"
+        and w.device.type == "cpu"
+        and x.dim() > 0
+        and x.size(-1) == w.size(-1)
+        and not (torch.is_grad_enabled() and (x.requires_grad or w.requires_grad))
+        and not _cpu_autocast()
+        and torch.backends.mkldnn.enabled
+    )
+
+
+def _onednn(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+    """x W^T + b by oneDNN; `weight` is a plain (out, in) weight or its prepacked copy."""
     return torch.ops.mkldnn._linear_pointwise(x.contiguous(), weight, bias, "none", [], "")
 
 
-_compilable_onednn_linear = None  # `_onednn_linear` as a custom op, registered by the first prepack()
+def product(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor | None, packed: Derived | None = None) -> torch.Tensor:
+    """x W^T + b, on oneDNN where it applies; `packed` holds W's prepacked copy (made from W on first use)."""
+    if not _onednn_applies(x, w):
+        return F.linear(x, w, b)
+    if packed is not None:
+        return _onednn(x, packed.get((w,), lambda: prepacked(w)), b)
+    return _onednn(x, w, b)
 
 
-def _register_compilable_op() -> None:
-    """`torch.compile` calls the custom op as is (inductor cannot lower the oneDNN op with a packed weight).
-    Registered on first use, not at import; eager calls skip its dispatch cost and call `_onednn_linear`."""
-    global _compilable_onednn_linear
-    if _compilable_onednn_linear is not None:
-        return
-
-    @torch.library.custom_op("roberta::packed_linear", mutates_args=())
-    def packed_linear(
-        x: torch.Tensor, packed: torch.Tensor, bias: torch.Tensor | None, out_features: int
-    ) -> torch.Tensor:
-        return _onednn_linear(x, packed, bias)
-
-    @packed_linear.register_fake
-    def _(x, packed, bias, out_features):
-        return x.new_empty(*x.shape[:-1], out_features)
-
-    _compilable_onednn_linear = packed_linear
+def prepacked(w: torch.Tensor) -> torch.Tensor:
+    """oneDNN's blocked layout of a (out, in) fp32 CPU weight."""
+    return torch.ops.mkldnn._reorder_linear_weight(w.detach(), ROWS_HINT)
 
 
-class Linear(nn.Linear):
-    packed: torch.Tensor | None = None  # oneDNN copy of the weight, set by prepack(); not in the state dict
-    _packed_from: tuple = ()  # (data_ptr, version) of the weight it was made from
+def packed_of(m: nn.Module) -> Derived | None:
+    return m.__dict__.get("_roberta_packed")
 
-    @property
-    def prepackable(self) -> bool:
-        return self.weight.device.type == "cpu" and self.weight.dtype == torch.float32
 
-    def check_prepackable(self) -> None:
-        if not self.prepackable:
-            w = self.weight
-            raise ValueError(f"prepacking needs fp32 weights on the CPU, got {w.dtype} on {w.device}")
+def linear(m: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """`m(x)`, computed on the fast path when `m` is a plain nn.Linear (see the module docstring)."""
+    if is_plain(m):
+        if tracing():
+            packed = packed_of(m)
+            if packed is not None and packed.value is not None and torch.compiler.is_compiling():
+                return _compilable_op()(x, packed.value, m.bias, m.out_features)
+            return F.linear(x, m.weight, m.bias)
+        return product(x, m.weight, m.bias, packed_of(m))
+    return m(x)
 
-    def prepack(self) -> None:
-        self.check_prepackable()
-        _register_compilable_op()
-        self.packed = torch.ops.mkldnn._reorder_linear_weight(self.weight.detach(), ROWS_HINT)
-        self._packed_from = (self.weight.data_ptr(), self.weight._version)
 
-    def unpack(self) -> None:
-        self.packed, self._packed_from = None, ()
+_compiled_op = None  # the prepacked product as a custom op, registered on first use under torch.compile
 
-    def _onednn_applies(self, x: torch.Tensor) -> bool:
-        """fp32 on the CPU, nothing needing a gradient (the oneDNN op has no backward), no autocast (which
-        would run the product in lower precision), oneDNN not switched off by the user."""
-        w = self.weight
-        return (
-            _ONEDNN
-            and x.dtype == torch.float32
-            and w.dtype == torch.float32
-            and x.device.type == "cpu"
-            and x.dim() > 0
-            and x.size(-1) == self.in_features
-            and not (torch.is_grad_enabled() and (x.requires_grad or w.requires_grad))
-            and not _cpu_autocast()
-            and torch.backends.mkldnn.enabled
-        )
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not self._onednn_applies(x):
-            return F.linear(x, self.weight, self.bias)  # training, other dtypes and devices; shape errors
-        if self.packed is not None:
-            if torch.compiler.is_compiling():
-                return _compilable_onednn_linear(x, self.packed, self.bias, self.out_features)
-            if self._packed_from != (self.weight.data_ptr(), self.weight._version):
-                self.prepack()  # the weight was changed in place, reloaded or moved since: pack it again
-            return _onednn_linear(x, self.packed, self.bias)
-        if torch.compiler.is_compiling():
-            return F.linear(x, self.weight, self.bias)  # inductor lowers and fuses this itself
-        return _onednn_linear(x, self.weight, self.bias)
+def _compilable_op():
+    """`torch.compile` calls the custom op as is (inductor cannot lower the oneDNN op with a packed weight)."""
+    global _compiled_op
+    if _compiled_op is None:
+
+        @torch.library.custom_op("roberta::packed_linear", mutates_args=())
+        def packed_linear(
+            x: torch.Tensor, packed: torch.Tensor, bias: torch.Tensor | None, out_features: int
+        ) -> torch.Tensor:
+            return _onednn(x, packed, bias)
+
+        @packed_linear.register_fake
+        def _(x, packed, bias, out_features):
+            return x.new_empty(*x.shape[:-1], out_features)
+
+        _compiled_op = packed_linear
+    return _compiled_op

@@ -1,273 +1,26 @@
-"""The RoBERTa trunk: embeddings, transformer layers and `RobertaModel`.
+"""`RobertaModel`: embeddings, the encoder stack and the pooler, under the reference's module names.
 
-Module names say what they are (`qkv`, `ffn.up`); `weights.py` maps them to the reference's names on disk.
-The config is unpacked once here: inner modules get plain numbers.
+The config is unpacked once here and in `layers.py`: inner modules get plain numbers. `encode` is the pass
+itself and returns the layout it chose, so heads can run their own per-token work in it.
 """
 
 from __future__ import annotations
 
-import math
-
 import torch
-import torch.nn.functional as F
-import torch.utils.checkpoint
 from torch import nn
 
 from ..config import RobertaConfig
-from .attention import Kernel, check_backend_name, resolve_kernel
+from .attention import check_backend_name, resolve_kernel
 from .cache import KVCache, as_cache
-from .layout import Group, Layout, padded, plan
-from .linear import Linear
+from .embeddings import RobertaEmbeddings, position_ids_from_input_ids
+from .layers import ACTIVATIONS, Pass, RobertaEncoder, RobertaPooler
+from .layout import Layout, padded, plan
+from .linear import tracing
 from .masks import cross_attention_bias, self_attention_bias
 from .outputs import BaseModelOutputWithPoolingAndCrossAttentions
 from .pretrained import RobertaPreTrainedModel
 
-
-def _quick_gelu(x: torch.Tensor) -> torch.Tensor:
-    return x * torch.sigmoid(1.702 * x)
-
-
-def _gelu_tanh(x: torch.Tensor) -> torch.Tensor:
-    return F.gelu(x, approximate="tanh")
-
-
-ACTIVATIONS = {
-    "gelu": F.gelu,
-    "relu": F.relu,
-    "silu": F.silu,
-    "swish": F.silu,
-    "tanh": torch.tanh,
-    "gelu_new": _gelu_tanh,
-    "gelu_fast": _gelu_tanh,
-    "gelu_pytorch_tanh": _gelu_tanh,
-    "quick_gelu": _quick_gelu,
-}
-
-
-def position_ids_from_input_ids(input_ids: torch.Tensor, padding_idx: int, past_length: int = 0) -> torch.Tensor:
-    """RoBERTa counts positions from padding_idx + 1 and gives padding tokens position padding_idx."""
-    real = input_ids.ne(padding_idx).int()
-    return ((torch.cumsum(real, dim=1).int() + past_length) * real).long() + padding_idx
-
-
-class Embeddings(nn.Module):
-    def __init__(
-        self,
-        *,
-        vocab_size: int,
-        hidden_size: int,
-        max_positions: int,
-        type_vocab_size: int,
-        padding_idx: int,
-        eps: float,
-        dropout: float,
-        absolute: bool,
-    ) -> None:
-        super().__init__()
-        self.word_embeddings = nn.Embedding(vocab_size, hidden_size, padding_idx=padding_idx)
-        # Kept for every position type so checkpoints have the same keys; only added when `absolute`.
-        self.position_embeddings = nn.Embedding(max_positions, hidden_size, padding_idx=padding_idx)
-        self.token_type_embeddings = nn.Embedding(type_vocab_size, hidden_size)
-        self.norm = nn.LayerNorm(hidden_size, eps=eps)
-        self.dropout = nn.Dropout(dropout)
-        self.padding_idx, self.absolute, self.max_positions = padding_idx, absolute, max_positions
-
-    def position_ids(self, input_ids, inputs_embeds, past_length: int) -> torch.Tensor:
-        if input_ids is not None:
-            return position_ids_from_input_ids(input_ids, self.padding_idx, past_length)
-        b, t = inputs_embeds.shape[:2]
-        start = self.padding_idx + 1 + past_length
-        return torch.arange(start, start + t, device=inputs_embeds.device).expand(b, t)
-
-    def forward(self, input_ids, token_type_ids, position_ids, inputs_embeds, past_length: int = 0) -> torch.Tensor:
-        if inputs_embeds is None:
-            inputs_embeds = self.word_embeddings(input_ids)
-        x = inputs_embeds + self.token_type_embeddings(token_type_ids)
-        if self.absolute:
-            if position_ids is None:
-                position_ids = self.position_ids(input_ids, inputs_embeds, past_length)
-            _check_positions(position_ids, self.max_positions, self.padding_idx)
-            x = x + self.position_embeddings(position_ids)
-        return self.dropout(self.norm(x))
-
-
-def _check_positions(position_ids: torch.Tensor, max_positions: int, padding_idx: int) -> None:
-    top = int(position_ids.max()) if position_ids.numel() else 0
-    if top >= max_positions or (position_ids.numel() and int(position_ids.min()) < 0):
-        usable = max_positions - padding_idx - 1
-        raise ValueError(
-            f"position id {top} is outside the position table of size max_position_embeddings={max_positions}: "
-            f"this model takes at most {usable} tokens per sequence (cached tokens included); truncate the input "
-            f"(e.g. tokenizer(..., truncation=True, max_length={usable}))"
-        )
-
-
-class Attention(nn.Module):
-    """Multi-head attention with its output projection, residual and LayerNorm (post-norm).
-
-    Self-attention uses one fused (hidden -> 3 * hidden) projection; cross-attention projects queries from
-    the decoder and fused keys/values from the encoder states.
-    """
-
-    def __init__(
-        self,
-        *,
-        hidden_size: int,
-        num_heads: int,
-        eps: float,
-        dropout: float,
-        attn_dropout: float,
-        cross: bool,
-        relative: str | None,
-        max_positions: int,
-    ) -> None:
-        super().__init__()
-        self.num_heads, self.head_dim = num_heads, hidden_size // num_heads
-        self.cross, self.relative, self.max_positions = cross, relative, max_positions
-        if cross:
-            self.q = Linear(hidden_size, hidden_size)
-            self.kv = Linear(hidden_size, 2 * hidden_size)
-        else:
-            self.qkv = Linear(hidden_size, 3 * hidden_size)
-        if relative is not None:
-            self.distance_embedding = nn.Embedding(2 * max_positions - 1, self.head_dim)
-        self.out = Linear(hidden_size, hidden_size)
-        self.norm = nn.LayerNorm(hidden_size, eps=eps)
-        self.dropout = nn.Dropout(dropout)
-        self.attn_dropout = attn_dropout
-
-    def _heads(self, x: torch.Tensor) -> torch.Tensor:
-        b, t, _ = x.shape
-        return x.reshape(b, t, self.num_heads, self.head_dim).transpose(1, 2)  # (B, H, T, D)
-
-    def _relative_bias(self, q, k, past_length: int) -> torch.Tensor:
-        """Relative-position scores, already divided by sqrt(D), shaped (B, H, L, S).
-
-        Query i sits at absolute position past_length + i, so cached steps score like a full pass
-        (the reference uses key_length - 1 for every query when a cache is given).
-        """
-        q_pos = torch.arange(past_length, past_length + q.size(2), device=q.device)
-        k_pos = torch.arange(k.size(2), device=q.device)
-        dist = q_pos[:, None] - k_pos[None, :] + self.max_positions - 1  # (L, S)
-        emb = self.distance_embedding(dist).to(q.dtype)  # (L, S, D)
-        scores = torch.einsum("bhld,lsd->bhls", q, emb)
-        if self.relative == "relative_key_query":
-            scores = scores + torch.einsum("bhsd,lsd->bhls", k, emb)
-        return scores / math.sqrt(self.head_dim)
-
-    def _merge(self, ctx: torch.Tensor) -> torch.Tensor:
-        b, _, t, _ = ctx.shape
-        return ctx.transpose(1, 2).reshape(b, t, -1)  # (B, H, L, D) -> (B, L, hidden)
-
-    def _cross_keys(self, encoder_states, cache: KVCache | None, layer_idx: int):
-        cached = cache.cross(layer_idx) if cache is not None else None
-        if cached is not None:
-            return cached
-        k, v = (self._heads(t) for t in self.kv(encoder_states).chunk(2, dim=-1))
-        if cache is not None:
-            cache.set_cross(layer_idx, k, v)
-        return k, v
-
-    def forward(
-        self,
-        x: torch.Tensor,
-        layout: Layout,
-        *,
-        kernel: Kernel,
-        head_mask=None,
-        need_weights: bool = False,
-        cache: KVCache | None = None,
-        layer_idx: int = 0,
-        encoder_states=None,
-        cross_bias=None,
-    ):
-        """x is in the layout's working form: (B, T, hidden) padded, or (N, hidden) packed. The layout gathers
-        the projections into per-group (rows, length) buffers; one code path attends over each buffer."""
-        dropout_p = self.attn_dropout if self.training else 0.0
-        probs = None
-
-        def attend(buf: torch.Tensor, group: Group) -> torch.Tensor:
-            nonlocal probs
-            past_length, bias = 0, group.bias
-            if self.cross:  # decoders only: their layout keeps every row, in order, at full width
-                q, (k, v), bias = self._heads(buf), self._cross_keys(encoder_states, cache, layer_idx), cross_bias
-            else:
-                q, k, v = (self._heads(t) for t in buf.chunk(3, dim=-1))
-                if cache is not None:
-                    past_length = cache.get_seq_length(layer_idx)
-                    k, v = cache.update(layer_idx, k, v)
-            if self.relative is not None:
-                rel = self._relative_bias(q, k, past_length)
-                bias = rel if bias is None else rel + bias
-            ctx, probs = kernel.fn(
-                q, k, v, bias=bias, dropout_p=dropout_p, head_mask=head_mask, need_weights=need_weights
-            )
-            return self._merge(ctx)
-
-        ctx = layout.attend(self.q(x) if self.cross else self.qkv(x), self.num_heads * self.head_dim, attend)
-        return self.norm(self.dropout(self.out(ctx)) + x), probs
-
-
-class FeedForward(nn.Module):
-    def __init__(self, *, hidden_size: int, intermediate_size: int, act: str, eps: float, dropout: float) -> None:
-        super().__init__()
-        self.up = Linear(hidden_size, intermediate_size)
-        self.down = Linear(intermediate_size, hidden_size)
-        self.norm = nn.LayerNorm(hidden_size, eps=eps)
-        self.dropout = nn.Dropout(dropout)
-        self.act = ACTIVATIONS[act]
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.norm(self.dropout(self.down(self.act(self.up(x)))) + x)
-
-
-class Layer(nn.Module):
-    def __init__(self, config: RobertaConfig) -> None:
-        super().__init__()
-        c = config
-        common = dict(
-            hidden_size=c.hidden_size,
-            num_heads=c.num_attention_heads,
-            eps=c.layer_norm_eps,
-            dropout=c.hidden_dropout_prob,
-            attn_dropout=c.attention_probs_dropout_prob,
-            max_positions=c.max_position_embeddings,
-        )
-        relative = None if c.position_embedding_type == "absolute" else c.position_embedding_type
-        self.attn = Attention(cross=False, relative=relative, **common)
-        # Cross-attention always uses absolute positions, as in the reference.
-        self.cross = Attention(cross=True, relative=None, **common) if c.add_cross_attention else None
-        self.ffn = FeedForward(
-            hidden_size=c.hidden_size,
-            intermediate_size=c.intermediate_size,
-            act=c.hidden_act,
-            eps=c.layer_norm_eps,
-            dropout=c.hidden_dropout_prob,
-        )
-
-    def forward(
-        self, x, layout: Layout, cross_bias, encoder_states, head_mask, *, kernel, need_weights, cache, layer_idx
-    ):
-        common = dict(kernel=kernel, head_mask=head_mask, need_weights=need_weights, cache=cache, layer_idx=layer_idx)
-        x, self_probs = self.attn(x, layout, **common)
-        cross_probs = None
-        if encoder_states is not None:
-            if self.cross is None:
-                raise ValueError(
-                    "encoder_hidden_states were given but the model has no cross-attention; "
-                    "build it with config.add_cross_attention=True"
-                )
-            x, cross_probs = self.cross(x, layout, encoder_states=encoder_states, cross_bias=cross_bias, **common)
-        return self.ffn(x), self_probs, cross_probs
-
-
-class Pooler(nn.Module):
-    def __init__(self, hidden_size: int) -> None:
-        super().__init__()
-        self.dense = Linear(hidden_size, hidden_size)
-
-    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
-        return torch.tanh(self.dense(hidden[:, 0]))  # the <s> token
+__all__ = ["ACTIVATIONS", "RobertaModel", "position_ids_from_input_ids", "trunk_args"]
 
 
 def _check_ids(name: str, ids: torch.Tensor | None, limit: int, limit_name: str) -> None:
@@ -277,10 +30,12 @@ def _check_ids(name: str, ids: torch.Tensor | None, limit: int, limit_name: str)
         raise TypeError(f"{name} must be a torch.Tensor, got {type(ids).__name__}")
     if ids.dtype not in (torch.long, torch.int32):
         raise TypeError(f"{name} must hold integers as torch.long (or torch.int32), got dtype {ids.dtype}")
-    if ids.numel() and (int(ids.max()) >= limit or int(ids.min()) < 0):
+    if tracing() or not ids.numel():  # the value check reads the tensor: not inside a traced graph
+        return
+    top, bottom = int(ids.max()), int(ids.min())
+    if top >= limit or bottom < 0:
         raise ValueError(
-            f"{name} holds {int(ids.max()) if int(ids.max()) >= limit else int(ids.min())}, "
-            f"outside [0, {limit}) set by {limit_name}={limit}"
+            f"{name} holds {top if top >= limit else bottom}, outside [0, {limit}) set by {limit_name}={limit}"
         )
 
 
@@ -335,7 +90,7 @@ class RobertaModel(RobertaPreTrainedModel):
     def __init__(self, config: RobertaConfig, add_pooling_layer: bool = True) -> None:
         super().__init__(config)
         c = config
-        self.embeddings = Embeddings(
+        self.embeddings = RobertaEmbeddings(
             vocab_size=c.vocab_size,
             hidden_size=c.hidden_size,
             max_positions=c.max_position_embeddings,
@@ -345,9 +100,8 @@ class RobertaModel(RobertaPreTrainedModel):
             dropout=c.hidden_dropout_prob,
             absolute=c.position_embedding_type == "absolute",
         )
-        self.layers = nn.ModuleList([Layer(c) for _ in range(c.num_hidden_layers)])
-        self.pooler = Pooler(c.hidden_size) if add_pooling_layer else None
-        self.gradient_checkpointing = False
+        self.encoder = RobertaEncoder(c)
+        self.pooler = RobertaPooler(c.hidden_size) if add_pooling_layer else None
         self.post_init()
 
     def get_input_embeddings(self) -> nn.Embedding:
@@ -405,7 +159,7 @@ class RobertaModel(RobertaPreTrainedModel):
         output_attentions = c.output_attentions if output_attentions is None else output_attentions
         output_hidden_states = c.output_hidden_states if output_hidden_states is None else output_hidden_states
         use_cache = (c.use_cache if use_cache is None else use_cache) and c.is_decoder
-        if self.gradient_checkpointing and self.training:
+        if self.encoder.gradient_checkpointing and self.training:
             use_cache = False
 
         if (input_ids is None) == (inputs_embeds is None):
@@ -434,8 +188,6 @@ class RobertaModel(RobertaPreTrainedModel):
         if cache is None and use_cache:
             cache = KVCache(c.num_hidden_layers)
         past_length = cache.get_seq_length() if cache is not None else 0
-        if token_type_ids is None:
-            token_type_ids = torch.zeros((b, t), dtype=torch.long, device=device)
 
         x = self.embeddings(input_ids, token_type_ids, position_ids, inputs_embeds, past_length)
         kernel, skip_padding = resolve_kernel(
@@ -446,35 +198,16 @@ class RobertaModel(RobertaPreTrainedModel):
         if encoder_hidden_states is not None:
             cross_bias = cross_attention_bias(encoder_attention_mask, t, dtype=x.dtype)
         head_masks = _head_mask(head_mask, c.num_hidden_layers, x.dtype)
-        # The layout, once for the whole pass (layout.py): packed unless something needs every position.
-        if skip_padding and cache is None and not every_position:
+        # The layout, once for the whole pass (layout.py): packed unless something needs every position, or
+        # a graph is traced (a packed layout's shapes depend on the mask's values).
+        if skip_padding and cache is None and not every_position and not tracing():
             compact = not c.is_decoder and c.position_embedding_type == "absolute" and encoder_hidden_states is None
             layout = plan(attention_mask, b, t, bias=bias, compact=compact, keep=keep)
         else:
             layout = padded(b, t, bias)
         x = layout.pack(x)  # packed: (N, hidden), only real tokens (and position 0) from here on
-
-        all_hidden, all_self, all_cross = [], [], []
-        for i, layer in enumerate(self.layers):
-            if output_hidden_states:
-                all_hidden.append(layout.unpack(x))
-            kwargs = dict(kernel=kernel, need_weights=bool(output_attentions), cache=cache, layer_idx=i)
-            if self.gradient_checkpointing and self.training:
-                x, p, cp = torch.utils.checkpoint.checkpoint(
-                    lambda *a, _l=layer, _k=kwargs: _l(*a, **_k),
-                    x,
-                    layout,
-                    cross_bias,
-                    encoder_hidden_states,
-                    head_masks[i],
-                    use_reentrant=False,
-                )
-            else:
-                x, p, cp = layer(x, layout, cross_bias, encoder_hidden_states, head_masks[i], **kwargs)
-            if output_attentions:
-                all_self.append(p)
-                if self.layers[i].cross is not None and cp is not None:
-                    all_cross.append(cp)
+        p = Pass(layout, kernel, bool(output_attentions), cache, encoder_hidden_states, cross_bias)
+        x, all_hidden, all_self, all_cross = self.encoder(x, p, head_masks, bool(output_hidden_states))
         x = layout.unpack(x)
         if output_hidden_states:
             all_hidden.append(x)

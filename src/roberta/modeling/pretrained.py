@@ -15,9 +15,11 @@ from torch import nn
 from ..checkpoint_dir import committed
 from ..config import _DEFAULTS, RobertaConfig
 from ..devices import parse_device, parse_dtype
+from ..hub import CheckpointNotFoundError, resolve_model_dir
 from .attention import check_backend_name
 from .checkpoint_files import find_weight_files, materialize, open_weight_files, write_checkpoint
-from .weights import add_or_strip_prefix, from_disk, to_disk
+from .utilities import ModuleUtilities
+from .weights import add_or_strip_prefix, from_disk
 
 logger = logging.getLogger(__name__)
 
@@ -71,12 +73,12 @@ def _check_fits_in_memory(config: RobertaConfig) -> None:
         )
 
 
-class RobertaPreTrainedModel(nn.Module):
+class RobertaPreTrainedModel(ModuleUtilities, nn.Module):
     """Base of every RoBERTa model: holds the config, initialises and ties weights, loads and saves checkpoints."""
 
     config_class = RobertaConfig
     base_model_prefix = "roberta"
-    supports_gradient_checkpointing = True
+    _no_split_modules = ["RobertaEmbeddings", "RobertaLayer"]  # accelerate's device_map keeps each whole
     # Head classes list unexpected checkpoint keys that are fine to drop (e.g. a pooler they don't use).
     _ignore_unexpected = (r"pooler\.",)
 
@@ -131,37 +133,13 @@ class RobertaPreTrainedModel(nn.Module):
         out = self.get_output_embeddings()
         if out is not None and self.config.tie_word_embeddings:
             out.weight = self.get_input_embeddings().weight
+        for module in self.modules():  # e.g. the LM head's decoder.bias, which is its bias
+            if hasattr(module, "_tie_weights"):
+                module._tie_weights()
 
     @property
     def base_model(self) -> nn.Module:
         return getattr(self, self.base_model_prefix, self)
-
-    @property
-    def dtype(self) -> torch.dtype:
-        return next(self.parameters()).dtype
-
-    @property
-    def device(self) -> torch.device:
-        return next(self.parameters()).device
-
-    def num_parameters(self, only_trainable: bool = False) -> int:
-        params = {id(p): p for p in self.parameters() if p.requires_grad or not only_trainable}
-        return sum(p.numel() for p in params.values())
-
-    # ------------------------------------------------------------------ gradient checkpointing
-    def gradient_checkpointing_enable(self, gradient_checkpointing_kwargs: dict | None = None) -> None:
-        for m in self.modules():
-            if hasattr(m, "gradient_checkpointing"):
-                m.gradient_checkpointing = True
-
-    def gradient_checkpointing_disable(self) -> None:
-        for m in self.modules():
-            if hasattr(m, "gradient_checkpointing"):
-                m.gradient_checkpointing = False
-
-    @property
-    def is_gradient_checkpointing(self) -> bool:
-        return any(getattr(m, "gradient_checkpointing", False) for m in self.modules())
 
     # ------------------------------------------------------------------ resizing
     def resize_token_embeddings(
@@ -232,7 +210,7 @@ class RobertaPreTrainedModel(nn.Module):
         config.torch_dtype = str(self.dtype).replace("torch.", "")
         write_checkpoint(
             os.fspath(save_directory),
-            to_disk(state),
+            state,
             config.to_dict(),
             max_shard_size=max_shard_size,
             safe_serialization=safe_serialization,
@@ -274,6 +252,11 @@ class RobertaPreTrainedModel(nn.Module):
         without it). Other keywords go to the model's constructor (e.g. `add_pooling_layer=False`).
         """
         path = os.fspath(pretrained_model_name_or_path)
+        subfolder = kwargs.pop("subfolder", None) or ""
+        if subfolder:  # the checkpoint sits in a folder inside the model's folder (or its cached snapshot)
+            path = os.path.join(resolve_model_dir(path), subfolder)
+            if not os.path.isdir(path):
+                raise CheckpointNotFoundError(f"{pretrained_model_name_or_path} has no subfolder {subfolder!r}")
         from_flax = kwargs.pop("from_flax", False)
         from_tf = kwargs.pop("from_tf", False)
         hub = {k: kwargs.pop(k) for k in _HUB_KWARGS if k in kwargs}
@@ -313,6 +296,8 @@ class RobertaPreTrainedModel(nn.Module):
             info = model._load_disk_state(disk, ignore_mismatched_sizes=ignore_mismatched_sizes, dtype=torch_dtype)
         if device is not None:
             model.to(device)
+            model.hf_device_map = {"": str(device)}  # one device holds the whole model
+        model.config._name_or_path = os.fspath(pretrained_model_name_or_path)
         model.eval()
         if output_loading_info:
             return model, info
@@ -321,7 +306,7 @@ class RobertaPreTrainedModel(nn.Module):
     def _load_disk_state(
         self, disk: dict[str, torch.Tensor], *, ignore_mismatched_sizes: bool, dtype: torch.dtype | None
     ) -> dict[str, list]:
-        ours, ignored, incomplete = from_disk(disk)
+        ours, ignored = from_disk(disk)
         expected = self.state_dict(keep_vars=True)
         ours = add_or_strip_prefix(ours, expected.keys(), self.base_model_prefix)
         tied = self._tied_names()
@@ -353,18 +338,18 @@ class RobertaPreTrainedModel(nn.Module):
         self._materialize_missing(dtype)
         self.tie_weights()
         info = {
-            "missing_keys": missing + incomplete,
+            "missing_keys": missing,
             "unexpected_keys": unexpected,
             "mismatched_keys": mismatched,
             "error_msgs": [],
             "ignored_keys": ignored,
         }
-        if missing or incomplete or mismatched:
+        if missing or mismatched:
             logger.warning(
                 "Some weights of %s were not in the checkpoint and are newly initialised: %s. You should probably "
                 "train this model on a downstream task (roberta finetune ...) before using it for predictions.",
                 type(self).__name__,
-                ", ".join(missing + incomplete + [m[0] for m in mismatched]),
+                ", ".join(missing + [m[0] for m in mismatched]),
             )
         if unexpected:
             logger.warning(
