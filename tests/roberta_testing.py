@@ -168,10 +168,24 @@ KILLED = 77
 def killed_at(k: int, fn) -> bool:
     """Run `fn` in a forked child killed at its k-th file operation (os._exit: no cleanup handlers run).
     True when the kill happened, False when `fn` completed first."""
+    return _in_child(lambda: _Kill(k).install(), fn, f"at file operation {k}")
+
+
+def killed_when(obj, name: str, fn) -> bool:
+    """Run `fn` in a forked child killed (os._exit: no cleanup runs) when it calls `obj.name`. True when the
+    kill happened, False when `fn` completed without calling it."""
+
+    def kill(*args, **kwargs):
+        os._exit(KILLED)
+
+    return _in_child(lambda: setattr(obj, name, kill), fn, f"before {name}")
+
+
+def _in_child(install, fn, where: str) -> bool:
     pid = os.fork()
     if pid == 0:
         try:
-            _Kill(k).install()
+            install()
             fn()
             os._exit(0)
         except BaseException:
@@ -184,11 +198,48 @@ def killed_at(k: int, fn) -> bool:
         if time.monotonic() > deadline:
             os.kill(pid, 9)
             os.waitpid(pid, 0)
-            raise AssertionError(f"the forked child hung at file operation {k}")
+            raise AssertionError(f"the forked child hung {where}")
         time.sleep(0.002)
     code = os.waitstatus_to_exitcode(status)
-    assert code in (0, KILLED), f"the child failed (exit {code}) at file operation {k}"
+    assert code in (0, KILLED), f"the child failed (exit {code}) {where}"
     return code == KILLED
+
+
+class _FailingFile:
+    """A file opened for writing whose writes fail with `errno` once `room` bytes have been written."""
+
+    def __init__(self, f, error: int, room: int) -> None:
+        self._f, self._error, self._room = f, error, room
+
+    def write(self, data) -> int:
+        n = len(data.encode()) if isinstance(data, str) else memoryview(data).nbytes
+        if n > self._room:
+            raise OSError(self._error, os.strerror(self._error))  # as the kernel reports it: no file name
+        self._room -= n
+        return self._f.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self._f, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._f.close()
+
+
+def failing_writes(monkeypatch, module, error: int, *, room: int = 100, only: str = "") -> None:
+    """Make the files that `module` opens for writing (those whose name ends with `only`) fail with `error`
+    (ENOSPC, EFBIG) after `room` bytes, as a full disk or a file-size limit does."""
+    real = builtins.open
+
+    def opener(file, mode="r", *args, **kwargs):
+        f = real(file, mode, *args, **kwargs)
+        if any(c in mode for c in "wax+") and os.fspath(file).endswith(only):
+            return _FailingFile(f, error, room)
+        return f
+
+    monkeypatch.setattr(module, "open", opener, raising=False)
 
 
 TOKENIZER_FILES = ("vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json")

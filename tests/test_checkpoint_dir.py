@@ -6,6 +6,7 @@ operation; the parent then loads the folder and compares it with both saves, for
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -15,7 +16,8 @@ import torch
 
 import roberta
 from roberta.checkpoint_dir import CorruptCheckpointError, committed
-from roberta_testing import TINY, killed_at
+from roberta.modeling import checkpoint_files
+from roberta_testing import TINY, failing_writes, killed_at
 
 USER_FILES = ("model_int8.safetensors", "model-distilled.bin", "models_backup.bin", "notes.index.json")
 
@@ -133,3 +135,20 @@ def test_reference_checkpoints_and_reference_saves_over_ours(tmp_path):
     loaded = roberta.RobertaForMaskedLM.from_pretrained(tmp_path)
     assert loaded.config.finetuning_task == "reference"
     assert all(torch.equal(loaded.state_dict()[k], v) for k, v in ours.state_dict().items())
+
+
+@pytest.mark.parametrize("layout", ["single", "bin", "sharded"])
+@pytest.mark.parametrize("error, failing", [(errno.EFBIG, "model"), (errno.ENOSPC, "config.json")])
+def test_a_failed_write_names_the_file_and_keeps_the_old_save(tmp_path, monkeypatch, layout, error, failing):
+    old, new = _model(1, "old"), _model(2, "new")
+    saves = {"old": (_state(old), {"finetuning_task": "old"}), "new": (_state(new), {"finetuning_task": "new"})}
+    _save(old, tmp_path, "single")
+    with monkeypatch.context() as m:
+        failing_writes(m, checkpoint_files, error, only="" if failing == "model" else failing)
+        with pytest.raises(OSError) as info:
+            _save(new, tmp_path, layout)
+    e = info.value
+    assert e.errno == error and os.strerror(error) in str(e) and "the earlier save" in str(e)
+    assert os.path.dirname(e.filename) == str(tmp_path) and failing in os.path.basename(e.filename)
+    assert _loaded_as(tmp_path, saves) == "old"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

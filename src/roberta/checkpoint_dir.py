@@ -24,13 +24,12 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import struct
 import zipfile
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from ._io import read_json
+from ._io import STAGING_PREFIX, read_json, remove_stale_staging
 
 CONFIG_NAME = "config.json"
 SAFE_WEIGHTS = "model.safetensors"
@@ -42,7 +41,6 @@ ENTRY_POINTS = (SAFE_WEIGHTS, SAFE_INDEX, BIN_WEIGHTS, BIN_INDEX)
 
 SAVE_KEY = "roberta_save"  # metadata key of a save's record
 ZIP_MEMBER = "roberta_save.json"  # where a .bin file keeps that record (torch.load ignores it)
-STAGING_PREFIX = ".saving-"
 
 SAFETENSORS_DTYPES = ("F64", "F32", "F16", "BF16", "I64", "I32", "I16", "I8", "U8", "BOOL")
 ITEMSIZE = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1}
@@ -271,10 +269,10 @@ _TEMPORARY = re.compile(r"^\..+\.roberta-\w+\.tmp$")  # roberta._io.atomic_path'
 
 
 def remove_temporaries(directory: str) -> None:
-    """Remove what crashed saves of this library left behind: staging folders and temporary files."""
+    """Remove what crashed saves of this library left behind: staging folders that no live save holds
+    (`roberta._io.staging_directory`) and temporary files."""
+    remove_stale_staging(directory, lambda name: name.startswith(STAGING_PREFIX))
     for name in os.listdir(directory):
         path = os.path.join(directory, name)
-        if name.startswith(STAGING_PREFIX) and os.path.isdir(path):
-            shutil.rmtree(path, ignore_errors=True)
-        elif _TEMPORARY.match(name) and os.path.isfile(path):
+        if _TEMPORARY.match(name) and os.path.isfile(path):
             os.remove(path)

@@ -30,3 +30,11 @@ def test_bad_dictionary_files(tmp_path):
         read_dict(tmp_path / "b.txt")
     (tmp_path / "c.txt").write_text("13 850\n<mask> 0 #fairseq:overwrite\n")
     assert read_dict(tmp_path / "c.txt")[4:] == ["13", "<mask>"]
+
+
+def test_a_dictionary_that_is_not_utf8_names_the_file_and_line(tmp_path):
+    (tmp_path / "dict.txt").write_bytes(b"13 850\n\xff\xfe 3\n")
+    with pytest.raises(ValueError, match=r"dict.txt, line 2: not valid UTF-8 \(byte 0xff at column 1\)"):
+        read_dict(tmp_path / "dict.txt")
+    (tmp_path / "dict.txt").write_bytes(b"\xef\xbb\xbf13 850\r\n262 7\r\n")  # a BOM and CRLF line ends are fine
+    assert read_dict(tmp_path / "dict.txt")[4:] == ["13", "262"]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import subprocess
 import sys
 import textwrap
 
+import flax.serialization
 import jax
+import msgpack
 import numpy as np
 import pytest
 import torch
@@ -14,7 +17,10 @@ import transformers
 
 import roberta
 from flax_testing import max_diff, mixed_batch, tree_max_diff
-from roberta_testing import TINY, make_reference
+from roberta.modeling_flax import pretrained as flax_pretrained
+from roberta.modeling_flax.msgpack_format import read_msgpack
+from roberta.modeling_flax.pretrained import jax_to_numpy
+from roberta_testing import TINY, failing_writes, killed_when, make_reference
 
 
 def test_reference_flax_files_load_in_ours_and_ours_in_the_reference(reference_checkpoints, tmp_path):
@@ -140,3 +146,58 @@ def test_each_framework_reads_the_other_without_importing_it(tmp_path):
     for code in (flax_side, torch_side):
         subprocess.run([sys.executable, "-c", textwrap.dedent(code)], check=True)
     assert np.asarray(jax.tree_util.tree_leaves(flax_model.params)[0]).dtype == np.float32
+
+
+def _array_record(shape, dtype: str, data: bytes) -> msgpack.ExtType:
+    """One leaf as flax.serialization writes it: ext type 1 holding (shape, dtype name, C-order bytes)."""
+    return msgpack.ExtType(1, msgpack.packb((shape, dtype, data), use_bin_type=True))
+
+
+def test_crafted_msgpack_files_are_an_error_naming_the_file(tmp_path):
+    roberta.RobertaConfig(**TINY).save_pretrained(tmp_path)
+    path = tmp_path / "flax_model.msgpack"
+    ok = _array_record((2,), "float32", bytes(8))
+    cases = {
+        "nest deeper than 64 levels": b"\x81\xa1a" * 500 + b"\x80",  # {"a": {"a": ...}}, 500 deep
+        "Too nested": b"\x81\xa1a" * 5000 + b"\x80",  # past msgpack's own limit
+        "chunked array record without its 'shape'": {"w": {"__msgpack_chunked_array__": True, "chunks": {"0": ok}}},
+        "entries skip '0'": {"w": {"__msgpack_chunked_array__": True, "shape": {"0": 2}, "chunks": {"1": ok}}},
+        "w is a int, not an array": {"w": 3},
+        "the key 7 at 7 is not a string": {7: ok},
+        "shape b'ab' is not a list of sizes": {"w": _array_record("ab", "float32", bytes(8))},
+        "dtype 'object' is not a number type": {"w": _array_record((1,), "object", bytes(8))},
+        "does not have the bytes to fill it": {"w": _array_record((3,), "float32", bytes(8))},
+        "is not \\(shape, dtype, bytes\\)": {"w": msgpack.ExtType(1, msgpack.packb(5))},
+    }
+    for message, content in cases.items():
+        path.write_bytes(content if isinstance(content, bytes) else msgpack.packb(content, use_bin_type=True))
+        with pytest.raises(
+            ValueError, match=rf"flax_model.msgpack cannot be read as Flax msgpack weights: .*{message}"
+        ):
+            read_msgpack(str(path))
+    with pytest.raises(ValueError, match="flax_model.msgpack cannot be read"):  # the same through the classes
+        roberta.RobertaModel.from_pretrained(tmp_path, from_flax=True)
+    with pytest.raises(ValueError, match="flax_model.msgpack cannot be read"):
+        roberta.FlaxRobertaModel.from_pretrained(tmp_path)
+    chunked = {"__msgpack_chunked_array__": True, "shape": {"0": 2, "1": 2}, "chunks": {"0": ok, "1": ok}}
+    path.write_bytes(msgpack.packb({"w": chunked, "b": {"c": ok}}, use_bin_type=True))
+    assert read_msgpack(str(path))["w"].shape == (2, 2) and read_msgpack(str(path))["b"]["c"].tolist() == [0, 0]
+
+
+@pytest.mark.filterwarnings("ignore:os.fork:RuntimeWarning")  # the forked child does no JAX work
+def test_a_killed_or_failed_save_keeps_the_old_one_and_the_next_save_cleans_up(tmp_path, monkeypatch):
+    model = roberta.FlaxRobertaModel(roberta.RobertaConfig(**TINY))
+    model.save_pretrained(tmp_path)
+    params = jax_to_numpy(model.params)  # the child gets NumPy arrays: no JAX work after the fork
+    saved = lambda: model.save_pretrained(tmp_path, params=params)  # noqa: E731
+    assert killed_when(flax.serialization, "msgpack_serialize", saved)  # killed in its staging folder
+    (stale,) = [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+    assert stale.startswith(".saving-")
+    with monkeypatch.context() as m:
+        failing_writes(m, flax_pretrained, errno.ENOSPC)
+        with pytest.raises(OSError, match="No space left on device while saving") as info:
+            saved()
+    assert info.value.errno == errno.ENOSPC and info.value.filename == str(tmp_path)
+    assert tree_max_diff(roberta.FlaxRobertaModel.from_pretrained(tmp_path).params, model.params) == 0.0
+    saved()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.json", "flax_model.msgpack"]

@@ -16,6 +16,7 @@ from roberta.cli import main as cli_main
 from roberta.onnx import export, export_onnx
 from roberta.onnx.runner import open_session
 from roberta.onnx.tasks import OUTPUTS
+from roberta_testing import killed_when
 
 EXPECTED_FILES = [
     "config.json",
@@ -172,3 +173,17 @@ def test_bad_input_and_nothing_half_written(head_dirs, tmp_path, monkeypatch, ca
     with pytest.raises(RuntimeError, match="crashed"):
         export_onnx(mlm, tmp_path / "f", task="fill-mask")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty", "taken"]
+
+
+def test_a_killed_export_leaves_a_staging_folder_that_the_next_export_removes(head_dirs, tmp_path):
+    out = tmp_path / "out"
+
+    def killed_export():
+        torch.set_num_threads(1)  # no thread pool in the forked child (the parent's does not survive a fork)
+        export_onnx(head_dirs["fill-mask"], out, task="fill-mask")
+
+    assert killed_when(export, "_export", killed_export)  # killed inside its staging folder
+    (stale,) = os.listdir(tmp_path)
+    assert stale.startswith(".out.") and not out.exists()
+    assert cli_main(["export", "onnx", str(head_dirs["fill-mask"]), "-o", str(out), "--task", "fill-mask"]) == 0
+    assert os.listdir(tmp_path) == ["out"] and sorted(os.listdir(out)) == EXPECTED_FILES

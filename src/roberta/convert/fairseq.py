@@ -145,7 +145,10 @@ def convert_fairseq(
     state = load_checkpoint(checkpoint)
     if not isinstance(state, dict) or not isinstance(state.get("model"), dict):
         raise ValueError(f"{os.fspath(checkpoint)} holds no `model` state dict: it is not a fairseq checkpoint")
-    settings = fairseq_names.read_settings(state)
+    try:
+        settings = fairseq_names.read_settings(state)
+    except ValueError as e:  # no settings, or settings nested past what is read (UnsafeCheckpointError)
+        raise type(e)(f"{os.fspath(checkpoint)}: {e}") from None
     mapped = fairseq_names.map_tensors(state["model"], head)
     model_class, notes = _choose_head(mapped, head)
     fairseq_names.check_settings(settings, mapped.layout, masked_lm=model_class == "RobertaForMaskedLM")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from .._io import decode_lines
 from ..tokenizer.bpe import Pair, bytes_to_unicode
 
 SPECIALS = ("<s>", "<pad>", "</s>", "<unk>")  # fairseq's indices 0-3
@@ -36,8 +37,10 @@ def read_dict(path: str | os.PathLike) -> list[str]:
         raise FileNotFoundError(f"dictionary file not found: {path}")
     symbols = list(SPECIALS)
     seen = set(symbols)
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, start=1):
+    with open(path, "rb") as f:
+        for lineno, line, error in decode_lines(f):
+            if error is not None:
+                raise ValueError(f"{path}, line {lineno}: {error}; a fairseq dict.txt is UTF-8 text")
             parts = line.rstrip().rsplit(" ", 1)
             if len(parts) == 2 and parts[1] == _OVERWRITE:
                 parts = parts[0].rsplit(" ", 1)

@@ -1,165 +1,86 @@
 """Reading a pickled checkpoint without running it: a restricted unpickler for fairseq's `model.pt`.
 
 A pickle names functions by module and name and calls them while loading; that is how a plain `torch.load`
-runs code from a file. This unpickler resolves only the names in `_ALLOWED` (torch's tensor rebuild functions,
-containers, numbers, `argparse.Namespace`) and recreates the config classes fairseq pickled (omegaconf's
-`DictConfig` and its nodes, fairseq's dataclasses and enums, `typing` annotations) as inert `Record`s, without
-importing omegaconf or fairseq. Any other name is refused before it is looked up, so nothing in the file runs.
+runs code from a file. This unpickler resolves only the names in `unpickle_names.ALLOWED` (torch's tensor
+rebuild functions, containers, numbers, `argparse.Namespace`) and recreates the config classes fairseq pickled
+(omegaconf's `DictConfig` and its nodes, fairseq's dataclasses and enums, `typing` annotations) as inert
+`Record`s, without importing omegaconf or fairseq. Any other name is refused before it is looked up, so nothing
+in the file runs.
+
+Nor may a file change anything outside the values it builds. BUILD (the opcode that sets an object's state) is
+applied only to objects this load created, of the types that pickle state (records, Namespaces, OrderedDicts,
+numpy arrays and dtypes), and only with the state such an object has; never to a class, a function or a
+stand-in, which are shared with the rest of the process. A persistent id must be a storage reference in the
+layout torch writes, of at most the file's size; zip records must be stored uncompressed, as torch writes them
+(a compressed one could inflate a small file into gigabytes).
 
 `load_checkpoint` passes it to `torch.load` as the pickle module: torch's zip format (torch >= 1.6) and the
-older format of the 2019 release files (`_use_new_zipfile_serialization=False`) both go through it.
-`to_plain` turns what was read into dicts, lists and values.
+older format of the 2019 release files (`_use_new_zipfile_serialization=False`) both go through it; the tar
+format of torch < 0.4 is refused. `to_plain` turns what was read into dicts, lists and values.
 """
 
 from __future__ import annotations
 
 import _compat_pickle
 import argparse
-import collections
-import functools
 import os
 import pickle
+import tarfile
 import types
-from typing import Any
+import zipfile
+from collections.abc import Callable
+from typing import Any, BinaryIO
 
 import torch
 
+from .unpickle_names import (
+    ALLOWED,
+    BUILDABLE,
+    UNTYPED_STORAGE,
+    Record,
+    StandIn,
+    UnsafeCheckpointError,
+    is_record_module,
+    record_class,
+    set_state,
+)
 
-class UnsafeCheckpointError(ValueError):
-    """The checkpoint asks for an object this reader does not create (it could run code)."""
+__all__ = ["Record", "RestrictedUnpickler", "UnsafeCheckpointError", "load_checkpoint", "to_plain"]
 
-
-class Record:
-    """An object of a class that is never imported (fairseq, omegaconf, typing): its pickled data only.
-
-    Subclasses are made per pickled name (`record_class`); `name` says which. Calling one with a single value
-    returns the value: that is how an `Enum` member is pickled (`EnumClass(value)`), so enums come out as values.
-    """
-
-    name = "?"
-
-    def __new__(cls, *args: Any) -> Any:
-        if len(args) == 1:
-            return args[0]
-        obj = super().__new__(cls)
-        obj.args, obj.state = args, None
-        return obj
-
-    def __setstate__(self, state: Any) -> None:
-        self.state = state
-
-    def __repr__(self) -> str:
-        return f"<{self.name} record>"
+MAX_DEPTH = 100  # containers inside containers in a stored config; fairseq's nest about 10 deep
 
 
-@functools.cache
-def record_class(module: str, name: str) -> type[Record]:
-    return type(name, (Record,), {"name": f"{module}.{name}", "__module__": __name__})
+def _describe(obj: Any, created: bool) -> str:
+    if isinstance(obj, type):
+        return f"the class {obj.__module__}.{obj.__qualname__}"
+    if isinstance(obj, (types.FunctionType, types.BuiltinFunctionType)):
+        return f"the function {getattr(obj, '__module__', '?')}.{obj.__qualname__}"
+    if isinstance(obj, StandIn):
+        return f"the {obj.name} stand-in"
+    return f"a {type(obj).__module__}.{type(obj).__qualname__}" + ("" if created else " it did not create")
 
 
-# Modules whose classes appear in fairseq's stored configs; they become records and are never imported.
-_RECORD_MODULES = ("omegaconf", "fairseq", "typing")
+def _creates(handler: Callable[[Any], None]) -> Callable[[Any], None]:
+    """An opcode handler that leaves a new object on the stack, noting the object as this load's own."""
+
+    def load(self: RestrictedUnpickler) -> None:
+        handler(self)
+        obj = self.stack[-1]
+        self.created[id(obj)] = obj  # the reference keeps it alive, so its id is not reused during the load
+
+    return load
 
 
-def _is_record_module(module: str) -> bool:
-    return any(module == m or module.startswith(m + ".") for m in _RECORD_MODULES)
+class RestrictedUnpickler(pickle._Unpickler):
+    """`pickle`'s Python unpickler, resolving only the admitted names and applying BUILD only to objects it
+    created; see the module docstring. (The C unpickler's opcodes cannot be overridden; checkpoint pickles
+    are small, the tensor data lies outside them.)"""
 
+    max_storage_bytes = 0  # set per file by `load_checkpoint`: a storage may not claim more than the file holds
 
-def _subscript(obj: Any, key: Any) -> Any:
-    """`operator.getitem` as pickled typing annotations use it (`Optional[X]` = getitem(Union, (X, None)))."""
-    if not (isinstance(obj, type) and issubclass(obj, Record)):
-        raise UnsafeCheckpointError(f"operator.getitem is only read on typing annotations, not on {obj!r}")
-    return record_class("typing", f"{obj.name}[...]")
-
-
-def _none_type(obj: Any) -> type:
-    """`type(None)` is how NoneType is pickled; no other use of `type` is admitted (it would reach classes)."""
-    if obj is not None:
-        raise UnsafeCheckpointError(f"builtins.type is only read as type(None), not on {type(obj).__name__}")
-    return type(None)
-
-
-def _plain_dict(default_factory: Any = None) -> dict:
-    return {}  # a defaultdict's items follow as plain SETITEMS
-
-
-def _latin1_bytes(text: str, encoding: str = "latin1") -> bytes:
-    if encoding not in ("latin1", "latin-1"):
-        raise UnsafeCheckpointError(f"_codecs.encode is only read with latin1 (how bytes are pickled), not {encoding}")
-    return text.encode("latin-1")
-
-
-def _numpy_dtype(name: Any, align: bool = False, copy: bool = False) -> Any:
-    import numpy as np
-
-    dtype = np.dtype(name) if isinstance(name, str) else None
-    if dtype is None or dtype.kind not in "biufc":
-        raise UnsafeCheckpointError(f"numpy dtype {name!r} is not a number type; only numbers are read")
-    return dtype
-
-
-def _numpy_scalar(dtype: Any, data: bytes) -> int | float | complex | bool:
-    import numpy as np
-
-    if not isinstance(dtype, np.dtype) or dtype.kind not in "biufc":
-        raise UnsafeCheckpointError(f"a numpy scalar of dtype {dtype!r} is not a number; only numbers are read")
-    return np.frombuffer(data, dtype=dtype, count=1)[0].item()  # a plain Python number
-
-
-def _numpy_array(subtype: Any, shape: Any, typecode: Any) -> Any:
-    import numpy as np
-
-    if subtype is not np.ndarray:
-        raise UnsafeCheckpointError(f"only plain numpy arrays are read, not {subtype!r}")
-    return np.ndarray((0,), dtype=np.uint8)  # its dtype (checked by _numpy_dtype) and data follow in BUILD
-
-
-def _numpy_ndarray() -> Any:
-    import numpy as np
-
-    return np.ndarray
-
-
-def _path(*parts: str) -> str:
-    return os.path.join(*parts) if parts else ""
-
-
-_TORCH_DTYPES = {name for name in dir(torch) if isinstance(getattr(torch, name, None), torch.dtype)}
-
-# (module, name) -> what it resolves to. Values are looked up lazily where they would import something.
-_ALLOWED: dict[tuple[str, str], Any] = {
-    ("torch._utils", "_rebuild_tensor"): torch._utils._rebuild_tensor,
-    ("torch._utils", "_rebuild_tensor_v2"): torch._utils._rebuild_tensor_v2,
-    ("torch._utils", "_rebuild_tensor_v3"): getattr(torch._utils, "_rebuild_tensor_v3", None),
-    ("torch._utils", "_rebuild_parameter"): torch._utils._rebuild_parameter,
-    ("torch", "Size"): torch.Size,
-    ("torch", "device"): torch.device,
-    ("torch", "UntypedStorage"): torch.UntypedStorage,
-    ("torch.storage", "UntypedStorage"): torch.UntypedStorage,
-    **{("torch", name): getattr(torch, name) for name in _TORCH_DTYPES},
-    ("collections", "OrderedDict"): collections.OrderedDict,
-    ("collections", "defaultdict"): _plain_dict,
-    ("_codecs", "encode"): _latin1_bytes,
-    ("argparse", "Namespace"): argparse.Namespace,
-    ("operator", "getitem"): _subscript,
-    ("_operator", "getitem"): _subscript,
-    ("builtins", "type"): _none_type,
-    **{
-        ("builtins", t.__name__): t
-        for t in (dict, list, tuple, set, frozenset, int, float, complex, bool, str, bytes, bytearray, slice, object)
-    },
-    **{("pathlib", n): _path for n in ("Path", "PosixPath", "WindowsPath", "PurePosixPath", "PureWindowsPath")},
-    ("numpy", "dtype"): _numpy_dtype,
-    ("numpy.core.multiarray", "scalar"): _numpy_scalar,
-    ("numpy._core.multiarray", "scalar"): _numpy_scalar,
-    ("numpy.core.multiarray", "_reconstruct"): _numpy_array,
-    ("numpy._core.multiarray", "_reconstruct"): _numpy_array,
-}
-_LAZY = {("numpy", "ndarray"): _numpy_ndarray}
-
-
-class RestrictedUnpickler(pickle.Unpickler):
-    """`pickle.Unpickler` that resolves only the admitted names; see the module docstring."""
+    def __init__(self, file: BinaryIO, **kwargs: Any) -> None:
+        super().__init__(file, **kwargs)
+        self.created: dict[int, Any] = {}
 
     def find_class(self, module: str, name: str) -> Any:
         # Protocol-2 pickles use Python 2 names (`__builtin__.long`); translate them as pickle's own find_class does.
@@ -167,56 +88,151 @@ class RestrictedUnpickler(pickle.Unpickler):
             module, name = _compat_pickle.NAME_MAPPING[(module, name)]
         else:
             module = _compat_pickle.IMPORT_MAPPING.get(module, module)
-        found = _ALLOWED.get((module, name))
+        found = ALLOWED.get((module, name))
         if found is not None:
             return found
-        if (module, name) in _LAZY:
-            return _LAZY[(module, name)]()
-        if _is_record_module(module):
+        if is_record_module(module):
             return record_class(module, name)
         raise UnsafeCheckpointError(
             f"refused to load {module}.{name}: a fairseq checkpoint is read as tensors, containers, numbers and "
             f"its stored config only, and this object is none of those (it could run code; nothing was run)"
         )
 
+    def load_build(self) -> None:
+        state = self.stack.pop()
+        obj = self.stack[-1]
+        created = self.created.get(id(obj)) is obj
+        if not created or not isinstance(obj, BUILDABLE):
+            raise UnsafeCheckpointError(
+                f"refused the BUILD opcode on {_describe(obj, created)}: BUILD sets an object's state, and a "
+                f"checkpoint may set it only on the records, Namespaces, OrderedDicts and numpy arrays it creates, "
+                f"never on anything shared with the running program (nothing was changed)"
+            )
+        set_state(obj, state, self.created)
 
-def _restricted_load(file: Any, **kwargs: Any) -> Any:
-    return RestrictedUnpickler(file, **kwargs).load()
+    def load_binpersid(self) -> None:
+        self.append(self.persistent_load(self.storage_reference(self.stack.pop())))
+
+    def load_persid(self) -> None:
+        self.append(self.persistent_load(self.storage_reference(self.readline()[:-1])))
+
+    def storage_reference(self, pid: Any) -> tuple:
+        """A persistent id checked to be a storage reference as torch writes it: zip format ('storage', type,
+        key, location, numel), pre-1.6 format the same and a view (None or (key, offset, numel)); the real
+        storage class in place of its stand-in."""
+        layout = isinstance(pid, tuple) and len(pid) in (5, 6) and pid[0] in ("storage", b"storage")
+        storage_type = pid[1] if layout else None
+        if storage_type is UNTYPED_STORAGE:
+            storage_type, itemsize = torch.UntypedStorage, 1
+        elif isinstance(storage_type, torch.serialization.StorageType):  # torch's stand-in for FloatStorage & co.
+            itemsize = torch._utils._element_size(storage_type.dtype)
+        else:
+            layout = False
+        if layout:
+            _, _, key, location, numel, *view = pid
+            layout = isinstance(key, str) and isinstance(location, (str, bytes)) and _count(numel)
+            if layout and view and view[0] is not None:
+                v = view[0]
+                layout = isinstance(v, tuple) and len(v) == 3 and isinstance(v[0], str) and _count(v[1])
+                layout = layout and _count(v[2]) and v[1] + v[2] <= numel
+        if not layout:
+            raise UnsafeCheckpointError(
+                f"the persistent id {pid!r:.120} is not a storage reference (('storage', storage type, key, "
+                f"location, size) as torch writes them); nothing else is read through persistent ids"
+            )
+        if numel * itemsize > self.max_storage_bytes:
+            raise UnsafeCheckpointError(
+                f"storage {key} claims {numel * itemsize} bytes, more than the whole file ({self.max_storage_bytes})"
+            )
+        return (pid[0], storage_type, *pid[2:])
+
+    dispatch = dict(pickle._Unpickler.dispatch)
+    dispatch[pickle.BUILD[0]] = load_build
+    dispatch[pickle.BINPERSID[0]] = load_binpersid
+    dispatch[pickle.PERSID[0]] = load_persid
+    for _op in (pickle.REDUCE, pickle.NEWOBJ, pickle.NEWOBJ_EX, pickle.OBJ, pickle.INST):
+        dispatch[_op[0]] = _creates(dispatch[_op[0]])
+    del _op
 
 
-# What torch.load needs of a pickle module.
-_PICKLE_MODULE = types.SimpleNamespace(__name__=__name__, Unpickler=RestrictedUnpickler, load=_restricted_load)
+def _count(value: Any) -> bool:
+    return type(value) is int and value >= 0
+
+
+def _pickle_module(max_storage_bytes: int) -> types.SimpleNamespace:
+    """What torch.load needs of a pickle module, for one file."""
+    unpickler = type("RestrictedUnpickler", (RestrictedUnpickler,), {"max_storage_bytes": max_storage_bytes})
+    return types.SimpleNamespace(
+        __name__=__name__, Unpickler=unpickler, load=lambda file, **kwargs: unpickler(file, **kwargs).load()
+    )
+
+
+def _check_container(f: BinaryIO) -> None:
+    """Refuse what torch would read without our unpickler's checks: compressed zip records, the tar format."""
+    if f.read(4) == b"PK\x03\x04":  # torch's test for its zip format
+        f.seek(0)
+        try:
+            with zipfile.ZipFile(f) as z:
+                records = z.infolist()
+        except (zipfile.BadZipFile, OSError, ValueError) as e:
+            raise ValueError(f"it is not a readable zip archive ({e})") from None
+        for r in records:
+            if r.compress_type != zipfile.ZIP_STORED or r.compress_size != r.file_size:
+                raise UnsafeCheckpointError(
+                    f"the record {r.filename} is compressed ({r.compress_size} bytes that inflate to {r.file_size}); "
+                    f"torch stores every record uncompressed, and a compressed one could inflate a small file into "
+                    f"gigabytes: refused"
+                )
+    else:
+        f.seek(0)
+        try:
+            tarfile.open(fileobj=f, mode="r:").close()
+        except tarfile.TarError:
+            pass
+        else:
+            raise UnsafeCheckpointError("it is in the tar format of torch < 0.4, which is not read")
+    f.seek(0)
 
 
 def load_checkpoint(path: str | os.PathLike) -> Any:
-    """Read a torch checkpoint (zip or pre-1.6 format) through `RestrictedUnpickler`, tensors on the CPU."""
+    """Read a torch checkpoint (zip or pre-1.6 format) through `RestrictedUnpickler`, tensors on the CPU.
+    `UnsafeCheckpointError` (naming the file) for what it refuses, ValueError for what cannot be read."""
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"checkpoint file not found: {path}")
     try:
-        return torch.load(path, map_location="cpu", pickle_module=_PICKLE_MODULE, weights_only=False)
+        with open(path, "rb") as f:  # checked and read through one descriptor: the same bytes
+            _check_container(f)
+            size = os.fstat(f.fileno()).st_size
+            return torch.load(f, map_location="cpu", pickle_module=_pickle_module(size), weights_only=False)
     except UnsafeCheckpointError as e:
         raise UnsafeCheckpointError(f"{path}: {e}") from None
-    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, KeyError, AttributeError, TypeError) as e:
+    except ValueError as e:
         raise ValueError(f"{path} could not be read as a PyTorch checkpoint: {e}") from None
+    except Exception as e:  # a malformed pickle fails in many ways (stack underflow, bad memo, wrong arguments)
+        raise ValueError(f"{path} could not be read as a PyTorch checkpoint: {type(e).__name__}: {e}") from None
 
 
-def to_plain(obj: Any) -> Any:
+def to_plain(obj: Any, depth: int = 0) -> Any:
     """Stored configs as plain data: `Namespace` -> dict, omegaconf containers -> dict / list, omegaconf value
-    nodes -> their value; other records stay records."""
+    nodes -> their value; other records stay records. UnsafeCheckpointError past MAX_DEPTH levels (a crafted
+    file nesting deeper, or in a cycle, would otherwise end in a RecursionError)."""
+    if depth > MAX_DEPTH:
+        raise UnsafeCheckpointError(f"its stored config nests deeper than {MAX_DEPTH} levels (or in a cycle)")
+    depth += 1
     if isinstance(obj, argparse.Namespace):
-        return {k: to_plain(v) for k, v in vars(obj).items()}
+        return {k: to_plain(v, depth) for k, v in vars(obj).items()}
     if isinstance(obj, Record):
         state = obj.state if isinstance(obj.state, dict) else {}
         if "_content" in state:  # omegaconf DictConfig / ListConfig
-            return to_plain(state["_content"])
+            return to_plain(state["_content"], depth)
         if "_val" in state:  # omegaconf value node
-            return to_plain(state["_val"])
+            return to_plain(state["_val"], depth)
         return obj
     if isinstance(obj, dict):
-        return {to_plain(k): to_plain(v) for k, v in obj.items()}
+        return {to_plain(k, depth): to_plain(v, depth) for k, v in obj.items()}
     if isinstance(obj, list):
-        return [to_plain(v) for v in obj]
+        return [to_plain(v, depth) for v in obj]
     if isinstance(obj, tuple):
-        return tuple(to_plain(v) for v in obj)
+        return tuple(to_plain(v, depth) for v in obj)
     return obj

@@ -12,8 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
-import tempfile
 import uuid
 import zipfile
 from collections.abc import Iterator
@@ -21,6 +19,7 @@ from typing import Any
 
 import torch
 
+from .._io import raise_named, staging_directory
 from ..checkpoint_dir import (
     BIN_INDEX,
     BIN_WEIGHTS,
@@ -201,7 +200,8 @@ def write_safetensors(tensors: dict[str, torch.Tensor], path: str, metadata: dic
 
 
 def _write_bin(tensors: dict[str, torch.Tensor], path: str, record: dict[str, Any]) -> None:
-    torch.save({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, path)
+    with open(path, "wb") as f:  # torch.save through our file: a failed write raises its OSError (ENOSPC, ...)
+        torch.save({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, f)
     with zipfile.ZipFile(path, "a") as z:  # torch.load reads only its own records and ignores this one
         prefix = z.namelist()[0].split("/")[0]
         z.writestr(f"{prefix}/{ZIP_MEMBER}", json.dumps(record))
@@ -271,15 +271,14 @@ def write_checkpoint(
         "config": config,
         "replaces_config": config_digest(os.path.join(directory, CONFIG_NAME)),
     }
-    stage = tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=directory)
-    try:
+    with staging_directory(directory, STAGING_PREFIX) as stage:
         for name, shard in zip(names, shards):
             shard_record = record if name == entry else {"id": save_id}
-            target = os.path.join(stage, name)
-            if safe_serialization:
-                write_safetensors(shard, target, {SAVE_KEY: json.dumps(shard_record)})
-            else:
-                _write_bin(shard, target, shard_record)
+            with _writing(stage, directory, name) as path:
+                if safe_serialization:
+                    write_safetensors(shard, path, {SAVE_KEY: json.dumps(shard_record)})
+                else:
+                    _write_bin(shard, path, shard_record)
         if entry == index_name:
             total = sum(t.numel() * t.element_size() for t in tensors.values())
             weight_map = {k: name for name, shard in zip(names, shards) for k in shard}
@@ -287,8 +286,10 @@ def write_checkpoint(
                 "metadata": {"total_size": total, SAVE_KEY: record},
                 "weight_map": dict(sorted(weight_map.items())),
             }
-            _write_text(os.path.join(stage, index_name), json.dumps(index, indent=2) + "\n")
-        _write_text(os.path.join(stage, CONFIG_NAME), json.dumps(config, indent=2, sort_keys=True) + "\n")
+            with _writing(stage, directory, index_name) as path:
+                _write_text(path, json.dumps(index, indent=2) + "\n")
+        with _writing(stage, directory, CONFIG_NAME) as path:
+            _write_text(path, json.dumps(config, indent=2, sort_keys=True) + "\n")
         for name in names:
             if name != entry:
                 os.replace(os.path.join(stage, name), os.path.join(directory, name))
@@ -296,12 +297,20 @@ def write_checkpoint(
         for name in ENTRY_POINTS[: ENTRY_POINTS.index(entry)]:  # the reference would prefer these: part of it
             _remove(os.path.join(directory, name))
         os.replace(os.path.join(stage, CONFIG_NAME), os.path.join(directory, CONFIG_NAME))
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
     written = {*names, entry, CONFIG_NAME}
     for name in earlier - written:
         _remove(os.path.join(directory, name))
     return sorted(written - {CONFIG_NAME})
+
+
+@contextlib.contextmanager
+def _writing(stage: str, directory: str, name: str) -> Iterator[str]:
+    """The staging path of the file `name`; a failed write names the file being saved in `directory`."""
+    path = os.path.join(stage, name)
+    try:
+        yield path
+    except BaseException as e:
+        raise_named(e, path, os.path.join(directory, name), f"the earlier save in {directory} is unchanged")
 
 
 def _files_of_earlier_saves(directory: str) -> set[str]:
