@@ -75,7 +75,7 @@ def baseline_server(model_dir: str, port: int) -> None:
 # ---------------------------------------------------------------------- load generator
 async def _request(reader, writer, body: bytes) -> int:
     writer.write(
-        b"POST / HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+        b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
         % (len(body), body)
     )
     head = await reader.readuntil(b"\r\n\r\n")

@@ -191,6 +191,26 @@ def test_question_answering_long_context_is_chunked(checkpoints, our_pipeline):
         pipe(question="Where?", context="here", top_k=0)
 
 
+def test_question_answering_refuses_a_window_the_tokenizer_cannot_make(checkpoints, our_pipeline, ref_pipeline, capfd):
+    """A stride not under the context tokens of a window makes the tokenizers library panic (a Rust backtrace
+    on stderr, then pyo3's PanicException); the pipeline refuses it first with a ValueError."""
+    pipe = our_pipeline("question-answering", checkpoints["question-answering"])
+    question = "Where do I live?"
+    room = 64 - len(pipe.tokenizer(question, add_special_tokens=False)["input_ids"]) - 4  # <s> q </s></s> c </s>
+    with pytest.raises(ValueError, match=rf"`doc_stride` \({room}\) must be under the {room} context tokens"):
+        pipe(question=question, context=LONG_CONTEXT, max_seq_len=64, doc_stride=room)
+    with pytest.raises(ValueError, match="no room for the context"):
+        pipe(question=question, context=LONG_CONTEXT, max_seq_len=8, doc_stride=0)
+    assert "panicked" not in capfd.readouterr().err
+    # a context that fits one window is never cut, so any stride up to max_seq_len is taken, as the reference's
+    short = "Wolfgang lives in Berlin."
+    ref = ref_pipeline("question-answering", checkpoints["question-answering"])
+    assert_same(
+        pipe(question=question, context=short, max_seq_len=64, doc_stride=60),
+        ref(question=question, context=short, max_seq_len=64, doc_stride=60),
+    )
+
+
 # --------------------------------------------------------------------------- feature-extraction
 def test_feature_extraction(checkpoints, our_pipeline, ref_pipeline):
     ours = our_pipeline("feature-extraction", checkpoints["feature-extraction"])

@@ -1,9 +1,11 @@
-"""Helpers for the tests that run `roberta serve` as a real process: a free port, the process, HTTP calls."""
+"""Helpers for the server tests: the app in-process (`make_client`), and `roberta serve` as a real process (a
+free port, the process, HTTP calls)."""
 
 from __future__ import annotations
 
 import http.client
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -14,6 +16,22 @@ from typing import Any
 import orjson
 
 SRC = Path(__file__).resolve().parents[2] / "src"
+JSON = {"Content-Type": "application/json"}
+
+
+def make_client(served: dict[str, Path], names: list[str], *, tasks: dict[str, str] | None = None, **settings: Any):
+    """(state, TestClient) of an in-process server of the named `served` checkpoints (`tasks`: a model's
+    --task NAME=TASK); use it in `with`."""
+    from starlette.testclient import TestClient
+
+    from roberta.serve.app import ServerState, build_app
+    from roberta.serve.server import load_models
+    from roberta.serve.settings import ModelSpec, ServeSettings
+
+    specs = tuple(ModelSpec(name, served[name], (tasks or {}).get(name)) for name in names)
+    state = ServerState(s := ServeSettings(models=specs, **settings), load_models(s))
+    # a Host header the server answers by default (TestClient's own "testserver" is refused: --allowed-hosts)
+    return state, TestClient(build_app(state), base_url="http://127.0.0.1:8080")
 
 
 def free_port() -> int:
@@ -25,7 +43,16 @@ def free_port() -> int:
 class ServerProcess:
     """A server process on a free port: `url`, `proc`, and the log it wrote (stdout and stderr)."""
 
-    def __init__(self, args: list[str], log: Path, *, script: Path | None = None, env: dict | None = None) -> None:
+    def __init__(
+        self,
+        args: list[str],
+        log: Path,
+        *,
+        script: Path | None = None,
+        env: dict | None = None,
+        open_files: int | None = None,
+    ) -> None:
+        """`open_files`: the process's soft limit on open file descriptors (RLIMIT_NOFILE)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log
@@ -37,6 +64,7 @@ class ServerProcess:
             stdout=self.log,
             stderr=subprocess.STDOUT,
             env=environ,
+            preexec_fn=None if open_files is None else lambda: _limit_open_files(open_files),
         )
 
     def call(self, method: str, path: str, body: Any = None, headers: dict | None = None, timeout: float = 60):
@@ -60,6 +88,11 @@ class ServerProcess:
             self.proc.kill()
             self.proc.wait(10)
         self.log.close()
+
+
+def _limit_open_files(n: int) -> None:
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (n, hard))
 
 
 def call(port: int, method: str, path: str, body: Any = None, headers: dict | None = None, timeout: float = 60):

@@ -1,6 +1,7 @@
 """Load and faults against a real server process whose model is slow (each forward pass sleeps, so queues
-build up) and raises on one token (`fault_server.py`): overload, deadlines, disconnects, a poisoned input,
-and SIGTERM under load (last: it ends the process)."""
+build up; so does each input's post-processing) and raises on one token (`fault_server.py`): overload,
+deadlines and disconnects in the queue and in post-processing, a poisoned input, and SIGTERM under load
+(last: it ends the process)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 from serve_helpers import ServerProcess, metric
 
 SLOW = 0.25  # seconds per forward pass
+SLOW_POSTPROCESS = 0.3  # seconds per input of a pipeline's post-processing (POST /)
 TEXT = "hello there, how are you today my friend"  # 11 tokens
 
 
@@ -25,7 +27,7 @@ def server(served, tmp_path_factory):
         [f"--model=base={served['base']}", "--max-batch-tokens", "64", "--max-queue-tokens", "512"],
         tmp_path_factory.mktemp("fault-log") / "server.log",
         script=Path(__file__).with_name("fault_server.py"),
-        env={"ROBERTA_TEST_SLOW_SECONDS": str(SLOW)},
+        env={"ROBERTA_TEST_SLOW_SECONDS": str(SLOW), "ROBERTA_TEST_SLOW_POSTPROCESS_SECONDS": str(SLOW_POSTPROCESS)},
     )
     try:
         proc.wait_ready()
@@ -88,7 +90,7 @@ def test_a_client_that_disconnects_while_queued_is_dropped_before_compute(server
     wait_for(lambda: queued(server) > 0, "the queue never filled")
     body = orjson.dumps({"inputs": [TEXT] * 5})  # as large as a busy request: it waits its turn
     with socket.create_connection(("127.0.0.1", server.port)) as s:
-        s.sendall(b"POST /embed HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n")
+        s.sendall(b"POST /embed HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n")
         s.sendall(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
         time.sleep(0.5)  # let the server admit it, then leave
     pool.shutdown(wait=True)
@@ -106,6 +108,33 @@ def test_a_poisoned_input_fails_alone_and_the_rest_of_its_batch_is_answered(serv
     pool.shutdown(wait=True)
     assert [status for status, _, _ in answers] == [200, 500, 200, 200]
     assert answers[1][2]["error_type"] == "backend" and "poisons the model" in answers[1][2]["error"]
+
+
+def postprocessed(server) -> int:
+    """Inputs post-processed so far (the fault server logs each)."""
+    return server.log_path.read_text().count("postprocessed")
+
+
+TEXTS = [f"text number {i}" for i in range(10)]  # POST / with these: 10 x SLOW_POSTPROCESS of post-processing
+
+
+def test_a_deadline_passing_in_post_processing_answers_504_and_stops_it(server):
+    before = postprocessed(server)
+    status, _, body = server.call("POST", "/models/base", {"inputs": TEXTS}, {"x-request-timeout": "2"})
+    assert status == 504 and body["error_type"] == "timeout"
+    time.sleep(len(TEXTS) * SLOW_POSTPROCESS)  # time for all of it, had it gone on
+    assert 1 <= postprocessed(server) - before < len(TEXTS)
+
+
+def test_a_client_that_hangs_up_during_post_processing_stops_costing_cpu(server):
+    before = postprocessed(server)
+    body = orjson.dumps({"inputs": TEXTS})
+    with socket.create_connection(("127.0.0.1", server.port)) as s:
+        s.sendall(b"POST /models/base HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n")
+        s.sendall(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        wait_for(lambda: postprocessed(server) > before, "post-processing never began")
+    time.sleep(len(TEXTS) * SLOW_POSTPROCESS)  # time for all of it, had it gone on
+    assert postprocessed(server) - before < len(TEXTS) / 2
 
 
 def test_sigterm_under_load_drains_every_admitted_request_then_exits_0(server):

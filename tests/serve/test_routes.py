@@ -10,20 +10,10 @@ import orjson
 import pytest
 import torch
 from pipelines.pipeline_helpers import assert_same
-from starlette.testclient import TestClient
-
-from roberta.serve.app import ServerState, build_app
-from roberta.serve.server import load_models
-from roberta.serve.settings import ModelSpec, ServeSettings
+from serve_helpers import JSON, make_client
 
 PAYLOAD_LIMIT = 20_000
 MAX_CLIENT_BATCH = 16
-
-
-def make_client(served, names, **settings):
-    specs = tuple(ModelSpec(name, served[name]) for name in names)
-    state = ServerState(s := ServeSettings(models=specs, **settings), load_models(s))
-    return state, TestClient(build_app(state))
 
 
 @pytest.fixture(scope="module")
@@ -192,7 +182,7 @@ ERRORS = [
 @pytest.mark.parametrize("method, path, body, status, kind", ERRORS)
 def test_bad_requests_get_one_error_shape_and_the_right_status(client, method, path, body, status, kind):
     content = body if isinstance(body, bytes) or body is None else orjson.dumps(body)
-    response = client.request(method, path, content=content)
+    response = client.request(method, path, content=content, headers=JSON)
     assert response.status_code == status, response.text
     assert set(response.json()) == {"error", "error_type"} and response.json()["error_type"] == kind
     assert response.json()["error"]
@@ -207,7 +197,7 @@ def test_a_bad_timeout_header_is_refused_and_a_short_one_is_taken(client):
 def test_timing_headers_on_every_response(client):
     responses = [
         client.post("/embed", json={"inputs": ["a b c", "d"], "model": "base"}),
-        client.post("/embed", content=b"{"),
+        client.post("/embed", content=b"{", headers=JSON),
         client.get("/health/live"),
         client.get("/metrics"),
     ]
@@ -233,7 +223,7 @@ def test_health_info_metrics_and_docs(server):
         "base": "feature-extraction",
     }
     assert [m["id"] for m in client.get("/v1/models").json()["data"]] == list(state.models)
-    client.post("/embed", content=b"{")
+    client.post("/embed", content=b"{", headers=JSON)
     metrics = client.get("/metrics")
     assert metrics.headers["content-type"].startswith("text/plain")
     text = metrics.text

@@ -22,6 +22,8 @@ AUTH = {"Authorization": f"Bearer {KEY}"}
 @pytest.fixture(scope="module")
 def server(served, tmp_path_factory):
     args = [f"--model=mlm={served['mlm']}", f"--model=cls={served['cls']}", f"--model=base={served['base']}"]
+    # docs/serving.md's `--model emb=DIR --task emb=feature-extraction`, DIR a masked LM (as pretraining writes)
+    args += [f"--model=emb={served['mlm']}", "--task=emb=feature-extraction"]
     proc = ServerProcess([*args, "--api-key", KEY], tmp_path_factory.mktemp("serve-log") / "server.log")
     try:
         proc.wait_ready()
@@ -58,6 +60,10 @@ def test_the_huggingface_inference_client_works_unchanged(server, pipelines):
     assert [f.score for f in filled] == pytest.approx([e["score"] for e in expected], abs=1e-5)
     features = client("base").feature_extraction("hello world")
     assert_same(features, pipelines("feature-extraction", "base")("hello world"))
+    # the documented masked LM served for embeddings; without its --task it answers POST / as fill-mask
+    assert_same(client("emb").feature_extraction("hello world"), pipelines("feature-extraction", "mlm")("hello world"))
+    with pytest.raises(Exception, match="422"):
+        client("mlm").feature_extraction("hello world")
     label = client("cls").text_classification("What a film.")
     # POST / answers what pipeline() returns, [{"label", "score"}]; the client reads its first element
     best = pipelines("text-classification", "cls")("What a film.")[0]
@@ -99,7 +105,7 @@ def test_a_client_sending_one_byte_at_a_time_stalls_no_one(server):
     def slow_client():
         with socket.create_connection(("127.0.0.1", server.port), timeout=60) as s:
             head = (
-                f"POST /embed HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {KEY}\r\n"
+                f"POST /embed HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {KEY}\r\n"
                 f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
             )
             s.sendall(head.encode() + body[:1])
@@ -155,14 +161,36 @@ def test_the_api_key_is_required_except_for_health_and_metrics(server):
         assert server.call("GET", path)[0] == 200, path
 
 
-def test_a_bad_flag_fails_at_once_with_one_line(tmp_path):
+def serve_fails(*args: str) -> list[str]:
+    """The stderr lines of `roberta serve ARGS`, which must exit with status 2."""
     run = subprocess.run(
-        [sys.executable, "-m", "roberta", "serve", "--model", str(tmp_path / "missing")],
+        [sys.executable, "-m", "roberta", "serve", *args],
         capture_output=True,
         text=True,
         timeout=120,
         env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin"},
     )
-    assert run.returncode == 2 and run.stderr.strip().splitlines() == [
+    assert run.returncode == 2, run
+    return run.stderr.strip().splitlines()
+
+
+def test_a_bad_flag_fails_at_once_with_one_line(tmp_path):
+    assert serve_fails("--port", "0", "--model", str(tmp_path / "missing")) == [
         f"roberta serve: error: model 'missing': {tmp_path / 'missing'} is not a directory"
     ]
+
+
+def test_a_config_that_is_not_json_is_named(tmp_path):
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "config.json").write_text("{not json", encoding="utf-8")
+    [line] = serve_fails("--port", "0", "--model", str(tmp_path / "broken"))
+    assert line.startswith(f"roberta serve: error: {tmp_path / 'broken' / 'config.json'} is not valid JSON")
+
+
+def test_a_port_in_use_fails_at_once_with_one_line():
+    with socket.socket() as taken:  # another server on the port
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        lines = serve_fails("--port", str(port))  # the bundled model: never loaded, the port is checked first
+    assert lines == [f"roberta serve: error: cannot listen on 127.0.0.1:{port}: Address already in use"]

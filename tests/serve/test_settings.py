@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from roberta.serve.settings import API_KEY_ENV, ModelSpec, ServeSettings, api_key_from, parse_models
+from roberta.serve.settings import (
+    API_KEY_ENV,
+    RESERVED_FDS,
+    ModelSpec,
+    ServeSettings,
+    api_key_from,
+    parse_models,
+    split_hosts,
+)
 
 
 def test_models_are_named_by_flag_or_directory_and_tasks_apply_by_name(tmp_path):
@@ -49,6 +57,8 @@ def test_bad_model_flags_are_named(models, tasks, message):
         ({"pooling": "max"}, "--pooling must be one of"),
         ({"port": 70000}, "--port"),
         ({"max_client_batch": 0}, "--max-client-batch"),
+        ({"header_timeout": 0}, "--header-timeout must be > 0"),
+        ({"max_connections": 0}, "--max-connections must be an int >= 1"),
     ],
 )
 def test_limits_are_checked_once(overrides, message):
@@ -70,3 +80,16 @@ def test_the_api_key_comes_from_the_flag_or_the_environment(monkeypatch):
     assert api_key_from("from-flag") == "from-flag"
     with pytest.raises(ValueError, match="empty"):
         api_key_from(" ")
+
+
+def test_connection_flags(monkeypatch):
+    import resource
+
+    s = ServeSettings(models=(ModelSpec("m", Path("m")),))
+    assert s.header_timeout == 10.0
+    monkeypatch.setattr(resource, "getrlimit", lambda which: (1024, 4096))
+    assert s.connection_limit == 1024 - RESERVED_FDS  # what the open-file limit leaves
+    assert ServeSettings(models=s.models, max_connections=5).connection_limit == 5
+    assert split_hosts(None) is None and split_hosts(" a.example , *.b.example,") == ("a.example", "*.b.example")
+    with pytest.raises(ValueError, match="--allowed-hosts is empty"):
+        split_hosts(" , ")

@@ -30,6 +30,13 @@ def test_predict_takes_teis_shapes():
     assert (pair.inputs, pair.single) == ([("a", "b")], True)
     batch = v.predict_request({"inputs": [["a"], ["b", "c"]], "raw_scores": True}, 8)
     assert (batch.inputs, batch.single, batch.raw_scores) == ([("a", None), ("b", "c")], False, True)
+    # TEI's router (router/src/http/types.rs, PredictInput): an array that starts with a string is one input,
+    # a text or a pair; three strings are an error there too, and a batch of three is an array of arrays
+    one = v.predict_request({"inputs": ["a"]}, 8)
+    assert (one.inputs, one.single) == ([("a", None)], True)
+    three = v.predict_request({"inputs": [["a"], ["b"], ["c"]]}, 8)
+    assert (three.inputs, three.single) == ([("a", None), ("b", None), ("c", None)], False)
+    assert '[["a"], ["b"], ["c"]]' in error_of(v.predict_request, {"inputs": ["a", "b", "c"]}, 8).message
 
 
 @pytest.mark.parametrize(

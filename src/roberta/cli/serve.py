@@ -3,10 +3,11 @@
     roberta serve                                   # the bundled model on 127.0.0.1:8080
     roberta serve --model clf=runs/clf --model base=runs/base --api-key "$KEY" --host 0.0.0.0
 
-Models load before the port opens (a bad flag or folder fails at once, exit status 2); they are warmed up
-after, and readiness turns green when that is done. SIGTERM (or Ctrl+C) drains: readiness goes red at once,
-new requests get 503, every request already admitted is answered, then the process exits 0 (at the latest
-after --drain-timeout). A second signal stops at once.
+The address is bound first and models load before the port opens (a port in use, a bad flag or folder fails
+at once, exit status 2); they are warmed up after, and readiness turns green when that is done. SIGTERM (or
+Ctrl+C) drains: readiness goes red at once, new requests get 503, every request already admitted is answered,
+then the process exits 0 (at the latest after --drain-timeout). A second signal stops at once (exit status
+128 + the signal).
 """
 
 from __future__ import annotations
@@ -14,7 +15,16 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
-from ..serve.settings import API_KEY_ENV, BATCH_TOKENS, POOLINGS, ServeSettings, api_key_from, parse_models
+from ..serve.settings import (
+    API_KEY_ENV,
+    BATCH_TOKENS,
+    POOLINGS,
+    RESERVED_FDS,
+    ServeSettings,
+    api_key_from,
+    parse_models,
+    split_hosts,
+)
 from .errors import user_errors
 
 
@@ -74,6 +84,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=d["drain_timeout"],
         help="seconds to answer admitted requests after SIGTERM",
     )
+    add(
+        "--allowed-hosts",
+        default=None,
+        metavar="HOST[,HOST...]",
+        help="Host headers answered, comma-separated (*: any; *.NAME: NAME's subdomains); none: the --host "
+        "address and localhost, 127.0.0.1, ::1, or any host when --host listens on every interface",
+    )
+    add(
+        "--header-timeout",
+        type=float,
+        default=d["header_timeout"],
+        help="seconds a connection may take to send a request's headers; closed after",
+    )
+    add(
+        "--max-connections",
+        type=int,
+        default=None,
+        help=f"open connections; past it a new one displaces the longest-idle (none: the open-file limit less "
+        f"{RESERVED_FDS})",
+    )
     add("--log-level", default="info", choices=("debug", "info", "warning", "error"))
     add("--access-log", action="store_true", help="log every request (it costs time under load)")
 
@@ -99,15 +129,23 @@ def settings_from(args: argparse.Namespace) -> ServeSettings:
         payload_limit=args.payload_limit,
         max_concurrent_requests=args.max_concurrent_requests,
         drain_timeout=args.drain_timeout,
+        allowed_hosts=split_hosts(args.allowed_hosts),
+        header_timeout=args.header_timeout,
+        max_connections=args.max_connections,
     )
 
 
 def main(args: argparse.Namespace) -> int:
-    from ..serve.server import configure, load_models, serve
+    from ..serve.server import bind, configure, load_models, serve
 
     with user_errors():
         settings = settings_from(args)
         configure(log_level=args.log_level, threads=args.threads)
-        models = load_models(settings)
-    serve(settings, models, log_level=args.log_level, access_log=args.access_log)
+        sock = bind(settings)  # a port in use fails now, not after the models load
+    try:
+        with user_errors():
+            models = load_models(settings)
+        serve(settings, models, sock, log_level=args.log_level, access_log=args.access_log)
+    finally:
+        sock.close()
     return 0

@@ -115,6 +115,7 @@ class QuestionAnsweringPipeline(Pipeline):
             doc_stride = min(max_seq_len // 2, 128)
         if doc_stride > max_seq_len:
             raise ValueError(f"`doc_stride` ({doc_stride}) is larger than `max_seq_len` ({max_seq_len})")
+        self._check_window(example, max_seq_len, doc_stride)
         question_first = self.tokenizer.padding_side == "right"
         first, second = (
             (example["question"], example["context"]) if question_first else (example["context"], example["question"])
@@ -147,6 +148,26 @@ class QuestionAnsweringPipeline(Pipeline):
                 }
             )
         return features
+
+    def _check_window(self, example: dict[str, str], max_seq_len: int, doc_stride: int) -> None:
+        """A ValueError, before the tokenizer is asked, when a context that needs several windows cannot be
+        windowed: no room for it beside the question, or a stride not under that room. (The tokenizers library
+        panics on such a stride, and a Rust panic prints its backtrace to stderr.)"""
+        tok = self.tokenizer
+        question = len(tok(example["question"], add_special_tokens=False)["input_ids"])
+        specials = tok.num_special_tokens_to_add(pair=True)
+        room = max_seq_len - question - specials  # context tokens per window
+        if doc_stride < room or len(tok(example["context"], add_special_tokens=False)["input_ids"]) <= room:
+            return  # a stride the tokenizer takes, or a context that fits one window (never cut)
+        if room < 1:
+            raise ValueError(
+                f"the question holds {question} tokens, which with {specials} special tokens leave no room for the "
+                f"context within max_seq_len ({max_seq_len}); raise max_seq_len or shorten the question"
+            )
+        raise ValueError(
+            f"`doc_stride` ({doc_stride}) must be under the {room} context tokens that a window of max_seq_len "
+            f"({max_seq_len}) holds beside the question ({question} tokens) and {specials} special tokens"
+        )
 
     def _forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, torch.Tensor]:
         out = self.model(input_ids=input_ids, attention_mask=attention_mask)

@@ -1,5 +1,5 @@
 """The ASGI application: the server's state (models, batcher, request pool, readiness) and the gate every
-request passes (API key, draining, open-request cap, deadline, timing headers, request metrics)."""
+request passes (Host header, API key, draining, open-request cap, deadline, timing headers, request metrics)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from starlette.responses import Response
 from .backend import ModelBackend
 from .batcher import Batcher
 from .errors import ServeError
+from .guards import check_host
 from .metrics import STAGES, Metrics
 from .settings import ServeSettings
 
@@ -57,6 +58,7 @@ class ServerState:
         self.draining = False
         self.in_flight = 0  # counted on the event loop thread only
         self.created = int(time.time())
+        self.warm_up_thread = threading.Thread()  # replaced in start()
 
     def _prepare(self, key: Hashable, payloads: list[Any]) -> Any:
         name, kind = key
@@ -76,7 +78,8 @@ class ServerState:
     def start(self) -> None:
         """Start the batcher, then warm every model up in the background; readiness turns green after."""
         self.batcher.start()
-        threading.Thread(target=self._warm_up, name="roberta-serve-warm-up", daemon=True).start()
+        self.warm_up_thread = threading.Thread(target=self._warm_up, name="roberta-serve-warm-up", daemon=True)
+        self.warm_up_thread.start()
 
     def _warm_up(self) -> None:
         start = time.monotonic()
@@ -96,6 +99,10 @@ class ServerState:
     def stop(self) -> None:
         self.batcher.stop(timeout=5.0)
         self.pool.shutdown(wait=False, cancel_futures=True)
+
+    def threads_alive(self) -> bool:
+        """Whether the warm-up or a batcher thread still runs (a model step longer than `stop` waits for)."""
+        return self.warm_up_thread.is_alive() or self.batcher.alive
 
 
 def encode_json(value: Any) -> bytes:
@@ -120,6 +127,7 @@ class Gate:
     def __init__(self, app: Any, state: ServerState, known_paths: frozenset[str]) -> None:
         self.app, self.state, self.known_paths = app, state, known_paths
         key = state.settings.api_key
+        self.hosts = state.settings.hosts
         self.expected = f"bearer {key}".encode() if key else None
 
     def route_label(self, path: str) -> str:
@@ -167,6 +175,11 @@ class Gate:
     def _refuse(self, scope: dict, path: str, work: bool, start: float) -> ServeError | None:
         """Why this request is refused before it reaches its route, or None; sets its deadline."""
         headers = dict(scope["headers"])
+        host = headers.get(b"host")
+        try:
+            check_host(None if host is None else host.decode("latin-1"), self.hosts)
+        except ServeError as e:
+            return e
         if self.expected is not None and path not in OPEN_PATHS:
             given = headers.get(b"authorization", b"")
             if not hmac.compare_digest(given[:7].lower() + given[7:], self.expected):  # constant time

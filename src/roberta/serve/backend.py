@@ -11,10 +11,10 @@ prepare step) and `run_padded` (its run step).
 from __future__ import annotations
 
 import copy
-import json
 from pathlib import Path
 from typing import Any
 
+from .._io import read_json
 from .errors import ServeError
 
 TASK, HIDDEN = "task", "hidden"
@@ -33,7 +33,9 @@ UNSERVED_TASKS = {"text-generation": "it decodes token by token outside the batc
 
 def task_of(path: Path) -> str:
     """The task `POST /` serves for a checkpoint: from its config's architecture (feature-extraction if none)."""
-    config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+    config = read_json(path / "config.json")  # bad JSON: a ValueError naming the file
+    if not isinstance(config, dict):
+        raise ValueError(f"{path / 'config.json'} must hold a JSON object, not a JSON {type(config).__name__}")
     architectures = config.get("architectures") or ["RobertaModel"]
     task = ARCHITECTURE_TASKS.get(architectures[0])
     if task is None:

@@ -153,6 +153,11 @@ class Batcher:
             return not self._queue and self._slot is None and not self._busy
 
     @property
+    def alive(self) -> bool:
+        """Whether a thread of the batcher still runs (after `stop`: a batch longer than its timeout)."""
+        return any(t.is_alive() for t in self._threads)
+
+    @property
     def tokens_per_second(self) -> float | None:
         return self._rate
 

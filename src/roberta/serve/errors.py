@@ -5,6 +5,7 @@ from __future__ import annotations
 # error_type -> HTTP status. TEI's kinds keep TEI's statuses (validation of lengths 413, overloaded 429, ...).
 ERROR_STATUS: dict[str, int] = {
     "invalid_json": 400,  # the body is not JSON, or not a JSON object
+    "invalid_host": 400,  # the Host header names no host this server answers (--allowed-hosts)
     "unsupported": 400,  # the model does not serve this route (e.g. /predict on a fill-mask model)
     "unauthorized": 401,  # missing or wrong API key
     "not_found": 404,  # unknown route or model
@@ -12,6 +13,7 @@ ERROR_STATUS: dict[str, int] = {
     "request_timeout": 408,  # the body did not arrive within --request-timeout
     "payload_too_large": 413,  # the body is over --payload-limit
     "validation": 413,  # too many tokens (without truncation) or inputs in one request (TEI's status)
+    "unsupported_media_type": 415,  # a POST body not declared as JSON (Content-Type)
     "invalid_request": 422,  # wrong field types or values
     "overloaded": 429,  # admission refused: the queue holds too many tokens, or too many requests are open
     "client_closed": 499,  # the client left before its answer (never delivered; counted in the metrics)

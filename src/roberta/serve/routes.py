@@ -2,9 +2,10 @@
 `/health`, `/metrics`), OpenAI's `/v1/embeddings`, the Hugging Face Inference API's `POST /` (and
 `POST /models/{name}`), liveness and readiness probes, and `/docs`.
 
-An inference handler reads the body (size limit, deadline), validates it (`validation.py`), then hands the
-work to the request pool (`tasks.py`) and waits for it, or for the client to disconnect: then the request's
-queued inputs are dropped before any compute.
+An inference handler checks that the body is declared as JSON (415), reads it (size limit, deadline),
+validates it (`validation.py`), then hands the work to the request pool (`tasks.py`) and waits for it, for
+the client to disconnect or for the deadline: then the request's queued inputs are dropped before any
+compute and its post-processing stops.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from asyncio import FIRST_COMPLETED
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +26,7 @@ from . import tasks, validation
 from .app import ServerState, encode_json, error_response, observe_stages
 from .batcher import Ticket
 from .errors import ServeError
+from .guards import check_json_body
 from .metrics import CONTENT_TYPE
 from .openapi import openapi
 
@@ -85,23 +88,37 @@ async def _disconnected(request: Request) -> None:
 
 
 async def _until_done(request: Request, future: asyncio.Future, ticket: Ticket) -> Any:
-    """The work's result, unless the client disconnects first: then its queued inputs are dropped."""
+    """The work's result, unless the client disconnects or the deadline passes first. Either way the ticket
+    is cancelled: queued inputs are dropped before compute and post-processing stops at its next check
+    (`tasks.Work.check`). A client that left is answered once the work has stopped; a deadline at once."""
     watcher = asyncio.ensure_future(_disconnected(request))
     try:
-        done, _ = await asyncio.wait({future, watcher}, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(
+            {future, watcher}, timeout=max(0.0, ticket.deadline - time.monotonic()), return_when=FIRST_COMPLETED
+        )
     finally:
         watcher.cancel()
     if future in done:
         return future.result()
     ticket.cancel()
+    if watcher not in done:
+        future.add_done_callback(_retrieve)
+        raise ServeError("timeout", "the request's deadline passed before its answer was ready")
     with contextlib.suppress(ServeError):
-        await future  # returns as soon as the batcher drops the inputs (or their batch ends)
+        await future  # returns as soon as the batcher drops the inputs or post-processing stops
     raise ServeError("client_closed", "the client closed the connection before its answer")
+
+
+def _retrieve(future: asyncio.Future) -> None:
+    """Read the outcome of work nobody waits for any more (asyncio would log it as never retrieved)."""
+    if not future.cancelled():
+        future.exception()
 
 
 def _inference(parse: Parse, work: Callable[[tasks.Work, Any, Any], Any]) -> Callable:
     async def endpoint(request: Request) -> Response:
         state = _state(request)
+        check_json_body(request.headers.get("content-type"))
         if not state.ready.is_set():
             raise ServeError("unhealthy", "the server is still loading and warming up its models")
         ticket = Ticket(request.scope["roberta.deadline"])
@@ -112,7 +129,9 @@ def _inference(parse: Parse, work: Callable[[tasks.Work, Any, Any], Any]) -> Cal
 
         def call() -> bytes:
             job.started = time.monotonic()
-            return encode_json(work(job, backend, req))
+            content = encode_json(work(job, backend, req))
+            job.check()  # a deadline passed while the answer was built answers 504, not late
+            return content
 
         content = await _until_done(request, asyncio.get_running_loop().run_in_executor(state.pool, call), ticket)
         observe_stages(state, job.stages())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +13,14 @@ API_KEY_ENV = "ROBERTA_API_KEY"
 # products near their best rate, and a larger one only makes every input in it wait longer; a GPU wants more.
 BATCH_TOKENS = {"cpu": 1024, "gpu": 16384}
 POOLINGS = ("mean", "cls")
+# Host headers every server answers (a browser resolves these names to this machine itself, so DNS rebinding
+# cannot point them elsewhere); addresses that listen on every interface, where any Host is answered by default.
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+EVERY_INTERFACE = ("0.0.0.0", "::", "")
+# File descriptors kept for the process's own files when --max-connections is derived from the open-file limit.
+RESERVED_FDS = 64
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_HOST = re.compile(r"^(\*\.)?[A-Za-z0-9_.:-]+$")  # a name, an IPv4 or IPv6 address, or *.NAME
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,9 @@ class ServeSettings:
     payload_limit: int = 2_000_000
     max_concurrent_requests: int = 512
     drain_timeout: float = 30.0
+    allowed_hosts: tuple[str, ...] | None = None  # None: `hosts`' default
+    header_timeout: float = 10.0
+    max_connections: int | None = None  # None: the open-file limit less RESERVED_FDS
 
     def __post_init__(self) -> None:
         if not self.models:
@@ -58,6 +69,7 @@ class ServeSettings:
             ("--max-client-batch", self.max_client_batch),
             ("--payload-limit", self.payload_limit),
             ("--max-concurrent-requests", self.max_concurrent_requests),
+            ("--max-connections", self.connection_limit),
         ):
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"{flag} must be an int >= 1, got {value!r}")
@@ -73,13 +85,20 @@ class ServeSettings:
                 f"--max-queue-tokens ({self.max_queue_tokens}) must be at least --max-batch-tokens "
                 f"({self.batch_tokens})"
             )
-        for flag, seconds in (("--request-timeout", self.request_timeout), ("--drain-timeout", self.drain_timeout)):
+        for flag, seconds in (
+            ("--request-timeout", self.request_timeout),
+            ("--drain-timeout", self.drain_timeout),
+            ("--header-timeout", self.header_timeout),
+        ):
             if not seconds > 0:
                 raise ValueError(f"{flag} must be > 0 seconds, got {seconds}")
         if self.pooling not in POOLINGS:
             raise ValueError(f"--pooling must be one of {POOLINGS}, got {self.pooling!r}")
         if not 0 <= self.port <= 65535:
             raise ValueError(f"--port must be in 0..65535, got {self.port}")
+        for name in self.allowed_hosts or ():
+            if name != "*" and not _HOST.match(name):
+                raise ValueError(f"--allowed-hosts takes host names or addresses (or *), got {name!r}")
 
     @property
     def batch_tokens(self) -> int:
@@ -94,6 +113,27 @@ class ServeSettings:
     @property
     def default_model(self) -> str:
         return self.models[0].name
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        """The Host header names answered (lower case; "*": any, "*.NAME": NAME's subdomains): --allowed-hosts,
+        else the bound address and the localhost names, or any host when bound to every interface."""
+        if self.allowed_hosts is not None:
+            return tuple(name.lower().rstrip(".") for name in self.allowed_hosts)
+        if self.host in EVERY_INTERFACE:
+            return ("*",)
+        return tuple(dict.fromkeys((self.host.lower(), *LOCAL_HOSTS)))
+
+    @property
+    def connection_limit(self) -> int:
+        """Open connections at most: --max-connections, else what the open-file limit leaves after
+        RESERVED_FDS (so accepting a connection never fails for want of a descriptor)."""
+        if self.max_connections is not None:
+            return self.max_connections
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft == resource.RLIM_INFINITY:
+            soft = 1 << 16
+        return max(1, min(soft, 1 << 16) - RESERVED_FDS)
 
 
 def parse_models(model_args: list[str], task_args: list[str], default_dir: Path) -> tuple[ModelSpec, ...]:
@@ -122,6 +162,16 @@ def _split(arg: str, flag: str, what: str) -> tuple[str | None, str]:
     if not _NAME.match(name) or not value:
         raise ValueError(f"{flag} expects {what} or NAME={what} (NAME: letters, digits, . _ -), got {arg!r}")
     return name, value
+
+
+def split_hosts(flag: str | None) -> tuple[str, ...] | None:
+    """`--allowed-hosts a.example,b.example` -> the names (None: the flag was not given)."""
+    if flag is None:
+        return None
+    names = tuple(name.strip() for name in flag.split(",") if name.strip())
+    if not names:
+        raise ValueError("--allowed-hosts is empty; give host names separated by commas, or *")
+    return names
 
 
 def api_key_from(flag: str | None) -> str | None:

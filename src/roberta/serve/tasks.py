@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from ..pipelines.feature_extraction import mean_pool
+from . import limits
 from .backend import HIDDEN, TASK, ModelBackend
 from .batcher import Batcher, DeadlineExceeded, Draining, Dropped, JobFailed, Overloaded, Ticket
 from .errors import ServeError
@@ -36,7 +37,8 @@ class Work:
         self.batcher, self.ticket, self.auto_truncate = batcher, ticket, auto_truncate
         self.started = time.monotonic()
         self.tokenized_at: float | None = None
-        self.tokens = 0
+        self.tokens = 0  # real tokens computed (x-compute-tokens)
+        self.counted = 0  # tokens the request holds, computed or not (bounded by the queue's size)
 
     def truncate(self, asked: bool | None) -> bool:
         return self.auto_truncate if asked is None else asked
@@ -46,16 +48,8 @@ class Work:
         if self.tokenized_at is None:
             self.tokenized_at = time.monotonic()
         lengths = [len(f["input_ids"]) for f in features]
-        for n in lengths:
-            backend.check_length(n)
-        total = sum(lengths)
-        self.tokens += total
-        if total > self.batcher.max_queue_tokens:
-            raise ServeError(
-                "validation",
-                f"the request holds {total} tokens, more than the queue takes (--max-queue-tokens "
-                f"{self.batcher.max_queue_tokens}); send it in smaller parts",
-            )
+        self.count(backend, lengths)
+        self.tokens += sum(lengths)
         key = backend.key(kind)
         try:
             futures = self.batcher.submit(self.ticket, [(key, n, f) for n, f in zip(lengths, features)])
@@ -70,6 +64,28 @@ class Work:
             raise ServeError(_DROP_ERRORS[e.reason], str(e)) from None
         except JobFailed as e:
             raise ServeError("backend", f"the model failed on an input of this request: {e}") from None
+
+    def count(self, backend: ModelBackend, lengths: list[int]) -> None:
+        """Add inputs of these token counts to the request's: each within the model's input limit, all of them
+        within what the queue takes (413 "validation" otherwise, as every route answers)."""
+        for n in lengths:
+            backend.check_length(n)
+        self.counted += sum(lengths)
+        if self.counted > self.batcher.max_queue_tokens:
+            raise ServeError(
+                "validation",
+                f"the request holds {self.counted} tokens, more than the queue takes (--max-queue-tokens "
+                f"{self.batcher.max_queue_tokens}); send it in smaller parts",
+            )
+
+    def check(self) -> None:
+        """Stop here if the request's deadline passed (504) or its client left (499): called between the
+        steps of post-processing, so an answer nobody waits for costs no more CPU."""
+        reason = self.ticket.drop_reason(time.monotonic())
+        if reason == "deadline":
+            raise ServeError("timeout", "the request's deadline passed before its answer was ready")
+        if reason is not None:
+            raise ServeError("client_closed", "the client closed the connection before its answer")
 
     def stages(self) -> dict[str, float]:
         """Seconds spent tokenizing, queued (until the first input's batch began) and in inference (until the
@@ -151,13 +167,17 @@ def rerank(work: Work, backend: ModelBackend, req: RerankRequest) -> list[dict[s
 def tokenize(work: Work, backend: ModelBackend, req: TokenizeRequest) -> list[list[dict[str, Any]]]:
     """`/tokenize`: each token's id, text, whether it is special, and its character span in the input."""
     out = []
+    cut = {"truncation": True, "max_length": backend.max_input_tokens} if work.truncate(None) else {}
     for text in req.inputs:
+        work.check()
         enc = backend.tokenizer(
             text,
             add_special_tokens=req.add_special_tokens,
             return_offsets_mapping=True,
             return_special_tokens_mask=True,
+            **cut,
         )
+        work.count(backend, [len(enc["input_ids"])])  # the limits of every other route (413)
         tokens = []
         for token_id, special, (start, stop) in zip(
             enc["input_ids"], enc["special_tokens_mask"], enc["offset_mapping"]
@@ -175,6 +195,7 @@ def tokenize(work: Work, backend: ModelBackend, req: TokenizeRequest) -> list[li
 def decode(work: Work, backend: ModelBackend, req: DecodeRequest) -> list[str]:
     """`/decode`: the text of each list of ids."""
     size = len(backend.tokenizer)
+    work.count(backend, [len(row) for row in req.ids])
     for row in req.ids:
         if row and max(row) >= size:
             raise ServeError("invalid_request", f"token id {max(row)} is outside the vocabulary (size {size})")
@@ -213,8 +234,24 @@ def openai_embeddings(work: Work, backend: ModelBackend, req: OpenAIEmbeddingReq
 
 def pipeline_call(work: Work, backend: ModelBackend, req: PipelineRequest) -> Any:
     """`POST /`: exactly what `pipeline(task)(inputs, **parameters)` returns, its forward passes batched with
-    every other request's."""
-    pipe = backend.task_pipe.with_model_runner(lambda features: work.run(backend, TASK, list(features)))
+    every other request's. Its parameters are bounded first (`limits.py`), and post-processing stops between
+    inputs once the deadline passed or the client left."""
+    limits.check_parameters(backend.task, req.parameters, backend.max_input_tokens)
+    mask_id = backend.tokenizer.mask_token_id if backend.task == "fill-mask" else None
+
+    def run_model(features: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if mask_id is not None:  # answers to build: masks x top_k, refused before any compute
+            limits.fill_mask_predictions(req.parameters, sum(f["input_ids"].count(mask_id) for f in features))
+        return work.run(backend, TASK, features)
+
+    pipe = backend.task_pipe.with_model_runner(lambda features: run_model(list(features)))
+    postprocess = pipe.postprocess
+
+    def checked_postprocess(*args: Any, **kwargs: Any) -> Any:
+        work.check()
+        return postprocess(*args, **kwargs)
+
+    pipe.postprocess = checked_postprocess  # type: ignore[method-assign]
     try:
         return pipe(req.inputs, **req.parameters)
     except ServeError:

@@ -124,14 +124,16 @@ class PredictRequest:
 def predict_request(body: dict[str, Any], max_batch: int) -> PredictRequest:
     f = _Fields(body, "/predict", ("inputs", "truncate", "truncation_direction", "raw_scores"))
     value = f.get("inputs", (str, list), required=True)
-    # TEI's shapes: "text" | ["text", "pair"] | [["text"], ["text", "pair"], ...]
+    # TEI's shapes: "text" | ["text", "pair"] | [["text"], ["text", "pair"], ...]. As in TEI's router, an
+    # array that starts with a string is one input (a text, or a text and its pair), never a batch.
     if isinstance(value, str):
         inputs, single = [(value, None)], True
     elif value and all(isinstance(v, str) for v in value):
         if len(value) > 2:
             raise ServeError(
                 "invalid_request",
-                'field "inputs" must be a string, a pair ["text", "pair"] or a batch [["text"], ["text", "pair"]]',
+                f'field "inputs" holds {len(value)} strings, but an array of strings is one input: a text ["a"] '
+                'or a pair ["text", "pair"]; a batch is an array of arrays, [["a"], ["b"], ["c"]] (as in TEI)',
             )
         inputs, single = [(value[0], value[1] if len(value) == 2 else None)], True
     else:
