@@ -97,6 +97,9 @@ def _trunk(model: RobertaPreTrainedModel, args: dict, **plan):
 
 
 class _LMBase(RobertaPreTrainedModel):
+    _tied_weights_keys = ["lm_head.decoder.weight", "lm_head.decoder.bias"]
+    _keys_to_ignore_on_save = _tied_weights_keys  # stored once, under the input embeddings and lm_head.bias
+
     def __init__(self, config: RobertaConfig) -> None:
         super().__init__(config)
         self.roberta = RobertaModel(config, add_pooling_layer=False)

@@ -79,6 +79,7 @@ class RobertaPreTrainedModel(ModuleUtilities, nn.Module):
     config_class = RobertaConfig
     base_model_prefix = "roberta"
     _no_split_modules = ["RobertaEmbeddings", "RobertaLayer"]  # accelerate's device_map keeps each whole
+    _keys_to_ignore_on_save = None  # read by transformers' Trainer when a checkpoint lacks keys
     # Head classes list unexpected checkpoint keys that are fine to drop (e.g. a pooler they don't use).
     _ignore_unexpected = (r"pooler\.",)
 
@@ -204,7 +205,11 @@ class RobertaPreTrainedModel(ModuleUtilities, nn.Module):
         `roberta.checkpoint_dir`). Only files that earlier saves wrote are replaced or removed."""
         if not is_main_process:
             return
-        state = state_dict if state_dict is not None else self._state_for_saving()
+        if state_dict is None:
+            state = self._state_for_saving()
+        else:  # a full state dict (Trainer, accelerate): tied names are stored once, as the reference does
+            tied = self._tied_names()
+            state = {k: v.detach() for k, v in state_dict.items() if k not in tied}
         config = copy.deepcopy(self.config)
         config.architectures = [type(self).__name__]
         config.torch_dtype = str(self.dtype).replace("torch.", "")
