@@ -96,7 +96,9 @@ _EXPORTS: dict[str, str] = {
     "TFRobertaModel": "roberta.modeling_tf.model",
     "TFRobertaPreTrainedModel": "roberta.modeling_tf.pretrained",
     "pipeline": "roberta.pipelines",
-    **dict.fromkeys(("BatchEncoding", "RobertaTokenizer", "RobertaTokenizerFast"), "roberta.tokenizer"),
+    **dict.fromkeys(
+        ("BatchEncoding", "CharSpan", "RobertaTokenizer", "RobertaTokenizerFast", "TokenSpan"), "roberta.tokenizer"
+    ),
 }
 
 __all__ = sorted(_EXPORTS)

@@ -5,11 +5,19 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .encoding import BatchEncoding
+from .encoding import BatchEncoding, CharSpan, NoSuchWordError, TokenSpan
 from .fast import RobertaTokenizerFast
 from .slow import RobertaTokenizer
 
-__all__ = ["BatchEncoding", "RobertaTokenizer", "RobertaTokenizerFast", "load_tokenizer"]
+__all__ = [
+    "BatchEncoding",
+    "CharSpan",
+    "NoSuchWordError",
+    "RobertaTokenizer",
+    "RobertaTokenizerFast",
+    "TokenSpan",
+    "load_tokenizer",
+]
 
 
 def load_tokenizer(source: Any, **kwargs: Any) -> Any:

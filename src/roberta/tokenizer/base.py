@@ -9,6 +9,7 @@ conversion, adding tokens, and saving / loading tokenizer directories.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -30,6 +31,9 @@ from .options import (
 )
 from .saving import read_init_kwargs, write_config_files
 from .special_tokens import DEFAULT_SPECIAL_TOKENS, SPECIAL_TOKEN_ATTRIBUTES, SpecialTokensMixin, TokenLike
+from .state import TokenizerStateMixin
+
+logger = logging.getLogger(__name__)
 
 TextInput = str | Sequence[str]
 _HUB_KWARGS = ("cache_dir", "revision", "local_files_only", "token")
@@ -78,7 +82,7 @@ def clean_up_tokenization(text: str) -> str:
 _PADDING_ARGS = ("padding", "truncation", "max_length", "pad_to_multiple_of", "padding_side")
 
 
-class RobertaTokenizerBase(SpecialTokensMixin):
+class RobertaTokenizerBase(TokenizerStateMixin, SpecialTokensMixin):
     """Shared encode/pad/decode/save logic of the RoBERTa tokenizers."""
 
     model_input_names: list[str] = ["input_ids", "attention_mask"]
@@ -96,9 +100,10 @@ class RobertaTokenizerBase(SpecialTokensMixin):
         clean_up_tokenization_spaces: bool = False,
         model_input_names: list[str] | None = None,
         split_special_tokens: bool = False,
+        name_or_path: str | os.PathLike = "",
         **special_tokens: Any,
     ) -> None:
-        unknown = set(special_tokens) - set(SPECIAL_TOKEN_ATTRIBUTES) - {"additional_special_tokens"}
+        unknown = set(special_tokens) - set(SPECIAL_TOKEN_ATTRIBUTES)
         if unknown:
             raise TypeError(f"unexpected keyword argument(s) {sorted(unknown)} for {type(self).__name__}")
         for name, value in (("padding_side", padding_side), ("truncation_side", truncation_side)):
@@ -113,7 +118,7 @@ class RobertaTokenizerBase(SpecialTokensMixin):
         self.split_special_tokens = split_special_tokens
         if model_input_names is not None:
             self.model_input_names = list(model_input_names)
-        self.name_or_path = ""
+        self.name_or_path = os.fspath(name_or_path)
 
     # ----------------------------------------------------------------- hooks for subclasses
     def _encode_batch(self, inputs: list[tuple[Any, Any]], *, single: bool, options: EncodeOptions) -> BatchEncoding:
@@ -164,6 +169,28 @@ class RobertaTokenizerBase(SpecialTokensMixin):
             return self._token_of(ids)
         skip = set(self.all_special_ids) if skip_special_tokens else ()
         return [self._token_of(int(i)) for i in ids if int(i) not in skip]
+
+    def get_added_vocab(self) -> dict[str, int]:
+        """Content -> id of the added (and special) tokens, by id."""
+        return {t.content: i for i, t in sorted(self.added_tokens_decoder.items())}
+
+    @property
+    def max_len_single_sentence(self) -> int:
+        """The longest single sequence the model takes, less the special tokens added around it."""
+        return self.model_max_length - self.num_special_tokens_to_add(pair=False)
+
+    @max_len_single_sentence.setter
+    def max_len_single_sentence(self, value: int) -> None:
+        _check_derived_length(self, "max_len_single_sentence", value)
+
+    @property
+    def max_len_sentences_pair(self) -> int:
+        """The longest pair of sequences (both together) the model takes, less the special tokens."""
+        return self.model_max_length - self.num_special_tokens_to_add(pair=True)
+
+    @max_len_sentences_pair.setter
+    def max_len_sentences_pair(self, value: int) -> None:
+        _check_derived_length(self, "max_len_sentences_pair", value)
 
     def add_tokens(self, new_tokens: TokenLike | list[TokenLike], special_tokens: bool = False) -> int:
         """Add tokens that are never split; returns how many new ids were created."""
@@ -520,18 +547,16 @@ class RobertaTokenizerBase(SpecialTokensMixin):
             kwargs.pop(ignored, None)
         init = read_init_kwargs(pretrained_model_name_or_path, hub)
         init.update(kwargs)
+        init["name_or_path"] = os.fspath(pretrained_model_name_or_path)
         files = cls._resolve_files(pretrained_model_name_or_path, hub)
-        tok = cls(*init_inputs, **files, **init)
-        tok.name_or_path = os.fspath(pretrained_model_name_or_path)
-        return tok
+        return cls(*init_inputs, **files, **init)
 
     @classmethod
     def _resolve_files(cls, name_or_path: str | os.PathLike, hub: dict[str, Any]) -> dict[str, str | None]:
         """The vocabulary files (`vocab_files_names`) a checkpoint holds; an error naming what is missing
         unless they suffice (`_enough_files`)."""
-        found = {
-            arg: resolve_file(name_or_path, name, required=False, **hub) for arg, name in cls.vocab_files_names.items()
-        }
+        names = {"tokenizer_file": "tokenizer.json"} | cls.vocab_files_names  # the slow one ignores tokenizer.json
+        found = {arg: resolve_file(name_or_path, name, required=False, **hub) for arg, name in names.items()}
         if not cls._enough_files(found):
             wanted = " + ".join(cls.vocab_files_names[a] for a in ("vocab_file", "merges_file"))
             extra = " (or tokenizer.json)" if "tokenizer_file" in cls.vocab_files_names else ""
@@ -548,6 +573,17 @@ class RobertaTokenizerBase(SpecialTokensMixin):
             f"model_max_length={self.model_max_length}, padding_side={self.padding_side!r}, "
             f"special_tokens={self.special_tokens_map})"
         )
+
+
+def _check_derived_length(tok: Any, name: str, value: int) -> None:
+    """The reference's setters of the derived lengths: setting the value they already have warns (once per
+    tokenizer: deprecated), any other value is an error."""
+    if value != getattr(tok, name):
+        raise ValueError(f"Setting '{name}' is now deprecated. This value is automatically set up.")
+    warned = tok.__dict__.setdefault("deprecation_warnings", {})
+    if not warned.get(name):
+        logger.warning("Setting '%s' is now deprecated. This value is automatically set up.", name)
+    warned[name] = True
 
 
 def default_special_tokens(kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -135,6 +135,14 @@ class BytePairEncoder:
         self.cache_size = cache_size
         self._cache: dict[str, list[str]] = {}
 
+    def __getstate__(self) -> dict:
+        # the word cache is left out: it is rebuilt on use, and a pickle must not change once the encoder is used
+        return {"ranks": self.ranks, "cache_size": self.cache_size}
+
+    def __setstate__(self, state: dict) -> None:
+        self.ranks, self.cache_size = state["ranks"], state["cache_size"]
+        self._cache = {}
+
     def merge(self, symbols: str) -> list[str]:
         """Apply the merges to one pre-token already mapped to the byte alphabet."""
         parts = list(symbols)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import warnings
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -35,6 +36,24 @@ def _as_tensor(key: str, value: Any, tensor_type: str) -> Any:
                 out[i] = np.asarray(v)
             return out
     return np.asarray(value)
+
+
+class CharSpan(NamedTuple):
+    """A span of characters in the original text: `start`, and `end` one past the last character."""
+
+    start: int
+    end: int
+
+
+class TokenSpan(NamedTuple):
+    """A span of tokens in an encoding: `start`, and `end` one past the last token."""
+
+    start: int
+    end: int
+
+
+class NoSuchWordError(IndexError, TypeError):
+    """A word index a row does not have. Also a TypeError, which is what the reference raises here."""
 
 
 class BatchEncoding(dict):
@@ -109,12 +128,22 @@ class BatchEncoding(dict):
         return self._n_sequences
 
     def _encoding(self, batch_index: int, what: str) -> Any:
-        if self._encodings is None:
+        if not self._encodings:
             raise ValueError(
-                f"{what}() is not available when using non-fast tokenizers (e.g. RobertaTokenizer); "
-                "use RobertaTokenizerFast"
+                f"{what}() is not available when using non-fast tokenizers (e.g. RobertaTokenizer): "
+                "it needs the offsets only a fast tokenizer keeps; use RobertaTokenizerFast"
             )
         return self._encodings[batch_index]
+
+    def _locate(self, what: str, first: int, second: int | None, is_token: bool = False) -> tuple[Any, int]:
+        """The row's Encoding and the index within it, for the `(index)` and `(batch_index, index)` call forms.
+        Negative rows and (`is_token`) tokens count from the end, as on lists (the reference meant to, but
+        raises AttributeError); negative word and character indices are the backend's OverflowError."""
+        batch_index, index = (0, first) if second is None else (first, second)
+        encoding = self._encoding(batch_index, what)
+        if is_token and index < 0:
+            index += len(encoding)
+        return encoding, index
 
     def tokens(self, batch_index: int = 0) -> list[str]:
         """The tokens of row `batch_index`."""
@@ -124,21 +153,70 @@ class BatchEncoding(dict):
         """For each token of row `batch_index`, the index of the word it came from (None for special tokens)."""
         return self._encoding(batch_index, "word_ids").word_ids
 
+    def words(self, batch_index: int = 0) -> list[int | None]:
+        """Deprecated alias of `word_ids` (warns, as the reference does)."""
+        self._encoding(batch_index, "words")
+        warnings.warn(
+            "`BatchEncoding.words()` property is deprecated and should be replaced with the identical, "
+            "but more self-explanatory `BatchEncoding.word_ids()` property.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return self.word_ids(batch_index)
+
     def sequence_ids(self, batch_index: int = 0) -> list[int | None]:
         """For each token of row `batch_index`, 0 or 1 for the sequence it belongs to (None for special tokens)."""
         return self._encoding(batch_index, "sequence_ids").sequence_ids
 
+    def token_to_sequence(self, batch_or_token_index: int, token_index: int | None = None) -> int | None:
+        """Which sequence (0, or 1 for the second of a pair) a token belongs to; None for special tokens.
+        Called as `(token_index)` for row 0 or `(batch_index, token_index)`."""
+        encoding, token = self._locate("token_to_sequence", batch_or_token_index, token_index, is_token=True)
+        return encoding.token_to_sequence(token)
+
+    def token_to_word(self, batch_or_token_index: int, token_index: int | None = None) -> int | None:
+        """Index of the word (in its own sequence) a token comes from; None for special tokens."""
+        encoding, token = self._locate("token_to_word", batch_or_token_index, token_index, is_token=True)
+        return encoding.token_to_word(token)
+
+    def word_to_tokens(
+        self, batch_or_word_index: int, word_index: int | None = None, sequence_index: int = 0
+    ) -> TokenSpan | None:
+        """TokenSpan(start, end) of the tokens of a word of sequence `sequence_index`; None when no token has it."""
+        encoding, word = self._locate("word_to_tokens", batch_or_word_index, word_index)
+        span = encoding.word_to_tokens(word, sequence_index)
+        return None if span is None else TokenSpan(*span)
+
+    def token_to_chars(self, batch_or_token_index: int, token_index: int | None = None) -> CharSpan | None:
+        """CharSpan(start, end) of a token in its text; None for special tokens."""
+        encoding, token = self._locate("token_to_chars", batch_or_token_index, token_index, is_token=True)
+        span = encoding.token_to_chars(token)
+        return None if span is None else CharSpan(*span)
+
     def char_to_token(
         self, batch_or_char_index: int, char_index: int | None = None, sequence_index: int = 0
     ) -> int | None:
-        """Index of the token holding character `char_index` (row 0 when one index is given)."""
-        batch_index, char = (0, batch_or_char_index) if char_index is None else (batch_or_char_index, char_index)
-        return self._encoding(batch_index, "char_to_token").char_to_token(char, sequence_index)
+        """Index of the token holding a character of sequence `sequence_index`; None for trimmed whitespace."""
+        encoding, char = self._locate("char_to_token", batch_or_char_index, char_index)
+        return encoding.char_to_token(char, sequence_index)
 
-    def token_to_chars(self, batch_or_token_index: int, token_index: int | None = None) -> tuple | None:
-        """(start, end) character span of a token (row 0 when one index is given)."""
-        batch_index, token = (0, batch_or_token_index) if token_index is None else (batch_or_token_index, token_index)
-        return self._encoding(batch_index, "token_to_chars").token_to_chars(token)
+    def word_to_chars(
+        self, batch_or_word_index: int, word_index: int | None = None, sequence_index: int = 0
+    ) -> CharSpan:
+        """CharSpan(start, end) of a word of sequence `sequence_index` in its text. A word index the row does
+        not have is a `NoSuchWordError` (a TypeError, as the reference's failure is)."""
+        encoding, word = self._locate("word_to_chars", batch_or_word_index, word_index)
+        span = encoding.word_to_chars(word, sequence_index)
+        if span is None:
+            raise NoSuchWordError(f"sequence {sequence_index} of this row has no word {word}")
+        return CharSpan(*span)
+
+    def char_to_word(
+        self, batch_or_char_index: int, char_index: int | None = None, sequence_index: int = 0
+    ) -> int | None:
+        """Index of the word holding a character of sequence `sequence_index`; None for whitespace."""
+        encoding, char = self._locate("char_to_word", batch_or_char_index, char_index)
+        return encoding.char_to_word(char, sequence_index)
 
     def convert_to_tensors(self, tensor_type: str | None = None, prepend_batch_axis: bool = False) -> BatchEncoding:
         """Turn the values into "pt" (torch), "np" (numpy), "jax" or "tf" (TensorFlow) arrays, in place; None

@@ -15,6 +15,7 @@ from .base import RobertaTokenizerBase, default_special_tokens
 from .bpe import load_merges, load_vocab
 from .encoding import BatchEncoding
 from .options import EncodeOptions, PaddingStrategy, TruncationStrategy
+from .retrain import retrained_init_kwargs, train_backend
 from .special_tokens import TokenLike
 
 
@@ -85,10 +86,16 @@ class RobertaTokenizerFast(RobertaTokenizerBase):
         **kwargs: Any,
     ) -> None:
         special = default_special_tokens(kwargs)
-        if isinstance(special.get("mask_token"), str):
-            special["mask_token"] = AddedToken(
-                special["mask_token"], lstrip=True, rstrip=False, normalized=False, special=True
-            )
+        additional = list(kwargs.pop("additional_special_tokens", None) or [])
+        mask = special.get("mask_token")
+        if isinstance(mask, str):  # <mask> absorbs the space before it
+            special["mask_token"] = AddedToken(mask, lstrip=True, rstrip=False, normalized=False)
+        self._remember_init_kwargs(
+            dict(errors=errors, **special, add_prefix_space=add_prefix_space, trim_offsets=trim_offsets, **kwargs)
+            | ({"additional_special_tokens": additional} if additional else {})
+        )
+        if isinstance(mask, str):  # marked special after init_kwargs took its copy, as in the reference
+            special["mask_token"].special = True
         super().__init__(errors=errors, add_prefix_space=add_prefix_space, **kwargs)
         self.trim_offsets = trim_offsets
         self.vocab_file, self.merges_file = vocab_file, merges_file
@@ -118,17 +125,13 @@ class RobertaTokenizerFast(RobertaTokenizerBase):
             raise ValueError("RobertaTokenizerFast needs tokenizer_file, or both vocab_file and merges_file")
         self._tokenizer.no_truncation()
         self._tokenizer.no_padding()
-        # Configured copies of the backend by (truncation, padding, split_special_tokens). Each is configured
-        # once and then only read, so threads encoding with different settings never mutate a shared backend
-        # (the Rust side refuses a mutation during another thread's encode: "Already borrowed").
-        self._configured: dict[tuple, Tokenizer] = {}
-        self._configured_lock = threading.Lock()
-        self._init_special_tokens(special)
+        self._reset_transient()
+        self._init_special_tokens(special, additional)
         present = {t.content for t in self._tokenizer.get_added_tokens_decoder().values()}
         extra = [t for _, t in sorted((added_tokens_decoder or {}).items()) if t.content not in present]
         extra += [
             t
-            for t in special.values()
+            for t in [*special.values(), *additional]
             if t is not None and str(t) not in present and str(t) not in {str(e) for e in extra}
         ]
         for token in extra:
@@ -137,6 +140,16 @@ class RobertaTokenizerFast(RobertaTokenizerBase):
             token.special = is_special
             self._tokenizer.add_tokens([token])
         self._sync_prefix_space(add_prefix_space, trim_offsets)
+
+    # configured backends and their lock: rebuilt on use, so not pickled (see state.py)
+    _transient = ("_configured", "_configured_lock")
+
+    def _reset_transient(self) -> None:
+        # Configured copies of the backend by (truncation, padding, split_special_tokens). Each is configured
+        # once and then only read, so threads encoding with different settings never mutate a shared backend
+        # (the Rust side refuses a mutation during another thread's encode: "Already borrowed").
+        self._configured: dict[tuple, Tokenizer] = {}
+        self._configured_lock = threading.Lock()
 
     def _sync_prefix_space(self, add_prefix_space: bool, trim_offsets: bool) -> None:
         state = _component_state(self._tokenizer.post_processor)
@@ -329,6 +342,27 @@ class RobertaTokenizerFast(RobertaTokenizerBase):
             data = {k: (v[0] if v and isinstance(v[0], list) else v) for k, v in data.items()}
             return BatchEncoding(data, rows)
         return BatchEncoding(data, rows, tensor_type=o.return_tensors)
+
+    # ----------------------------------------------------------------- training
+    def train_new_from_iterator(
+        self,
+        text_iterator: Any,
+        vocab_size: int,
+        length: int | None = None,
+        new_special_tokens: list[str | AddedToken] | None = None,
+        special_tokens_map: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> RobertaTokenizerFast:
+        """A new tokenizer of this class with the same pipeline (pre-tokenizer, post-processor, special tokens)
+        and a byte-level BPE vocabulary of up to `vocab_size` learnt from `text_iterator` (strings or batches
+        of strings; `length` is its size, for the progress bar). `special_tokens_map` renames special tokens
+        (old -> new), `new_special_tokens` adds some; `kwargs` go to `tokenizers.trainers.BpeTrainer`
+        (`min_frequency`, `show_progress`, ...)."""
+        backend = train_backend(
+            self._tokenizer, text_iterator, vocab_size, length, new_special_tokens, special_tokens_map, kwargs
+        )
+        init = retrained_init_kwargs(self, new_special_tokens, special_tokens_map)
+        return type(self)(tokenizer_object=backend, **init)
 
     # ----------------------------------------------------------------- decoding
     def _decode(self, ids: list[int], skip_special_tokens: bool, **kwargs: Any) -> str:

@@ -36,6 +36,7 @@ def read_init_kwargs(name_or_path: str | os.PathLike, hub_kwargs: dict[str, Any]
         for name in SPECIAL_TOKEN_ATTRIBUTES:
             if name in special:
                 kwargs[name] = added_token_from_json(special[name], special=True)
+        _read_additional(special, kwargs)
     config_path = resolve_file(name_or_path, CONFIG_FILE, required=False, **hub_kwargs)
     if config_path:
         config = read_json(config_path)
@@ -47,6 +48,7 @@ def read_init_kwargs(name_or_path: str | os.PathLike, hub_kwargs: dict[str, Any]
         for name in SPECIAL_TOKEN_ATTRIBUTES:
             if name in config:
                 kwargs[name] = added_token_from_json(config[name], special=True)
+        _read_additional(config, kwargs)
         decoder = config.get("added_tokens_decoder")
         if decoder:
             kwargs["added_tokens_decoder"] = {
@@ -68,6 +70,12 @@ def read_init_kwargs(name_or_path: str | os.PathLike, hub_kwargs: dict[str, Any]
     return kwargs
 
 
+def _read_additional(stored: dict[str, Any], kwargs: dict[str, Any]) -> None:
+    tokens = stored.get("additional_special_tokens")
+    if tokens:
+        kwargs["additional_special_tokens"] = [added_token_from_json(t, special=True) for t in tokens]
+
+
 def write_config_files(tok: Any, directory: str, tokenizer_class: str) -> list[str]:
     """Write tokenizer_config.json and special_tokens_map.json for `tok`; returns the paths."""
     extended = tok.special_tokens_map_extended
@@ -77,6 +85,8 @@ def write_config_files(tok: Any, directory: str, tokenizer_class: str) -> list[s
     }
     for name, value in sorted(extended.items()):
         config[name] = str(value)
+    if tok.additional_special_tokens:
+        config["additional_special_tokens"] = list(tok.additional_special_tokens)
     config.update(
         {
             "clean_up_tokenization_spaces": tok.clean_up_tokenization_spaces,
@@ -98,6 +108,8 @@ def write_config_files(tok: Any, directory: str, tokenizer_class: str) -> list[s
             special_map[name] = value
         else:
             special_map[name] = added_token_to_dict(value, with_special=False)
+    if tok.additional_special_tokens:
+        special_map["additional_special_tokens"] = list(tok.additional_special_tokens)
     config_path = os.path.join(directory, CONFIG_FILE)
     special_path = os.path.join(directory, SPECIAL_TOKENS_FILE)
     atomic_write_text(config_path, json.dumps(dict(sorted(config.items())), indent=2, ensure_ascii=False) + "\n")

@@ -12,7 +12,7 @@ from tokenizers import AddedToken
 from roberta._io import atomic_write_text
 
 from .base import RobertaTokenizerBase, default_special_tokens
-from .bpe import BytePairEncoder, load_merges, load_vocab, symbols_to_bytes
+from .bpe import BytePairEncoder, format_merges, load_merges, load_vocab, parse_merges, symbols_to_bytes
 from .encoding import BatchEncoding
 from .options import EncodeOptions, PaddingStrategy, TruncationStrategy, pad_row
 from .special_tokens import TokenLike
@@ -54,31 +54,64 @@ class RobertaTokenizer(RobertaTokenizerBase):
         **kwargs: Any,
     ) -> None:
         special = default_special_tokens(kwargs)
-        kwargs.pop("tokenizer_file", None)
-        kwargs.pop("trim_offsets", None)
-        self.encoder: dict[str, int] = load_vocab(vocab_file)
-        self.decoder: dict[int, str] = {i: t for t, i in self.encoder.items()}
-        self.bpe_ranks = load_merges(merges_file)
-        self._bpe = BytePairEncoder(self.bpe_ranks)
-        super().__init__(errors=errors, add_prefix_space=add_prefix_space, **kwargs)
-        self._added_decoder: dict[int, AddedToken] = {}
-        self._added_encoder: dict[str, int] = {}
-        self._split_pattern: regex.Pattern | None = None
+        additional = list(kwargs.pop("additional_special_tokens", None) or [])
         tokens: dict[str, Any] = {}
         for name, value in special.items():
             if value is not None:
                 value = _as_added(
                     value,
-                    special=True,
+                    special=False,  # marked below, after init_kwargs took its copy (as in the reference)
                     lstrip=(name == "mask_token"),
                     normalized=False if name == "mask_token" else True,
                 )
             tokens[name] = value
-        self._init_special_tokens(tokens)
+        self._remember_init_kwargs(
+            dict(errors=errors, **tokens, add_prefix_space=add_prefix_space, **kwargs)
+            | ({"additional_special_tokens": additional} if additional else {})
+        )
+        for name, value in special.items():
+            if isinstance(value, str):
+                tokens[name].special = True
+        kwargs.pop("tokenizer_file", None)
+        kwargs.pop("trim_offsets", None)
+        self.encoder: dict[str, int] = load_vocab(vocab_file)
+        self.bpe_ranks = load_merges(merges_file)
+        self._bpe = BytePairEncoder(self.bpe_ranks)
+        super().__init__(errors=errors, add_prefix_space=add_prefix_space, **kwargs)
+        self._added_decoder: dict[int, AddedToken] = {}
+        self._added_encoder: dict[str, int] = {}
+        self._reset_transient()  # the id -> token table and the added-token pattern
+        self._init_special_tokens(tokens, additional)
         for index, token in sorted((added_tokens_decoder or {}).items()):
             if token.content not in self._added_encoder:
                 self._register(token, index)
-        self._add_to_vocabulary([t for t in tokens.values() if t is not None], special=True)
+        self._add_to_vocabulary([t for t in tokens.values() if t is not None] + additional, special=True)
+
+    # the reference's slow tokenizer keeps the tokenizer.json it was loaded beside (and does not read it)
+    _not_init_kwargs = RobertaTokenizerBase._not_init_kwargs - {"tokenizer_file"}
+
+    # the added-token splitting pattern (compiled on first use) and the id -> token table (the vocabulary's
+    # inverse): not pickled (see state.py), which keeps the pickle `datasets` hashes smaller too
+    _transient = ("_split_pattern", "decoder")
+
+    def _reset_transient(self) -> None:
+        self._split_pattern: regex.Pattern | None = None
+        self.decoder: dict[int, str] = {i: t for t, i in self.encoder.items()}
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The vocabulary and merges as their files' texts: `datasets` hashes the tokenizer's pickle at every
+        # `.map`, and two strings hash in a fraction of the time of two 50k-entry dicts.
+        state = super().__getstate__()
+        state["encoder"] = json.dumps(self.encoder, ensure_ascii=False)
+        state["bpe_ranks"] = format_merges(self.bpe_ranks)
+        del state["_bpe"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state, encoder=json.loads(state["encoder"]))
+        state["bpe_ranks"] = parse_merges(state["bpe_ranks"].split("\n"))
+        state["_bpe"] = BytePairEncoder(state["bpe_ranks"])
+        super().__setstate__(state)
 
     # ----------------------------------------------------------------- vocabulary
     @property

@@ -102,9 +102,9 @@ class SpecialTokensMixin:
     cls_token_id = SpecialTokenId("cls_token")
     mask_token_id = SpecialTokenId("mask_token")
 
-    def _init_special_tokens(self, values: dict[str, TokenLike | None]) -> None:
+    def _init_special_tokens(self, values: dict[str, TokenLike | None], additional: list[TokenLike] = ()) -> None:
         self._special_tokens = {name: values.get(name) for name in SPECIAL_TOKEN_ATTRIBUTES}
-        self.additional_special_tokens = []
+        self.additional_special_tokens = list(dict.fromkeys(str(t) for t in additional))
 
     @property
     def special_tokens_map(self) -> dict[str, str | list[str]]:
