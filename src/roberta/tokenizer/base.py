@@ -32,7 +32,7 @@ from .saving import read_init_kwargs, write_config_files
 from .special_tokens import DEFAULT_SPECIAL_TOKENS, SPECIAL_TOKEN_ATTRIBUTES, SpecialTokensMixin, TokenLike
 
 TextInput = str | Sequence[str]
-_HUB_KWARGS = ("cache_dir", "revision", "local_files_only", "token")
+_HUB_KWARGS = ("cache_dir", "revision", "local_files_only", "token", "subfolder", "force_download")
 
 
 def _is_text_input(t: Any) -> bool:
@@ -513,7 +513,6 @@ class RobertaTokenizerBase(SpecialTokensMixin):
             "force_download",
             "resume_download",
             "proxies",
-            "subfolder",
             "_from_auto",
             "from_slow",
         ):
