@@ -6,11 +6,13 @@ import copy
 import difflib
 import json
 import os
+from pathlib import Path
 from typing import Any
 
 from ._io import atomic_write_text, read_json
 from .checkpoint_dir import CONFIG_NAME, committed_config
-from .hub import CheckpointNotFoundError, resolve_file
+from .config_common import COMMON_DEFAULTS, as_dtype, dtype_name
+from .hub import CheckpointNotFoundError, pop_hub_kwargs, resolve_file
 
 MODEL_TYPE = "roberta"
 
@@ -45,7 +47,7 @@ _DEFAULTS: dict[str, Any] = {
     "output_attentions": False,
     "output_hidden_states": False,
     "problem_type": None,
-    "torch_dtype": None,
+    "dtype": None,
     "chunk_size_feed_forward": 0,
     "architectures": None,
 }
@@ -67,8 +69,8 @@ class RobertaConfig:
     def __init__(self, **kwargs: Any) -> None:
         for key, default in _DEFAULTS.items():
             setattr(self, key, kwargs.pop(key, copy.deepcopy(default)))
-        if "dtype" in kwargs:  # newer name of torch_dtype
-            self.torch_dtype = kwargs.pop("dtype")
+        legacy_dtype = kwargs.pop("torch_dtype", None)  # the older name; `dtype` wins when both are given
+        self.dtype = as_dtype(self.dtype if self.dtype is not None else legacy_dtype)
         self._attn_implementation = kwargs.pop("attn_implementation", None)
         id2label = kwargs.pop("id2label", None)
         label2id = kwargs.pop("label2id", None)
@@ -168,8 +170,13 @@ class RobertaConfig:
         return bool(self.return_dict) and not getattr(self, "torchscript", False)
 
     @property
-    def dtype(self):
-        return self.torch_dtype
+    def torch_dtype(self):
+        """The older name of `dtype` (the reference keeps it as a deprecated alias)."""
+        return self.dtype
+
+    @torch_dtype.setter
+    def torch_dtype(self, value: Any) -> None:
+        self.dtype = as_dtype(value)
 
     # ------------------------------------------------------------------ dict / JSON
     def to_dict(self) -> dict[str, Any]:
@@ -179,15 +186,40 @@ class RobertaConfig:
                 continue
             out[key] = copy.deepcopy(value)
         out["id2label"] = {str(k): v for k, v in self.id2label.items()}
-        if out.get("torch_dtype") is not None and not isinstance(out["torch_dtype"], str):
-            out["torch_dtype"] = str(out["torch_dtype"]).replace("torch.", "")
+        out["dtype"] = dtype_name(out.get("dtype"))  # torch.float16 -> "float16", as the reference writes it
         if out.get("architectures") is None:
             out.pop("architectures", None)
         out["model_type"] = MODEL_TYPE
         return dict(sorted(out.items()))
 
-    def to_json_string(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
+    def to_diff_dict(self) -> dict[str, Any]:
+        """`to_dict()` without the entries the reference leaves out of a diff: a field common to every
+        reference config (`COMMON_DEFAULTS`) is kept only where it differs from that default or from
+        `RobertaConfig()`'s; every other field (the RoBERTa ones, unknown keys) is always kept."""
+        ours, class_defaults = self.to_dict(), RobertaConfig().to_dict()
+        return {
+            key: value
+            for key, value in ours.items()
+            if key not in COMMON_DEFAULTS or value != COMMON_DEFAULTS[key] or value != class_defaults.get(key, value)
+        }
+
+    def to_json_string(self, use_diff: bool = True) -> str:
+        """The config as sorted, indented JSON: the `to_diff_dict()` (the default, as in the reference) or the
+        whole `to_dict()`."""
+        return json.dumps(self.to_diff_dict() if use_diff else self.to_dict(), indent=2, sort_keys=True) + "\n"
+
+    def to_json_file(self, json_file_path: str | os.PathLike, use_diff: bool = True) -> None:
+        """Write `to_json_string(use_diff)` to `json_file_path`, atomically: the file holds the old text or
+        the new one, never a part."""
+        atomic_write_text(json_file_path, self.to_json_string(use_diff=use_diff))
+
+    def update(self, config_dict: dict[str, Any]) -> None:
+        """Set the attributes named by `config_dict`, as the reference's `update`; labels are kept consistent
+        and the result is validated first, so a bad value is a ValueError that leaves this config unchanged."""
+        if not isinstance(config_dict, dict):
+            raise TypeError(f"update() takes a dict, got {type(config_dict).__name__}")
+        trial = copy.deepcopy(self).updated(**config_dict)
+        self.__dict__.update(trial.__dict__)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], **overrides: Any) -> RobertaConfig:
@@ -206,35 +238,65 @@ class RobertaConfig:
         if os.path.isfile(save_directory):
             raise ValueError(f"save_directory {save_directory} is a file, not a directory")
         os.makedirs(save_directory, exist_ok=True)
-        atomic_write_text(os.path.join(save_directory, CONFIG_NAME), self.to_json_string())
+        atomic_write_text(os.path.join(save_directory, CONFIG_NAME), self.to_json_string(use_diff=False))
 
     @classmethod
-    def from_pretrained(cls, name_or_path: str | os.PathLike | dict, **kwargs: Any) -> RobertaConfig:
+    def from_pretrained(
+        cls, name_or_path: str | os.PathLike | dict, *, return_unused_kwargs: bool = False, **kwargs: Any
+    ) -> RobertaConfig | tuple[RobertaConfig, dict[str, Any]]:
         """Read the config of a checkpoint directory (the one that belongs to its committed weights, see
         `roberta.checkpoint_dir`), a config.json path, a hub id in the local cache, or a config dict.
 
-        Keyword arguments that are config fields override the stored values.
+        `subfolder` reads DIR/subfolder/config.json (or that path of a cached hub id); `revision` and
+        `cache_dir` pick a hub id's cached snapshot; keywords that change nothing offline (`token`, `proxies`,
+        ...) are accepted, and `force_download=True` for a hub id is an error (nothing is downloaded).
+
+        Keyword arguments that are config fields override the stored values. With `return_unused_kwargs`,
+        returns `(config, unused)` as the reference does: only keywords the config already has are applied,
+        the others come back in `unused` (and so does `dtype`, which is applied as well); without it, every
+        keyword is set on the config.
         """
-        hub_kwargs = {k: kwargs.pop(k) for k in ("cache_dir", "revision", "local_files_only", "token") if k in kwargs}
+        hub_kwargs = pop_hub_kwargs(kwargs)
+        subfolder = hub_kwargs.pop("subfolder", None) or ""
         if isinstance(name_or_path, dict):
             config = cls.from_dict(name_or_path)
-        elif os.path.isfile(name_or_path):
+        elif os.path.isfile(name_or_path) and not subfolder:
             config = cls.from_json_file(name_or_path)
         elif os.path.isdir(name_or_path):
-            source = committed_config(os.fspath(name_or_path))
+            directory = os.path.join(os.fspath(name_or_path), *Path(subfolder).parts)
+            source = committed_config(directory) if os.path.isdir(directory) else None
             if source is None:
-                raise CheckpointNotFoundError(f"{os.fspath(name_or_path)} has no {CONFIG_NAME}")
+                raise CheckpointNotFoundError(f"{directory} has no {CONFIG_NAME}")
             config = cls.from_dict(source) if isinstance(source, dict) else cls.from_json_file(source)
         else:
-            config = cls.from_json_file(resolve_file(name_or_path, CONFIG_NAME, **hub_kwargs))
-        return config.updated(**kwargs)
+            config = cls.from_json_file(resolve_file(name_or_path, CONFIG_NAME, subfolder=subfolder, **hub_kwargs))
+        if not return_unused_kwargs:
+            return config.updated(**kwargs)
+        if "torch_dtype" in kwargs:  # the reference reports a legacy torch_dtype back under its new name
+            legacy = kwargs.pop("torch_dtype")
+            kwargs.setdefault("dtype", legacy)
+        used = {k: v for k, v in kwargs.items() if config._has_field(k)}
+        config.updated(**used)
+        return config, {k: v for k, v in kwargs.items() if k not in used or k == "dtype"}
+
+    def _has_field(self, key: str) -> bool:
+        """Whether `key` names a field of this config (the reference's `hasattr` test, methods excluded)."""
+        if key == "attn_implementation":
+            return True
+        return hasattr(self, key) and not callable(getattr(type(self), key, None))
 
     def updated(self, *, strict: bool = False, **overrides: Any) -> RobertaConfig:
         """Apply field overrides in place (labels kept consistent: `num_labels`, `id2label` with int keys,
         `label2id`) and validate; returns self. With `strict`, a key that is neither a documented field nor
         already in this config is an error (a typo such as `hidden_sise`), naming the closest field."""
+        if "num_labels" in overrides and overrides.get("id2label") is not None:
+            if int(overrides["num_labels"]) != len(overrides["id2label"]):
+                raise ValueError(
+                    f"num_labels={overrides['num_labels']} does not match the {len(overrides['id2label'])} entries "
+                    f"of id2label"
+                )
         if strict:
-            known = set(_DEFAULTS) | {"num_labels", "id2label", "label2id"} | set(vars(self))
+            known = set(_DEFAULTS) | {"num_labels", "id2label", "label2id", "torch_dtype"} | set(vars(self))
             for key in overrides:
                 if key not in known:
                     close = difflib.get_close_matches(key, sorted(known), n=1)
@@ -249,8 +311,10 @@ class RobertaConfig:
                     self.label2id = {v: k for k, v in self.id2label.items()}
             elif key == "label2id":
                 self.label2id = {str(k): int(v) for k, v in dict(value).items()}
-            elif key in ("dtype", "attn_implementation"):
-                setattr(self, {"dtype": "torch_dtype", "attn_implementation": "_attn_implementation"}[key], value)
+            elif key in ("dtype", "torch_dtype"):
+                self.dtype = as_dtype(value)
+            elif key == "attn_implementation":
+                self._attn_implementation = value
             else:
                 setattr(self, key, value)
         self.validate()

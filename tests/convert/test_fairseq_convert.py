@@ -204,7 +204,7 @@ def test_cli(tmp_path, dict_txt, capsys):
     printed = capsys.readouterr().out
     assert "wrote RobertaForSequenceClassification" in printed and "contradiction, neutral, entailment" in printed
     assert roberta.RobertaForSequenceClassification.from_pretrained(out).dtype == torch.float32  # loads as fp32
-    assert json.loads((out / "config.json").read_text())["torch_dtype"] == "float16"
+    assert json.loads((out / "config.json").read_text())["dtype"] == "float16"  # the key transformers 4.56 writes
 
     capsys.readouterr()
     assert cli_main(["convert", "fairseq", str(ckpt), "--dict", str(dict_txt), "-o", str(out)]) == 2

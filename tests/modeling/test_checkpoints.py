@@ -251,7 +251,7 @@ def test_keyword_arguments(tmp_path):
 def test_fp16_checkpoint_loads_as_float32_by_default(tmp_path):
     ours = roberta.RobertaForMaskedLM(roberta.RobertaConfig(**TINY)).half()
     ours.save_pretrained(tmp_path)
-    assert json.loads((tmp_path / "config.json").read_text())["torch_dtype"] == "float16"
+    assert json.loads((tmp_path / "config.json").read_text())["dtype"] == "float16"  # the key transformers 4.56 writes
     assert roberta.RobertaForMaskedLM.from_pretrained(tmp_path).dtype == torch.float32
     assert roberta.RobertaForMaskedLM.from_pretrained(tmp_path, dtype="auto").dtype == torch.float16
     assert transformers.RobertaForMaskedLM.from_pretrained(tmp_path).dtype == torch.float32

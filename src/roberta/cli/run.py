@@ -4,7 +4,8 @@ Input lines (UTF-8; a trailing "\\r" and a leading byte-order mark are ignored):
 
 * most tasks: the line is the text;
 * text-classification: the text, or a JSON object {"text": ..., "text_pair": ...} for a pair;
-* question-answering: a JSON object {"question": ..., "context": ...}, or "question<TAB>context".
+* question-answering: a JSON object {"question": ..., "context": ...}, or "question<TAB>context";
+* zero-shot-classification: the text; the labels come from --candidate-labels.
 
 Output: one line per good input, in input order: a JSON value (`--format json`, the default) or a
 human-readable rendering (`--format text`, possibly several lines per input).
@@ -38,6 +39,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--greedy", action="store_true", help="text-generation: greedy decoding, no sampling")
     parser.add_argument("--seed", type=int, default=None, help="seed for sampling (text-generation)")
+    parser.add_argument(
+        "--candidate-labels",
+        default=None,
+        dest="candidate_labels",
+        metavar="A,B,...",
+        help="zero-shot-classification: the labels to score each line against, comma-separated (required; "
+        "-o hypothesis_template='This text is about {}.' and -o multi_label=true set the other options)",
+    )
     parser.add_argument(
         "--progress",
         choices=("auto", "always", "never"),
@@ -80,6 +89,12 @@ def main(args: argparse.Namespace) -> int:
             options["do_sample"] = False
     elif args.max_new_tokens is not None or args.greedy:
         raise CommandError("--max-new-tokens and --greedy apply only to --task text-generation")
+    if args.candidate_labels is not None:
+        if task != "zero-shot-classification":
+            raise CommandError("--candidate-labels applies only to --task zero-shot-classification")
+        options["candidate_labels"] = args.candidate_labels
+    if task == "zero-shot-classification" and "candidate_labels" not in options:
+        raise CommandError('--task zero-shot-classification needs --candidate-labels, e.g. --candidate-labels "a,b"')
     lines, errors = read_lines(sys.stdin.buffer)
     pipe = build_pipeline(task, args, **options)
     if args.seed is not None:

@@ -58,6 +58,12 @@ SUPPORTED_TASKS: dict[str, TaskSpec] = {
     "text-generation": TaskSpec(
         "text_generation", "TextGenerationPipeline", "RobertaForCausalLM", "continue a prompt with a RoBERTa decoder"
     ),
+    "zero-shot-classification": TaskSpec(
+        "zero_shot",
+        "ZeroShotClassificationPipeline",
+        "RobertaForSequenceClassification",
+        "score candidate labels with an NLI model",
+    ),
 }
 
 TASK_ALIASES: dict[str, str] = {"sentiment-analysis": "text-classification", "ner": "token-classification"}
@@ -97,13 +103,19 @@ def pipeline(
     *,
     torch_dtype: Any = None,
     framework: str | None = None,
+    config: Any = None,
+    revision: str | None = None,
+    use_fast: bool = True,
+    device_map: Any = None,
+    model_kwargs: dict[str, Any] | None = None,
     **kwargs: Any,
 ) -> Any:
     """Build the pipeline for `task`.
 
     Args:
         task: one of fill-mask, text-classification (alias sentiment-analysis), token-classification (alias
-            ner), question-answering, feature-extraction, sentence-embedding, text-generation.
+            ner), question-answering, feature-extraction, sentence-embedding, text-generation,
+            zero-shot-classification.
         model: a checkpoint directory, or a loaded roberta model (whose class must fit the task); None uses
             `default_model_dir()`.
         tokenizer: a tokenizer, or a directory to load one from; None loads the fast tokenizer from the model
@@ -115,6 +127,16 @@ def pipeline(
             sorted by length before batching and returned in input order.
         framework: "pt" (PyTorch, the default), "tf", "flax" or "onnx": which framework runs a model loaded
             from a directory (see `backends.py`). A model instance runs in its own framework.
+        config: a `RobertaConfig` or a folder / hub id holding one. As in the reference, it is checked but does
+            not change the model (which keeps its own config.json; a warning says so when they differ): to
+            change config fields, pass them in `model_kwargs`.
+        revision: the revision of a hub id's cached snapshot (a local folder has none).
+        use_fast: False loads the pure-Python `RobertaTokenizer` instead of `RobertaTokenizerFast`.
+        device_map: passed to the model's `from_pretrained` (a model is not split over devices: "auto", one
+            device, or a dict naming one); not together with `device`.
+        model_kwargs: keywords for the model's `from_pretrained` (config fields such as `num_labels`,
+            `attn_implementation`, `subfolder`, ...); `dtype` and `device_map` may be given here or above, not
+            both.
         **kwargs: default options of every call (for example `top_k=3`, `aggregation_strategy="simple"`).
     """
 
@@ -125,20 +147,28 @@ def pipeline(
     from ..hub import resolve_model_dir
     from ..tokenizer import load_tokenizer
     from . import backends
+    from .loading import load_options
 
     name = resolve_task(task)
     spec = SUPPORTED_TASKS[name]
-    if torch_dtype is not None:
-        if dtype is not None:
-            raise ValueError("give dtype or torch_dtype, not both")
-        dtype = torch_dtype
-    torch_dt = parse_dtype(dtype)
+    opts = load_options(
+        dtype=dtype,
+        torch_dtype=torch_dtype,
+        device=device,
+        device_map=device_map,
+        model_kwargs=model_kwargs,
+        revision=revision,
+        config=config,
+        use_fast=use_fast,
+    )
+    torch_dt = parse_dtype(opts.dtype)
     model_class = getattr(modeling, spec.model_class)
     framework = backends.check_framework(framework)
     if model is None:
         model = _bundled_model_for(name, spec)
     if isinstance(model, (str, os.PathLike)):
-        path = Path(resolve_model_dir(model, what="model"))
+        opts.check_framework(framework)
+        path = Path(resolve_model_dir(model, what="model", **opts.hub))
         if not (path / "config.json").is_file():
             raise FileNotFoundError(f"{str(path)!r} is not a model directory (no config.json)")
         model_dir: Path | None = path
@@ -148,11 +178,15 @@ def pipeline(
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(0)
             if framework == backends.NATIVE:
-                model = model_class.from_pretrained(str(path), dtype=torch_dt)
+                model = model_class.from_pretrained(str(path), dtype=torch_dt, **opts.model_kwargs)
             else:
                 _cpu_only(framework, dev)
                 model = backends.load_model(framework, str(path), spec.model_class, torch_dt)
+        opts.check_config(model.config)
+        if opts.device_map is not None:  # the map placed it: stay there
+            dev = next(model.parameters()).device
     else:
+        opts.warn_for_instance()
         own = backends.framework_of(model)
         if own is None:
             raise TypeError(f"model must be a directory path or a roberta model, got {type(model).__name__}")
@@ -176,8 +210,9 @@ def pipeline(
     if tokenizer is None:
         if model_dir is None:
             raise ValueError("the tokenizer cannot be found from a model instance: pass tokenizer=")
-        tokenizer = model_dir
-    tokenizer = load_tokenizer(tokenizer)
+        tokenizer = load_tokenizer(model_dir, use_fast=opts.use_fast)
+    else:
+        tokenizer = load_tokenizer(tokenizer, use_fast=opts.use_fast, **opts.hub)
     module = importlib.import_module(f"{__name__}.{spec.module}")
     cls = getattr(module, spec.pipeline_class)
     return cls(model, tokenizer, device=dev, batch_size=batch_size, task=name, **kwargs)
@@ -189,7 +224,7 @@ _BUNDLED_TASKS = ("fill-mask", "feature-extraction", "sentence-embedding")
 
 def _bundled_model_for(task: str, spec: TaskSpec) -> Path:
     if task not in _BUNDLED_TASKS:
-        command = {"text-generation": "causal-lm"}.get(task, task)
+        command = {"text-generation": "causal-lm", "zero-shot-classification": "text-classification"}.get(task, task)
         raise ValueError(
             f"{task} needs a model fine-tuned for it ({spec.model_class}) and none was given; the bundled model "
             f"answers only {', '.join(_BUNDLED_TASKS)}. Pass a fine-tuned checkpoint (model=DIR in Python, "

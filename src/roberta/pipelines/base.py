@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Iterator, Sequence
+import os
+import types
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -92,10 +94,33 @@ class Pipeline:
         return True, [inputs]
 
     def __call__(self, inputs: Any, **kwargs: Any) -> Any:
-        """Run the pipeline on one input or a list of inputs (returned in input order). Options are the task's,
-        plus `batch_size`, which overrides the pipeline's for this call."""
+        """Run the pipeline on one input or a list of inputs (returned in input order); a generator or a torch
+        `Dataset` of inputs gives an iterator of results (see `stream`). Options are the task's, plus
+        `batch_size`, which overrides the pipeline's for this call."""
+        if is_stream(inputs):
+            return self.stream(inputs, **kwargs)
         single, items = self._split_inputs(inputs)
         return self._run(single, items, kwargs)
+
+    def stream(self, inputs: Iterable[Any], **kwargs: Any) -> Iterator[Any]:
+        """An iterator of results, one per input of `inputs` (a generator, a torch `Dataset` such as
+        `KeyDataset`, any iterable), in input order. It is lazy, as the reference's: it reads `batch_size`
+        inputs, runs them, hands their results out, then reads on. Bad options fail at once, not at the first
+        result."""
+        kwargs = dict(kwargs)
+        batch_size = self.call_batch_size(kwargs)
+        self._sanitize(**{**self._defaults, **kwargs})
+        return self._stream(_dataset_items(inputs), batch_size, kwargs)
+
+    def _stream(self, items: Iterator[Any], batch_size: int, kwargs: dict[str, Any]) -> Iterator[Any]:
+        chunk: list[Any] = []
+        for item in items:
+            chunk.append(item)
+            if len(chunk) == batch_size:
+                yield from self.run_batch(chunk, batch_size=batch_size, **kwargs)
+                chunk = []
+        if chunk:
+            yield from self.run_batch(chunk, batch_size=batch_size, **kwargs)
 
     def run_batch(self, items: Sequence[Any], **kwargs: Any) -> list[Any]:
         """Run a list of inputs and always return one result per input (no single-input unwrapping)."""
@@ -181,6 +206,26 @@ class Pipeline:
             results[i] = out
         return results  # type: ignore[return-value]
 
+    # ------------------------------------------------------------------ saving
+    def save_pretrained(
+        self, save_directory: str | os.PathLike, safe_serialization: bool = True, **kwargs: Any
+    ) -> None:
+        """Write the model and the tokenizer into `save_directory` (created if needed), in the reference's files,
+        so that `pipeline(task, model=save_directory)` (here or in transformers) builds this pipeline again.
+        Keywords go to the model's `save_pretrained` (e.g. `max_shard_size`)."""
+        if kwargs.pop("push_to_hub", False):
+            raise ValueError("push_to_hub=True: roberta never uploads; save here, then upload with huggingface-cli")
+        if os.path.isfile(save_directory):
+            raise ValueError(f"save_directory {os.fspath(save_directory)!r} is a file, not a directory")
+        if not hasattr(self.model, "save_pretrained"):
+            raise TypeError(
+                f"this pipeline runs a {getattr(self.model, 'model_class', type(self.model).__name__)} of another "
+                f"framework, which it cannot save; save the checkpoint it was loaded from instead"
+            )
+        os.makedirs(save_directory, exist_ok=True)
+        self.model.save_pretrained(save_directory, safe_serialization=safe_serialization, **kwargs)
+        self.tokenizer.save_pretrained(save_directory)
+
     # ------------------------------------------------------------------ the command line (`roberta run`)
     def parse_line(self, text: str) -> Any:
         """The input that one line of `roberta run` stands for; ValueError with a short reason for a bad line."""
@@ -197,6 +242,23 @@ class Pipeline:
             f"{type(self).__name__}(task={self.task!r}, model={type(self.model).__name__}, "
             f"device={self.device}, dtype={self.dtype}, batch_size={self.batch_size})"
         )
+
+
+def is_stream(inputs: Any) -> bool:
+    """Whether the reference answers `inputs` with an iterator of results: a generator or a torch `Dataset`
+    (`KeyDataset` and the like). Lists and tuples are batches answered with a list."""
+    from torch.utils.data import Dataset
+
+    return isinstance(inputs, (types.GeneratorType, Dataset))
+
+
+def _dataset_items(inputs: Iterable[Any]) -> Iterator[Any]:
+    """The inputs of an iterable, one by one; a map-style torch Dataset with a length by index, 0 to len - 1."""
+    from torch.utils.data import IterableDataset
+
+    if hasattr(inputs, "__getitem__") and hasattr(inputs, "__len__") and not isinstance(inputs, IterableDataset):
+        return (inputs[i] for i in range(len(inputs)))  # type: ignore[index]
+    return iter(inputs)
 
 
 def to_json(value: Any) -> str:

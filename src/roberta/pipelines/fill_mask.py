@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from .base import Pipeline, check_text, positive_int
+from .base import Pipeline, check_text, is_stream, positive_int
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +133,10 @@ class FillMaskPipeline(Pipeline):
         return result[0] if single_mask else result
 
     def __call__(self, inputs: str | list[str], **kwargs: Any) -> Any:
-        """Fill the mask(s) of one text or a list of texts (a list of one text returns that text's result)."""
+        """Fill the mask(s) of one text or a list of texts (a list of one text returns that text's result; a
+        generator or torch Dataset gives an iterator)."""
+        if is_stream(inputs):
+            return self.stream(inputs, **kwargs)
         result = super().__call__(inputs, **kwargs)
         if isinstance(inputs, list) and len(inputs) == 1:
             return result[0]

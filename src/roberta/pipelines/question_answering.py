@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .base import Pipeline, positive_int, softmax
+from .base import Pipeline, is_stream, positive_int, softmax
 
 
 def decode_spans(
@@ -226,6 +226,8 @@ class QuestionAnsweringPipeline(Pipeline):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Answer `question=` from `context=` (see the class docstring for the accepted input forms)."""
         question, context = kwargs.pop("question", None), kwargs.pop("context", None)
+        if len(args) == 1 and is_stream(args[0]) and question is None and context is None:
+            return self.stream(args[0], **kwargs)  # dicts (or SquadExample-like) one by one, as the reference
         if args:
             if question is not None or context is not None:
                 raise TypeError("give the inputs either positionally or as question=/context=, not both")

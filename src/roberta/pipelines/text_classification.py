@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .base import Pipeline, softmax
+from .base import Pipeline, is_stream, softmax
 
 _FUNCTIONS = ("sigmoid", "softmax", "none")
 _UNSET = ""  # `top_k=None` means "all labels", so the reference uses "" for "not given"
@@ -119,7 +119,9 @@ class TextClassificationPipeline(Pipeline):
         return result
 
     def __call__(self, inputs: str | dict | list, **kwargs: Any) -> Any:
-        """Classify one input or a list of inputs."""
+        """Classify one input or a list of inputs (a generator or torch Dataset gives an iterator)."""
+        if is_stream(inputs):
+            return self.stream(inputs, **kwargs)
         if isinstance(inputs, dict):
             single, items = True, [inputs]
         else:

@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 
-from .base import Pipeline, check_text, positive_int
+from .base import Pipeline, check_text, is_stream, positive_int
 
 
 def filter_logits(logits: torch.Tensor, temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0) -> torch.Tensor:
@@ -101,7 +101,9 @@ class TextGenerationPipeline(Pipeline):
         return gen, post
 
     def __call__(self, inputs: str | list[str], **kwargs: Any) -> Any:
-        """Generate from one prompt or a list of prompts."""
+        """Generate from one prompt or a list of prompts (a generator or torch Dataset gives an iterator)."""
+        if is_stream(inputs):
+            return self.stream(inputs, **kwargs)
         single, items = self._split_inputs(inputs)
         kwargs = dict(kwargs)
         batch_size = self.call_batch_size(kwargs)

@@ -20,16 +20,17 @@ __all__ = [
 ]
 
 
-def load_tokenizer(source: Any, **kwargs: Any) -> Any:
-    """A `RobertaTokenizerFast` from a folder (or a cached hub id); a tokenizer object is returned as it is.
-    A folder without tokenizer files is an error naming it and the files expected."""
+def load_tokenizer(source: Any, *, use_fast: bool = True, **kwargs: Any) -> Any:
+    """A `RobertaTokenizerFast` (`RobertaTokenizer` with `use_fast=False`) from a folder (or a cached hub id);
+    a tokenizer object is returned as it is. Hub keywords (`revision`, `subfolder`, `cache_dir`, ...) pick the
+    folder. A folder without tokenizer files is an error naming it and the files expected."""
     if not isinstance(source, (str, os.PathLike)):
         return source
-    from ..hub import resolve_model_dir
+    from ..hub import pop_hub_kwargs, resolve_model_dir
 
-    path = resolve_model_dir(source, what="tokenizer")
+    path = resolve_model_dir(source, what="tokenizer", **pop_hub_kwargs(kwargs))
     if not any(os.path.isfile(os.path.join(path, f)) for f in ("tokenizer.json", "vocab.json")):
         raise FileNotFoundError(
             f"{os.fspath(source)} holds no tokenizer files (expected tokenizer.json, or vocab.json + merges.txt)"
         )
-    return RobertaTokenizerFast.from_pretrained(path, **kwargs)
+    return (RobertaTokenizerFast if use_fast else RobertaTokenizer).from_pretrained(path, **kwargs)

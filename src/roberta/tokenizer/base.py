@@ -36,7 +36,7 @@ from .state import TokenizerStateMixin
 logger = logging.getLogger(__name__)
 
 TextInput = str | Sequence[str]
-_HUB_KWARGS = ("cache_dir", "revision", "local_files_only", "token")
+_HUB_KWARGS = ("cache_dir", "revision", "local_files_only", "token", "subfolder", "force_download")
 
 
 def _is_text_input(t: Any) -> bool:
@@ -540,7 +540,6 @@ class RobertaTokenizerBase(TokenizerStateMixin, SpecialTokensMixin):
             "force_download",
             "resume_download",
             "proxies",
-            "subfolder",
             "_from_auto",
             "from_slow",
         ):
