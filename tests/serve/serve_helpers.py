@@ -1,4 +1,5 @@
-"""Helpers for the tests that run `roberta serve` as a real process: a free port, the process, HTTP calls."""
+"""Helpers for the server tests: an in-process server and its TestClient; for those that run `roberta serve` as
+a real process, a free port, the process, HTTP calls."""
 
 from __future__ import annotations
 
@@ -14,6 +15,20 @@ from typing import Any
 import orjson
 
 SRC = Path(__file__).resolve().parents[2] / "src"
+
+
+def make_client(paths: dict[str, Path], names: list[str], *, tasks: dict[str, str] | None = None, **settings):
+    """(state, starlette TestClient) of an in-process server of the models `names` (checkpoints `paths[name]`,
+    pipeline tasks from `tasks` or their architecture) with `settings`; enter the client to start it."""
+    from starlette.testclient import TestClient
+
+    from roberta.serve.app import ServerState, build_app
+    from roberta.serve.server import load_models
+    from roberta.serve.settings import ModelSpec, ServeSettings
+
+    specs = tuple(ModelSpec(name, paths[name], (tasks or {}).get(name)) for name in names)
+    state = ServerState(s := ServeSettings(models=specs, **settings), load_models(s))
+    return state, TestClient(build_app(state))
 
 
 def free_port() -> int:

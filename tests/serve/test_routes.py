@@ -10,20 +10,10 @@ import orjson
 import pytest
 import torch
 from pipelines.pipeline_helpers import assert_same
-from starlette.testclient import TestClient
-
-from roberta.serve.app import ServerState, build_app
-from roberta.serve.server import load_models
-from roberta.serve.settings import ModelSpec, ServeSettings
+from serve_helpers import make_client
 
 PAYLOAD_LIMIT = 20_000
 MAX_CLIENT_BATCH = 16
-
-
-def make_client(served, names, **settings):
-    specs = tuple(ModelSpec(name, served[name]) for name in names)
-    state = ServerState(s := ServeSettings(models=specs, **settings), load_models(s))
-    return state, TestClient(build_app(state))
 
 
 @pytest.fixture(scope="module")
