@@ -1,5 +1,5 @@
-"""Helpers for the server tests: the app in-process (`make_client`), and `roberta serve` as a real process (a
-free port, the process, HTTP calls)."""
+"""Helpers for the server tests: an in-process server and its TestClient; for those that run `roberta serve` as
+a real process, a free port, the process, HTTP calls."""
 
 from __future__ import annotations
 

@@ -53,7 +53,7 @@ SUPPORTED_TASKS: dict[str, TaskSpec] = {
         "feature_extraction",
         "SentenceEmbeddingPipeline",
         "RobertaModel",
-        "one L2-normalised mean-pooled vector per text",
+        "one vector per text (L2-normalised mean, or as a sentence-transformers folder says)",
     ),
     "text-generation": TaskSpec(
         "text_generation", "TextGenerationPipeline", "RobertaForCausalLM", "continue a prompt with a RoBERTa decoder"
@@ -215,6 +215,8 @@ def pipeline(
         tokenizer = load_tokenizer(tokenizer, use_fast=opts.use_fast, **opts.hub)
     module = importlib.import_module(f"{__name__}.{spec.module}")
     cls = getattr(module, spec.pipeline_class)
+    if cls.reads_model_dir:
+        kwargs = {**kwargs, "model_dir": model_dir}
     return cls(model, tokenizer, device=dev, batch_size=batch_size, task=name, **kwargs)
 
 

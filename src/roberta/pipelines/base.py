@@ -43,6 +43,9 @@ class Pipeline:
     task: str = ""
     #: output keys of `_forward` that are (batch, seq, ...) and must be trimmed to each row's length.
     per_token_outputs: tuple[str, ...] = ()
+    #: whether the constructor takes `model_dir=` (the folder the model came from, or None), which `pipeline()`
+    #: then passes: for tasks that read more of the folder than the model and tokenizer.
+    reads_model_dir: bool = False
 
     def __init__(
         self, model: Any, tokenizer: Any, *, device: torch.device, batch_size: int = 8, task: str = "", **kwargs: Any

@@ -6,16 +6,24 @@ A model serves two kinds of forward pass, each one batching key: "task" (its pip
 `/v1/embeddings`). The hidden kind runs a feature-extraction pipeline over the head's own trunk, so the
 weights are held once. Both kinds reuse the pipelines' batching halves: `pad_features` (the batcher's
 prepare step) and `run_padded` (its run step).
+
+A sentence-transformers folder (one with `modules.json`) sets what the pooled embedding routes compute, as the
+sentence-embedding pipeline reads it (`pipelines/sentence_folder.py`): its pooling, Dense and Normalize
+modules, its default prompt, and its `max_seq_length` as the default input limit.
 """
 
 from __future__ import annotations
 
 import copy
+import logging
 from pathlib import Path
 from typing import Any
 
 from .._io import read_json
+from ..pipelines.sentence_folder import read_sentence_folder
 from .errors import ServeError
+
+logger = logging.getLogger("roberta.serve")
 
 TASK, HIDDEN = "task", "hidden"
 UNLIMITED = 1 << 30  # the pipelines' own batch_size: the batcher, not the pipeline, sizes batches
@@ -93,12 +101,30 @@ class ModelBackend:
         self.pipes = {TASK: self.task_pipe, HIDDEN: self.hidden_pipe}
         self.config = model.config
         self.dtype = str(self.task_pipe.dtype).replace("torch.", "") + (" (int8 linears)" if int8 else "")
+        #: the sentence-transformers folder the model was saved as, or None (`pooling` then pools)
+        self.sentence = read_sentence_folder(path)
         limit = self.task_pipe.max_length  # the model's usable positions, or the tokenizer's limit if lower
+        if self.sentence is not None and self.sentence.max_seq_length:  # a folder saved before 5.x says it here
+            limit = min(limit, self.sentence.max_seq_length)
         if max_input_tokens is not None and max_input_tokens > limit:
             raise ValueError(
                 f"model {name!r} takes at most {limit} tokens per input; --max-input-tokens {max_input_tokens} is more"
             )
         self.max_input_tokens = max_input_tokens or limit
+        self.embedding_size = self.config.hidden_size
+        self.prompt, self.prompt_length = None, 0  # the folder's default prompt; its tokens the Pooling leaves out
+        if self.sentence is not None:
+            self.embedding_size = self.sentence.output_size(self.config.hidden_size)
+            self.prompt = self.sentence.choose_prompt()
+            self.prompt_length = self.sentence.prompt_length(self.tokenizer, self.prompt, self.max_input_tokens)
+            if pooling != "mean":
+                logger.warning(
+                    "model %r: --pooling %s is not used: its sentence-transformers folder pools with %s",
+                    name,
+                    pooling,
+                    self.sentence.pooling.name,
+                )
+            self.pooling = self.sentence.pooling.name
 
     # ------------------------------------------------------------------ batching
     def key(self, kind: str) -> tuple[str, str]:
@@ -130,6 +156,15 @@ class ModelBackend:
             ids = self.tokenizer(text, pair)["input_ids"]
         self.check_length(len(ids))
         return list(ids)
+
+    def embedding_input(self, text: str, *, truncate: bool, side: str = "right") -> dict[str, Any]:
+        """One input of the pooled embedding routes as a feature: for a sentence-transformers folder, the text
+        as it prepares it (its default prompt put first, lower-cased if it says so), and in `prompt_length`
+        the leading tokens its Pooling leaves out."""
+        if self.sentence is None:
+            return {"input_ids": self.encode(text, truncate=truncate, side=side)}
+        ids = self.encode(self.sentence.text_for(text, self.prompt), truncate=truncate, side=side)
+        return {"input_ids": ids, "prompt_length": self.prompt_length}
 
     def check_length(self, n: int) -> None:
         if n > self.max_input_tokens:

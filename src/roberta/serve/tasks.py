@@ -14,6 +14,7 @@ import torch
 
 from ..pipelines.feature_extraction import mean_pool
 from . import limits
+from ..pipelines.sentence_pooling import l2_normalize, sentence_vector
 from .backend import HIDDEN, TASK, ModelBackend
 from .batcher import Batcher, DeadlineExceeded, Draining, Dropped, JobFailed, Overloaded, Ticket
 from .errors import ServeError
@@ -104,22 +105,33 @@ class Work:
         return headers
 
 
-def _pooled(backend: ModelBackend, outputs: list[dict[str, Any]], normalize: bool) -> np.ndarray:
-    """(inputs, hidden) float32: each input's mean (or <s>) hidden state, L2-normalised if asked."""
-    if backend.pooling == "cls":
+def _pooled(
+    backend: ModelBackend, features: list[dict[str, Any]], outputs: list[dict[str, Any]], normalize: bool
+) -> np.ndarray:
+    """(inputs, embedding_size) float32: each input's vector, L2-normalised if asked. A sentence-transformers
+    folder's modules make the vector (a Normalize module that ends them is the `normalize` step); other
+    models pool their last hidden state by --pooling (mean, or <s>)."""
+    if backend.sentence is not None:
+        vectors = torch.stack(
+            [
+                sentence_vector(o["features"], backend.sentence, f.get("prompt_length", 0), final_normalize=normalize)
+                for f, o in zip(features, outputs)
+            ]
+        )
+    elif backend.pooling == "cls":
         vectors = torch.stack([o["features"][0] for o in outputs])
     else:
         vectors = torch.cat([mean_pool(o["features"][None], torch.ones(1, len(o["features"]))) for o in outputs])
     if normalize:
-        vectors = torch.nn.functional.normalize(vectors, p=2, dim=-1)
+        vectors = l2_normalize(vectors)
     return vectors.numpy()
 
 
 def embed(work: Work, backend: ModelBackend, req: EmbedRequest) -> np.ndarray:
     """`/embed`: one pooled vector per input."""
     truncate = work.truncate(req.truncate)
-    features = [{"input_ids": backend.encode(t, truncate=truncate, side=req.side)} for t in req.inputs]
-    return _pooled(backend, work.run(backend, HIDDEN, features), req.normalize)
+    features = [backend.embedding_input(t, truncate=truncate, side=req.side) for t in req.inputs]
+    return _pooled(backend, features, work.run(backend, HIDDEN, features), req.normalize)
 
 
 def embed_all(work: Work, backend: ModelBackend, req: EmbedRequest) -> list[np.ndarray]:
@@ -205,21 +217,22 @@ def decode(work: Work, backend: ModelBackend, req: DecodeRequest) -> list[str]:
 
 
 def openai_embeddings(work: Work, backend: ModelBackend, req: OpenAIEmbeddingRequest) -> dict[str, Any]:
-    """`/v1/embeddings`: OpenAI's answer shape; vectors L2-normalised, as float lists or base64 float32."""
-    hidden = backend.config.hidden_size
-    if req.dimensions is not None and req.dimensions != hidden:
-        raise ServeError("invalid_request", f"model {backend.name!r} gives {hidden} dimensions, not {req.dimensions}")
+    """`/v1/embeddings`: OpenAI's answer shape; vectors L2-normalised, as float lists or base64 float32. Token
+    ids are used as given (no prompt is put before them)."""
+    size = backend.embedding_size
+    if req.dimensions is not None and req.dimensions != size:
+        raise ServeError("invalid_request", f"model {backend.name!r} gives {size} dimensions, not {req.dimensions}")
     features = []
     for item in req.inputs:
         if isinstance(item, str):
-            features.append({"input_ids": backend.encode(item, truncate=work.auto_truncate)})
+            features.append(backend.embedding_input(item, truncate=work.auto_truncate))
         elif max(item) >= backend.config.vocab_size:
             raise ServeError(
                 "invalid_request", f"token id {max(item)} is outside the vocabulary ({backend.config.vocab_size})"
             )
         else:
             features.append({"input_ids": list(item)})
-    vectors = _pooled(backend, work.run(backend, HIDDEN, features), normalize=True)
+    vectors = _pooled(backend, features, work.run(backend, HIDDEN, features), normalize=True)
     if req.encoding_format == "base64":
         data = [base64.b64encode(v.astype("<f4").tobytes()).decode("ascii") for v in vectors]
     else:
