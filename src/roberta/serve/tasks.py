@@ -13,8 +13,8 @@ import numpy as np
 import torch
 
 from ..pipelines.feature_extraction import mean_pool
-from . import limits
 from ..pipelines.sentence_pooling import l2_normalize, sentence_vector
+from . import limits
 from .backend import HIDDEN, TASK, ModelBackend
 from .batcher import Batcher, DeadlineExceeded, Draining, Dropped, JobFailed, Overloaded, Ticket
 from .errors import ServeError
