@@ -30,6 +30,7 @@ _EXPORTS: dict[str, str] = {
         "roberta.auto",
     ),
     "RobertaConfig": "roberta.config",
+    "GenerationConfig": "roberta.generation_config",
     "convert_fairseq": "roberta.convert",
     "export_onnx": "roberta.onnx",
     **dict.fromkeys(

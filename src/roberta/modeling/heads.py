@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..config import RobertaConfig
+from .generation import GenerationMixin
 from .linear import linear
 from .model import RobertaModel, trunk_args
 from .outputs import (
@@ -160,7 +161,7 @@ class RobertaForMaskedLM(_LMBase):
         )
 
 
-class RobertaForCausalLM(_LMBase):
+class RobertaForCausalLM(GenerationMixin, _LMBase):
     """RoBERTa as a left-to-right decoder (set `config.is_decoder=True`), with a KV cache.
 
     Loss: next-token cross-entropy (labels shifted inside), computed in float32; `num_items_in_batch`

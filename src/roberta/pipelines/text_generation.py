@@ -1,4 +1,4 @@
-"""text-generation with a `RobertaForCausalLM` decoder: greedy or sampled decoding over the KV cache."""
+"""text-generation with a `RobertaForCausalLM` decoder: greedy or sampled decoding by `model.generate()`."""
 
 from __future__ import annotations
 
@@ -6,33 +6,20 @@ from typing import Any
 
 import torch
 
+from ..modeling.generation import filter_logits
 from .base import Pipeline, check_text, is_stream, positive_int
 
-
-def filter_logits(logits: torch.Tensor, temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0) -> torch.Tensor:
-    """Apply temperature, then top-k, then nucleus (top-p) filtering, in the reference's order; filtered
-    entries become -inf. `logits` is (batch, vocab) float."""
-    if temperature != 1.0:
-        logits = logits / temperature
-    if top_k and top_k > 0:
-        k = min(top_k, logits.shape[-1])
-        kth = torch.topk(logits, k).values[..., -1, None]
-        logits = logits.masked_fill(logits < kth, float("-inf"))
-    if top_p < 1.0:
-        sorted_logits, sorted_idx = torch.sort(logits, descending=False)
-        cumulative = sorted_logits.softmax(dim=-1).cumsum(dim=-1)
-        remove = cumulative <= (1 - top_p)
-        remove[..., -1:] = False  # always keep the most likely token
-        logits = logits.masked_fill(remove.scatter(1, sorted_idx, remove), float("-inf"))
-    return logits
+__all__ = ["TextGenerationPipeline", "filter_logits"]  # filter_logits: where it was before generate() existed
 
 
 class TextGenerationPipeline(Pipeline):
     """Continue a prompt with a left-to-right RoBERTa decoder (`RobertaForCausalLM`, `is_decoder=True`).
 
-    The prompt is tokenized as the reference does (with <s> ... </s>), the model runs once over it and then one
-    token at a time reusing its key/value cache, until `max_new_tokens` tokens or the end-of-sequence token.
-    Prompts of equal token length are generated together (up to `batch_size`), so no padding is involved.
+    The prompt is tokenized as the reference does (with <s> ... </s>) and continued by `model.generate()`: the
+    model runs once over it and then one token at a time reusing its key/value cache, until `max_new_tokens`
+    tokens or the end-of-sequence token. Prompts of equal token length are generated together (up to
+    `batch_size`), so no padding is involved. Options the call does not set come from the model's
+    `generation_config` (its checkpoint's `generation_config.json`), as in the reference.
 
     Call options (defaults are the reference pipeline's): `max_new_tokens` (256), `do_sample` (True),
     `temperature` (0.7), `top_k` (50; 0 disables), `top_p` (1.0), `num_return_sequences` (1),
@@ -42,7 +29,7 @@ class TextGenerationPipeline(Pipeline):
     `position_ids_from_zero` (False).
 
     Positions: by default every step uses the model's own RoBERTa positions (counted from
-    `pad_token_id + 1`, exactly as a full forward pass and as training with `labels` see them). The
+    `pad_token_id + 1`, as a full forward pass and as training with `labels` see them). The
     reference's `generate()` instead feeds positions counted from 0 for RoBERTa; pass
     `position_ids_from_zero=True` to reproduce its outputs token for token.
 
@@ -210,38 +197,19 @@ class TextGenerationPipeline(Pipeline):
             options = dict(do_sample=do_sample, temperature=temperature, top_k=top_k, top_p=top_p, seed=seed)
             return generate(prompts, max_new_tokens, eos_token_id=eos_token_id, pad_token_id=pad_id, **options)
         ids = torch.tensor(prompts, dtype=torch.long, device=self.device)
-        finished = torch.zeros(len(prompts), dtype=torch.bool, device=self.device)
-        new_tokens: list[torch.Tensor] = []
-        with torch.inference_mode():
-            length = ids.shape[1]
-            positions = torch.arange(length, device=self.device)[None].expand(len(prompts), -1) if from_zero else None
-            out = self.model(input_ids=ids, position_ids=positions, use_cache=True)
-            for step in range(max_new_tokens):
-                logits = out.logits[:, -1, :].float()
-                if do_sample:
-                    probs = filter_logits(logits, temperature, top_k, top_p).softmax(dim=-1)
-                    if generator is not None and generator.device != probs.device:
-                        next_ids = torch.multinomial(probs.cpu(), 1, generator=generator).squeeze(1)
-                        next_ids = next_ids.to(probs.device)
-                    else:
-                        next_ids = torch.multinomial(probs, 1, generator=generator).squeeze(1)
-                else:
-                    next_ids = logits.argmax(dim=-1)
-                next_ids = torch.where(finished, torch.full_like(next_ids, pad_id), next_ids)
-                new_tokens.append(next_ids)
-                if eos_token_id is not None:
-                    finished |= next_ids == eos_token_id
-                if bool(finished.all()) or step == max_new_tokens - 1:
-                    break
-                if from_zero:
-                    positions = torch.full((len(prompts), 1), length + step, device=self.device, dtype=torch.long)
-                out = self.model(
-                    input_ids=next_ids[:, None],
-                    position_ids=positions,
-                    past_key_values=out.past_key_values,
-                    use_cache=True,
-                )
-        generated = torch.stack(new_tokens, dim=1).tolist() if new_tokens else [[] for _ in prompts]
+        sampling = dict(temperature=temperature, top_k=top_k, top_p=top_p) if do_sample else {}
+        out = self.model.generate(
+            ids,
+            attention_mask=torch.ones_like(ids),  # prompts of one length: no padding
+            max_new_tokens=max_new_tokens,
+            do_sample=do_sample,
+            eos_token_id=eos_token_id,
+            pad_token_id=pad_id,
+            generator=generator,
+            position_ids_from_zero=from_zero,
+            **sampling,
+        )
+        generated = out[:, ids.shape[1] :].tolist()
         sequences = []
         for prompt, tokens in zip(prompts, generated):
             if eos_token_id is not None and eos_token_id in tokens:
