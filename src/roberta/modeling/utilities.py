@@ -23,6 +23,11 @@ class ModuleUtilities:
     def device(self) -> torch.device:
         return next(self.parameters()).device
 
+    @classmethod
+    def can_generate(cls) -> bool:
+        """Whether `generate()` works (RobertaForCausalLM's GenerationMixin says True)."""
+        return False
+
     @property
     def name_or_path(self) -> str:
         """The folder (or hub id) the model was loaded from; "" for a model built from a config."""
