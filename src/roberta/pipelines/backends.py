@@ -23,7 +23,9 @@ from torch import nn
 class Framework:
     """Where a framework's runners come from, and which model classes belong to it."""
 
-    def __init__(self, runner_module: str, model_module: str | None, requires: tuple[str, ...], name: str) -> None:
+    def __init__(
+        self, runner_module: str, model_module: str | None, requires: tuple[str, ...] = (), name: str = ""
+    ) -> None:
         self.runner_module = runner_module
         self.model_module = model_module  # the package of its model classes (None: no instances, paths only)
         self.requires, self.name = requires, name  # the modules it needs (an extra installs them)
