@@ -142,7 +142,10 @@ def test_a_second_ctrl_c_quits_with_a_message():
 
 
 # 13. log lines, not bars, where stderr is no terminal ----------------------------------------------------------
-def test_no_bar_off_a_terminal_but_log_lines_every_log_steps(tmp_path, corpus, tokenizer_dir, capsys):
+def test_no_bar_off_a_terminal_but_log_lines_every_log_steps(tmp_path, corpus, tokenizer_dir, monkeypatch, capsys):
+    from roberta.training import shards
+
+    monkeypatch.setattr(shards, "PROGRESS_BYTES", 0)  # the test corpus is small: show its tokenization anyway
     args = pretrain_args(corpus, tokenizer_dir, tmp_path / "run", "--max-steps", "4", "--log-steps", "2")
     args.remove("--no-progress")  # the bar is asked for, but stderr (captured) is no terminal
     assert cli(args) == 0
@@ -166,6 +169,7 @@ def test_tokenizing_shows_a_bar_on_a_terminal(tmp_path, corpus, tokenizer_dir, m
     from roberta.training import shards
 
     monkeypatch.setattr(shards, "on_terminal", lambda stream=None: True)
+    monkeypatch.setattr(shards, "PROGRESS_BYTES", 0)
     logged = []
     shards.build_shards([corpus], load_tokenizer(tokenizer_dir), tmp_path / "s", max_seq_length=32, log=logged.append)
     err = capsys.readouterr().err

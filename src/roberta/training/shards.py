@@ -23,6 +23,7 @@ from .readers import iter_documents
 
 META = "meta.json"
 FORMAT = 1
+PROGRESS_BYTES = 1 << 20  # a smaller corpus is tokenized without a progress display
 
 
 def _fingerprint(
@@ -123,7 +124,8 @@ def build_shards(
     """Tokenize and pack `files` into shards under `directory`, unless an identical build is already there.
 
     Memory use is bounded by one tokenization batch, whatever the corpus size. With `progress`, a bar over the
-    corpus's bytes on a terminal, else (or without `progress`) a `log` line at every tenth. Returns `directory`.
+    corpus's bytes on a terminal, else (or without `progress`) a `log` line at every tenth, for a corpus of at
+    least PROGRESS_BYTES. Returns `directory`.
     """
     files = [os.fspath(f) for f in files]
     if not files:
@@ -173,10 +175,12 @@ def build_shards(
 
 def _progress(files: Sequence[str], directory: str, log: Any | None, enabled: bool) -> Callable[[int | None], None]:
     """`update(n_bytes)` (None: done) while `files` are tokenized: a bar on a terminal (when `enabled`), else a
-    `log` line at each tenth of the text. The byte counts are an estimate, so it ends at 100%."""
+    `log` line at each tenth of the text; nothing for a corpus under PROGRESS_BYTES, which takes a moment. The
+    byte counts are an estimate, so it ends at 100%."""
     total = max(1, sum(os.path.getsize(f) for f in files))
-    bar = Progress(total, enabled=enabled and on_terminal(), desc="tokenize")
-    log = None if bar.enabled else log
+    shown = total >= PROGRESS_BYTES
+    bar = Progress(total, enabled=shown and enabled and on_terminal(), desc="tokenize")
+    log = None if bar.enabled or not shown else log
     if log is not None:
         log(f"tokenizing {len(files)} file(s), {total / 1e6:.1f} MB, into {directory}")
     logged = [0]
