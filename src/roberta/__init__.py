@@ -109,7 +109,16 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'roberta' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    try:
+        imported = importlib.import_module(module)
+    except ImportError as e:  # TensorFlow or JAX not installed: say which extra installs it
+        from .extras import missing_extra
+
+        missing = missing_extra(e, name)
+        if missing is None:
+            raise
+        raise missing from e
+    value = getattr(imported, name)
     globals()[name] = value  # later lookups skip this function
     return value
 

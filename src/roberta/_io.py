@@ -60,6 +60,14 @@ def raise_named(e: BaseException, staged: str, final: str, note: str) -> None:
     raise named from e
 
 
+def new_directory(parent: str | os.PathLike, prefix: str) -> str:
+    """A new, uniquely named directory in `parent` with the mode `os.mkdir` would give it (mkdtemp makes 0700,
+    which a directory renamed into place from it would keep)."""
+    stage = tempfile.mkdtemp(prefix=prefix, dir=parent)
+    os.chmod(stage, 0o777 & ~_umask())
+    return stage
+
+
 @contextlib.contextmanager
 def atomic_path(final_path: str | os.PathLike) -> Iterator[str]:
     """Yield a temporary path beside `final_path`; on success rename it over `final_path`.
@@ -221,10 +229,11 @@ def read_json(path: str | os.PathLike) -> Any:
         raise ValueError(f"{os.fspath(path)} is not valid JSON: {e}") from None
 
 
-def decode_lines(raw_lines: Iterable[bytes]) -> Iterator[tuple[int, str, str | None]]:
-    """The one text-line decoder: `(number, text, error)` per line of UTF-8 bytes, the line ending and a
-    leading byte-order mark dropped; `error` names an undecodable byte (then `text` is empty)."""
-    for number, raw in enumerate(raw_lines, start=1):
+def decode_lines(raw_lines: Iterable[bytes], start: int = 1) -> Iterator[tuple[int, str, str | None]]:
+    """The one text-line decoder: `(number, text, error)` per line of UTF-8 bytes, numbered from `start` (a
+    stream decoded piece by piece goes on counting), the line ending and a leading byte-order mark (of line 1)
+    dropped; `error` names an undecodable byte (then `text` is empty)."""
+    for number, raw in enumerate(raw_lines, start=start):
         raw = raw.rstrip(b"\n").rstrip(b"\r")
         if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]

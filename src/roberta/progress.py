@@ -7,14 +7,30 @@ import time
 from typing import Any, TextIO
 
 
+def on_terminal(stream: TextIO | None = None) -> bool:
+    """Whether `stream` (default: stderr) is a terminal, where a bar redrawn in place belongs; a log file or a
+    pipe gets log lines instead."""
+    try:
+        return bool((stream or sys.stderr).isatty())
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return False
+
+
 class Progress:
-    """`update(n, **postfix)` after each unit of work; silent when `enabled` is False or there is nothing to do."""
+    """`update(n, **postfix)` after each unit of work; silent when `enabled` is False or there is nothing to do.
+    `total=None`: a count of unknown end (a stream)."""
 
     def __init__(
-        self, total: int, *, initial: int = 0, enabled: bool = True, desc: str = "", stream: TextIO | None = None
+        self,
+        total: int | None,
+        *,
+        initial: int = 0,
+        enabled: bool = True,
+        desc: str = "",
+        stream: TextIO | None = None,
     ) -> None:
         self.total, self.n, self.desc = total, initial, desc
-        self.enabled = enabled and total > 0
+        self.enabled = enabled and (total is None or total > 0)
         self.stream = stream or sys.stderr
         self._bar: Any = None
         self._last = 0.0
@@ -36,13 +52,17 @@ class Progress:
             self._bar.update(n)
             return
         now = time.monotonic()
-        if now - self._last > 0.5 or self.n >= self.total:
+        if now - self._last > 0.5 or (self.total is not None and self.n >= self.total):
             self._last = now
-            width = 30
-            done = int(width * min(self.n, self.total) / self.total)
             extra = " ".join(f"{k}={v}" for k, v in text.items())
             label = f"{self.desc} " if self.desc else ""
-            self.stream.write(f"\r{label}[{'#' * done}{'.' * (width - done)}] {self.n}/{self.total} {extra}".rstrip())
+            if self.total is None:
+                line = f"{label}{self.n} {extra}"
+            else:
+                width = 30
+                done = int(width * min(self.n, self.total) / self.total)
+                line = f"{label}[{'#' * done}{'.' * (width - done)}] {self.n}/{self.total} {extra}"
+            self.stream.write("\r" + line.rstrip())
             self.stream.flush()
 
     def close(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -171,4 +172,61 @@ def test_progress_bar_forced(checkpoints):
         "always",
         stdin=lines,
     )
-    assert rc == 0 and len(out.splitlines()) == 60 and "60/60" in err
+    # a stream's length is not known ahead: a count of the inputs answered, ending at 60
+    assert rc == 0 and len(out.splitlines()) == 60 and re.search(r"inputs\W+60(?!\d)", err), err
+
+
+def _start_run(model, stdin) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "roberta", "run", "--task", "fill-mask", "--model", str(model), "--top-k", "1"],
+        stdin=stdin,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _read_line(stream, timeout: float = 120) -> bytes:
+    """One line of a child's output, or an AssertionError when none comes within `timeout` seconds."""
+    import select
+
+    ready, _, _ = select.select([stream], [], [], timeout)
+    assert ready, "no line within the time limit"
+    return stream.readline()
+
+
+def test_run_answers_each_line_as_it_arrives(checkpoints, our_pipeline):
+    proc = _start_run(checkpoints["fill-mask"], subprocess.PIPE)
+    try:
+        pipe = our_pipeline("fill-mask", checkpoints["fill-mask"])
+        for text in ("Paris is the <mask> of France.", "Hello <mask>!"):
+            proc.stdin.write(text.encode() + b"\n")
+            proc.stdin.flush()  # and the input stays open: the answer must come before the end of input
+            assert_same(json.loads(_read_line(proc.stdout)), pipe(text, top_k=1))
+        proc.stdin.write(b"no mask here\n")
+        proc.stdin.flush()
+        assert b"line 3: no <mask>" in _read_line(proc.stderr)
+        proc.stdin.close()
+        assert proc.wait(timeout=60) == 1 and proc.stdout.read() == b""
+    finally:
+        proc.kill()
+
+
+def test_run_on_a_terminal_hints_and_ctrl_c_while_reading_says_interrupted(checkpoints):
+    import os
+    import pty
+    import signal
+
+    master, slave = pty.openpty()
+    proc = _start_run(checkpoints["fill-mask"], slave)
+    os.close(slave)
+    try:
+        assert b"reading inputs from the terminal, one per line; Ctrl-D ends" in _read_line(proc.stderr)
+        os.write(master, b"Hello <mask>!\n")
+        assert json.loads(_read_line(proc.stdout))[0]["token_str"]  # typed, answered
+        proc.send_signal(signal.SIGINT)  # waiting for the next line
+        assert proc.wait(timeout=60) == 130
+        err = proc.stderr.read().decode()
+        assert err.strip() == "roberta run: interrupted" and "Traceback" not in err
+    finally:
+        proc.kill()
+        os.close(master)

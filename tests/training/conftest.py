@@ -41,3 +41,27 @@ def pretrained(tmp_path_factory, corpus, tokenizer_dir) -> Path:
         == 0
     )
     return out
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory, tokenizer_dir) -> Path:
+    """A random-weight masked LM (hidden 32, 2 layers) that reads 64 tokens, with the trained tokenizer beside it:
+    a quick start point for fine-tuning."""
+    import shutil
+
+    import roberta
+
+    out = tmp_path_factory.mktemp("tiny-model")
+    torch.manual_seed(0)
+    config = roberta.RobertaConfig(
+        vocab_size=300,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=37,
+        max_position_embeddings=66,
+    )
+    roberta.RobertaForMaskedLM(config).save_pretrained(out)
+    for name in tokenizer_dir.iterdir():
+        shutil.copy(name, out / name.name)
+    return out

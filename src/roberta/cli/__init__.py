@@ -11,7 +11,9 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from ..extras import missing_extra
 from .errors import CommandError
+from .parser import HelpFormatter, Parser, given_options
 
 __all__ = ["COMMANDS", "CommandError", "main", "parse_args"]
 
@@ -28,52 +30,59 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    """Help that shows every option's default (unless its text already says it, or there is none) and keeps
-    the description's line breaks."""
-
-    def _get_help_string(self, action: argparse.Action) -> str | None:
-        if "default" in (action.help or "") or action.default in (None, False, [], argparse.SUPPRESS):
-            return action.help
-        return super()._get_help_string(action)
-
-
 def _module(name: str):
     return importlib.import_module(f"{__name__}.{COMMANDS[name][0]}")
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    """Parse a command line as `main` would (usage errors exit with status 2), without running it."""
+    """Parse a command line as `main` would (usage errors exit with status 2), without running it.
+
+    `args.given()` is the set of the sub-command's options spelt out on the command line (not defaults)."""
     from .. import __version__
 
     argv = list(argv)
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="roberta", description="RoBERTa models: inference and training.", formatter_class=HelpFormatter
     )
-    parser.add_argument("--version", action="version", version=f"roberta {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"roberta {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     requested = next((a for a in argv if a in COMMANDS), None)
+    command_parser = None
     for name, (_, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text, formatter_class=HelpFormatter)
         if name == requested:
             _module(name).add_arguments(p)
-    args = parser.parse_args(argv)
+            command_parser = p
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        (command_parser or parser).unrecognized(extras)
+    rest = argv[argv.index(requested) + 1 :] if requested else []
+    args.given = lambda: given_options(command_parser, rest) if command_parser else set()
     args.print_help = parser.print_help
     return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
-    if args.command is None:
-        args.print_help()
-        return 0
+    """Run one command line; return the exit status (0 done, 1 some inputs failed, 2 bad input, 128+N a signal)."""
+    prog = "roberta"
     try:
+        args = parse_args(sys.argv[1:] if argv is None else argv)
+        if args.command is None:
+            args.print_help()
+            return 0
+        prog = f"roberta {args.command}"
         return int(_module(args.command).main(args) or 0)
     except CommandError as e:
-        print(f"roberta {args.command}: error: {e}", file=sys.stderr)
+        print(f"{prog}: error: {e}", file=sys.stderr)
         return e.exit_code
+    except ImportError as e:  # an optional dependency that is not installed: which extra to install
+        missing = missing_extra(e, "this command")
+        if missing is None:
+            raise
+        print(f"{prog}: error: {missing}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt as e:  # a training run says where its checkpoint is
-        print(f"roberta {args.command}: {e or 'interrupted'}", file=sys.stderr)
+        print(f"{prog}: {str(e) or 'interrupted'}", file=sys.stderr)
         return getattr(e, "exit_code", 130)
 
 

@@ -40,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from ..extras import require
+
+    require("onnx", "onnxruntime", feature="the ONNX export")
     from ..onnx.export import export_onnx
 
     with user_errors():

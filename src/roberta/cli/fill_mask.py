@@ -13,8 +13,7 @@ from .options import add_model_arguments, build_pipeline, emit, parse_key_values
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("text", help='the text, with one or more <mask> tokens, e.g. "Paris is the <mask> of France."')
-    add_model_arguments(parser)
-    parser.set_defaults(format="text")
+    add_model_arguments(parser, default_format="text")
     parser.add_argument(
         "--targets", nargs="+", default=None, metavar="TOKEN", help="restrict the predictions to these tokens"
     )

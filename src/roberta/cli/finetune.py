@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from .training_options import add_train_arguments, run_training
+from .training_options import add_train_arguments, recipe_keywords, run_training
 
 
 def _list(text: str | None) -> list[str] | None:
@@ -20,10 +20,16 @@ def _list(text: str | None) -> list[str] | None:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     from ..training.finetuning import FINETUNE_ALIASES, FINETUNE_TASKS
 
-    p.add_argument("task", choices=[*FINETUNE_TASKS, *FINETUNE_ALIASES], metavar="TASK", help=", ".join(FINETUNE_TASKS))
-    p.add_argument("--model", required=True, help="checkpoint to start from: folder or cached hub id")
+    p.add_argument(
+        "task",
+        nargs="?",
+        choices=[*FINETUNE_TASKS, *FINETUNE_ALIASES],
+        metavar="TASK",
+        help=", ".join(FINETUNE_TASKS) + " (with --resume: the run's)",
+    )
+    p.add_argument("--model", help="checkpoint to start from: folder or cached hub id (required, but with --resume)")
     p.add_argument("--tokenizer", help="tokenizer folder (default: --model's)")
-    p.add_argument("--train-file", required=True)
+    p.add_argument("--train-file", help="the training data (required, but with --resume)")
     p.add_argument("--validation-file")
     p.add_argument(
         "--max-seq-length", type=int, default=None, help="default 128 (384 for QA, 512 for LM), capped by the model"
@@ -44,7 +50,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--tags-column", default="tags")
     g.add_argument("--label-all-tokens", action="store_true", help="label every sub-word, not just the first")
     g = p.add_argument_group("question answering")
-    g.add_argument("--doc-stride", type=int, default=128, help="tokens shared by consecutive context windows")
+    g.add_argument(
+        "--doc-stride",
+        type=int,
+        default=None,
+        help="tokens shared by consecutive context windows (default: 128, or a third of --max-seq-length when "
+        "that is less)",
+    )
     g.add_argument("--n-best", type=int, default=20)
     g.add_argument("--max-answer-length", type=int, default=30)
     g.add_argument(
@@ -65,18 +77,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from ..training.finetuning import TaskOptions, finetune
+    from .errors import CommandError
 
     options = {name: getattr(args, name) for name in TaskOptions.__dataclass_fields__}
     options.update(labels=_list(args.labels), ending_columns=_list(args.ending_columns))
-    return run_training(
+    call = recipe_keywords(
         args,
-        finetune,
         task=args.task,
         model=args.model,
         train_file=args.train_file,
-        output_dir=args.output_dir,
         validation_file=args.validation_file,
         tokenizer=args.tokenizer,
         max_seq_length=args.max_seq_length,
         **options,
     )
+    for key, what in (("task", "the TASK"), ("model", "--model DIR"), ("train_file", "--train-file FILE")):
+        if call[key] is None:
+            raise CommandError(f"give {what} (or --resume -o RUN to continue a saved run)")
+    return run_training(args, finetune, {**call, "output_dir": args.output_dir})

@@ -17,8 +17,8 @@ def task_choices() -> list[str]:
     return [*SUPPORTED_TASKS, *TASK_ALIASES]
 
 
-def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    """--model, --device, --dtype, --top-k, --format, --option."""
+def add_model_arguments(parser: argparse.ArgumentParser, default_format: str = "json") -> None:
+    """--model, --device, --dtype, --top-k, --format (default `default_format`), --option."""
     parser.add_argument(
         "--model",
         metavar="DIR",
@@ -31,8 +31,8 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format",
         choices=("json", "text"),
-        default="json",
-        help="json: one JSON value per input line (default); text: human-readable",
+        default=default_format,
+        help="json: one JSON value per input; text: human-readable",
     )
     parser.add_argument(
         "--option",

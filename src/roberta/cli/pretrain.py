@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import argparse
 
-from .training_options import add_train_arguments, run_training
+from .training_options import add_train_arguments, recipe_keywords, run_training
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     from ..training.presets import PRESETS
 
-    p.add_argument("files", nargs="+", help="UTF-8 text files: one sentence a line, documents split by blank lines")
+    p.add_argument(
+        "files",
+        nargs="*",
+        help="UTF-8 text files: one sentence a line, documents split by blank lines (with --resume: the run's)",
+    )
     p.add_argument("--tokenizer", help="tokenizer folder or cached hub id (default: --model's)")
     p.add_argument("--model", help="continue from this checkpoint (folder or cached hub id) instead of from scratch")
     p.add_argument("--size", default="base", choices=tuple(PRESETS), help="size preset when starting from scratch")
@@ -30,16 +34,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from ..training import pretrain
+    from .errors import CommandError
 
-    if args.tokenizer is None and args.model is None:
-        from .errors import CommandError
-
-        raise CommandError("give --tokenizer DIR (or --model DIR holding tokenizer files)")
-    return run_training(
+    call = recipe_keywords(
         args,
-        pretrain,
         files=args.files,
-        output_dir=args.output_dir,
         tokenizer=args.tokenizer,
         model=args.model,
         size=args.size,
@@ -49,3 +48,8 @@ def main(args: argparse.Namespace) -> int:
         data_dir=args.data_dir,
         mlm_probability=args.mlm_probability,
     )
+    if not call["files"]:
+        raise CommandError("give the training text FILEs (or --resume -o RUN to continue a saved run)")
+    if call["tokenizer"] is None and call["model"] is None:
+        raise CommandError("give --tokenizer DIR (or --model DIR holding tokenizer files)")
+    return run_training(args, pretrain, {**call, "output_dir": args.output_dir})

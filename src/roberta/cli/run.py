@@ -8,22 +8,25 @@ Input lines (UTF-8; a trailing "\\r" and a leading byte-order mark are ignored):
 * zero-shot-classification: the text; the labels come from --candidate-labels.
 
 Output: one line per good input, in input order: a JSON value (`--format json`, the default) or a
-human-readable rendering (`--format text`, possibly several lines per input).
+human-readable rendering (`--format text`, possibly several lines per input). Inputs are answered as they
+arrive: the answer to a line is written (and flushed) before the next line is waited for, so a program that
+writes one line and reads its answer works; lines that arrive together are run as batches.
 
 Bad lines (empty, undecodable UTF-8, no <mask> for fill-mask, malformed question-answering lines, inputs the
 model rejects) are each reported on stderr as "line N: problem" and skipped; the good lines are still
-processed and the exit status is 1 at the end. Standard input holding NUL bytes is treated as a binary file:
-one error line, nothing processed, exit status 1.
+processed and the exit status is 1 at the end. A NUL byte means standard input is a binary file: one error
+line, no further input is read, exit status 2.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from .._io import decode_lines
-from ..progress import Progress
+from ..progress import Progress, on_terminal
 from .errors import CommandError
 from .options import add_model_arguments, build_pipeline, emit, parse_key_values, task_choices
 
@@ -51,30 +54,56 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--progress",
         choices=("auto", "always", "never"),
         default="auto",
-        help=f"progress bar on stderr (auto: when stderr is a terminal and there are more than "
-        f"{PROGRESS_THRESHOLD} inputs)",
+        help=f"a count of the inputs answered, on stderr (auto: when stderr is a terminal, from the "
+        f"{PROGRESS_THRESHOLD + 1}st input on, unless the inputs are typed on a terminal)",
     )
 
 
-def read_lines(stream: Any) -> tuple[list[tuple[int, str]], list[str]]:
-    """(numbered decoded lines, errors) from a binary stream; NUL bytes abort with CommandError."""
-    data = stream.read()
-    nul = data.find(b"\0")
-    if nul >= 0:
-        raise CommandError(
-            f"standard input looks like a binary file (NUL byte at offset {nul}); expected UTF-8 "
-            f"text with one input per line"
-        )
-    raw = data.split(b"\n")
-    if raw and raw[-1] == b"":
-        raw.pop()
-    lines, errors = [], []
-    for number, text, error in decode_lines(raw):
-        if error is None:
-            lines.append((number, text))
-        else:
-            errors.append(f"line {number}: {error}")
-    return lines, errors
+def arriving_lines(stream: Any) -> Iterator[list[tuple[int, str, str | None]]]:
+    """The lines of a binary stream as they arrive, a list of `(number, text, error)` per read: each read returns
+    what is there already and waits only when nothing is (`read1`), so a terminal or a pipe yields a line as soon
+    as it is written and a file large lists (batches). A NUL byte raises CommandError."""
+    read = getattr(stream, "read1", stream.read)
+    pending: list[bytes] = []  # the pieces of a line not yet ended (a long line may take many reads)
+    offset, number = 0, 1
+    while True:
+        data = read(1 << 16)
+        if not data:
+            break
+        nul = data.find(b"\0")
+        if nul >= 0:
+            raise CommandError(
+                f"standard input looks like a binary file (NUL byte at offset {offset + nul}); expected UTF-8 "
+                f"text with one input per line"
+            )
+        offset += len(data)
+        if b"\n" not in data:
+            pending.append(data)
+            continue
+        first, *complete = data.split(b"\n")
+        complete.insert(0, b"".join([*pending, first]))
+        pending = [complete.pop()]
+        yield list(decode_lines(complete, start=number))
+        number += len(complete)
+    if any(pending):
+        yield list(decode_lines([b"".join(pending)], start=number))
+
+
+def answer(pipe: Any, items: list[tuple[int, Any]]) -> list[tuple[int, Any, str | None]]:
+    """`(number, result, error)` per item, run as one batch; when the batch fails, one at a time to find the
+    lines that fail."""
+    errors = (ValueError, TypeError, KeyError, IndexError, RuntimeError)
+    try:
+        return [(n, r, None) for (n, _), r in zip(items, pipe.run_batch([x for _, x in items]))]
+    except errors:
+        results = []
+        for number, item in items:
+            try:
+                results.append((number, pipe.run_batch([item])[0], None))
+            except errors as e:
+                text = str(e).strip()
+                results.append((number, None, text.splitlines()[0] if text else type(e).__name__))
+        return results
 
 
 def main(args: argparse.Namespace) -> int:
@@ -95,48 +124,45 @@ def main(args: argparse.Namespace) -> int:
         options["candidate_labels"] = args.candidate_labels
     if task == "zero-shot-classification" and "candidate_labels" not in options:
         raise CommandError('--task zero-shot-classification needs --candidate-labels, e.g. --candidate-labels "a,b"')
-    lines, errors = read_lines(sys.stdin.buffer)
     pipe = build_pipeline(task, args, **options)
     if args.seed is not None:
         import torch
 
         torch.manual_seed(args.seed)
-    numbered: list[tuple[int, Any]] = []
-    for number, text in lines:
-        try:
-            numbered.append((number, pipe.parse_line(text)))
-        except ValueError as e:
-            errors.append(f"line {number}: {e}")
-    for message in sorted(errors, key=lambda m: int(m.split(":")[0].split()[1])):
-        print(f"roberta run: error: {message}", file=sys.stderr)
-    sys.stderr.flush()
-    show = args.progress == "always" or (
-        args.progress == "auto" and sys.stderr.isatty() and len(numbered) > PROGRESS_THRESHOLD
-    )
-    progress = Progress(len(numbered), enabled=show)
-    chunk_size = max(args.batch_size * 4, 32)
-    failed = bool(errors)
-    for start in range(0, len(numbered), chunk_size):
-        chunk = numbered[start : start + chunk_size]
-        try:
-            results = [(n, r, None) for (n, _), r in zip(chunk, pipe.run_batch([x for _, x in chunk]))]
-        except (ValueError, TypeError, KeyError, IndexError, RuntimeError):
-            results = []  # find out which lines fail, one at a time
-            for number, item in chunk:
-                try:
-                    results.append((number, pipe.run_batch([item])[0], None))
-                except (ValueError, TypeError, KeyError, IndexError, RuntimeError) as e:
-                    results.append(
-                        (number, None, str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__)
-                    )
-        for number, result, error in results:
-            if error is not None:
-                failed = True
-                if progress.enabled:
-                    sys.stderr.write("\n")
-                print(f"roberta run: error: line {number}: {error}", file=sys.stderr)
-            else:
+    interactive = on_terminal(sys.stdin)
+    if interactive:
+        print("roberta run: reading inputs from the terminal, one per line; Ctrl-D ends", file=sys.stderr)
+    # auto: a counter on a terminal once the stream is long, never for someone typing
+    auto = args.progress == "auto" and on_terminal() and not interactive
+    progress = Progress(None, enabled=args.progress == "always", desc="inputs")
+    failed = False
+
+    def report(results: list[tuple[int, Any, str | None]]) -> None:
+        nonlocal failed
+        for number, result, problem in results:
+            if problem is None:
                 emit(args.format, pipe, result, sys.stdout)
-        progress.update(len(chunk))
+                continue
+            failed = True
+            if progress.enabled:
+                sys.stderr.write("\n")
+            print(f"roberta run: error: line {number}: {problem}", file=sys.stderr, flush=True)
+
+    chunk_size = max(args.batch_size * 4, 32)
+    for lines in arriving_lines(sys.stdin.buffer):
+        items: list[tuple[int, Any]] = []
+        for number, text, problem in lines:
+            try:
+                if problem is not None:
+                    raise ValueError(problem)
+                items.append((number, pipe.parse_line(text)))
+            except ValueError as e:
+                report([(number, None, str(e))])
+        for start in range(0, len(items), chunk_size):
+            chunk = items[start : start + chunk_size]
+            report(answer(pipe, chunk))
+            if auto and not progress.enabled and progress.n + len(chunk) > PROGRESS_THRESHOLD:
+                progress = Progress(None, initial=progress.n, desc="inputs")
+            progress.update(len(chunk))
     progress.close()
     return 1 if failed else 0

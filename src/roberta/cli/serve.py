@@ -136,6 +136,9 @@ def settings_from(args: argparse.Namespace) -> ServeSettings:
 
 
 def main(args: argparse.Namespace) -> int:
+    from ..extras import require
+
+    require("uvicorn", "starlette", "orjson", feature="the HTTP server")
     from ..serve.server import bind, configure, load_models, serve
 
     with user_errors():

@@ -40,9 +40,16 @@ def add_train_arguments(
     g.add_argument("--no-shuffle", action="store_true")
     g.add_argument("--save-steps", type=int, default=0, help="checkpoint every N steps (0: at the end only)")
     g.add_argument("--keep-checkpoints", type=int, default=2)
-    g.add_argument("--log-steps", type=int, default=1)
+    g.add_argument(
+        "--log-steps", type=int, default=1, help="a metrics record (and a log line, without a bar) every N steps"
+    )
     g.add_argument("--eval-steps", type=int, default=0, help="evaluate every N steps (0: at the end only)")
-    g.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --output-dir")
+    g.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue from the latest checkpoint in --output-dir, with the saved run's data, tokenizer and "
+        "settings for every option not given again",
+    )
     g.add_argument("--overwrite", action="store_true", help="replace a run already in --output-dir")
     g.add_argument(
         "--force", action="store_true", help="with --resume: continue although settings differ from the saved run's"
@@ -57,7 +64,11 @@ def add_train_arguments(
     g.add_argument(
         "--stop-at-step", type=int, default=None, help="checkpoint and stop at this step (resume later with --resume)"
     )
-    g.add_argument("--no-progress", action="store_true", help="no progress bar")
+    g.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress bar on a terminal: log lines every --log-steps instead, as in a log file",
+    )
     g.add_argument("--device", default="auto", help="auto, cpu, cuda")
     g.add_argument(
         "--config-override",
@@ -98,10 +109,41 @@ def training_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     )
 
 
-def run_training(args: argparse.Namespace, recipe: Callable[..., dict[str, Any]], **kwargs: Any) -> int:
-    """Set up torch.distributed, run `recipe(**kwargs, info=, log=, **training options)` with one-line errors,
-    print the final record. A run that fails before its first checkpoint leaves no output folder behind."""
+# options whose library keyword has another name
+_KEYWORDS = {
+    "adam_betas": "betas",
+    "adam_eps": "eps",
+    "no_shuffle": "shuffle",
+    "no_progress": "progress",
+    "config_override": "config_overrides",
+    "validation_file": "validation_files",  # pretrain's; finetune's keeps its name (below)
+}
+
+
+def recipe_keywords(args: argparse.Namespace, **command: Any) -> dict[str, Any]:
+    """The recipe's keywords: the command's own (`command`) and the training options. With --resume, each one not
+    spelt out on the command line is the saved run's (`runs.saved_settings`: the folder holds the data files,
+    settings and tokenizer), so `--resume -o RUN` alone continues a run as it was started."""
+    from ..training.runs import saved_settings
+
+    call = {**command, **training_kwargs(args)}
+    if not args.resume:
+        return call
+    given = set(args.given())
+    keywords = {_KEYWORDS.get(dest, dest) for dest in given} | given
+    with user_errors():
+        saved = saved_settings(args.output_dir)
+    for key, value in saved.items():
+        if key in call and key not in keywords and not (key == "max_steps" and "epochs" in keywords):
+            call[key] = value
+    return call
+
+
+def run_training(args: argparse.Namespace, recipe: Callable[..., dict[str, Any]], call: dict[str, Any]) -> int:
+    """Set up torch.distributed, run `recipe(**call, info=, log=)` with one-line errors, print the final record.
+    A run that fails before its first checkpoint leaves no output folder behind."""
     from ..training.distributed import cleanup, setup
+    from ..training.errors import TrainingInterrupted
     from ..training.runs import holds_run
 
     info = setup(args.device, timeout=args.dist_timeout)
@@ -113,12 +155,24 @@ def run_training(args: argparse.Namespace, recipe: Callable[..., dict[str, Any]]
     created = not os.path.exists(args.output_dir)
     try:
         with user_errors():
-            result = recipe(**kwargs, info=info, log=log, **training_kwargs(args))
+            result = recipe(**call, info=info, log=log)
         log(json.dumps(result))
         return 0
-    except Exception:
+    except BaseException as e:  # Ctrl-C before the first checkpoint too
         if created and info.is_main and os.path.isdir(args.output_dir) and not holds_run(args.output_dir):
             shutil.rmtree(args.output_dir, ignore_errors=True)
+        if isinstance(e, KeyboardInterrupt) and not isinstance(e, TrainingInterrupted):
+            raise KeyboardInterrupt(interrupted(str(e), args.output_dir)) from None
         raise
     finally:
         cleanup(info)
+
+
+def interrupted(what: str, output_dir: str) -> str:
+    """The line for a Ctrl-C that stopped a run outside a step (or a second one): what was saved, if anything."""
+    from ..training.checkpoint import latest_checkpoint
+
+    ckpt = latest_checkpoint(output_dir) if os.path.isdir(output_dir) else None
+    if ckpt is None:
+        return f"{what or 'interrupted'} before the first checkpoint; nothing was saved"
+    return f"{what or 'interrupted'}; --resume continues from the newest checkpoint, {ckpt}"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,9 @@ class TaskSpec:
     pipeline_class: str
     model_class: str
     description: str
+    # keywords of the model class's from_pretrained: these tasks read the token states alone, so their model is
+    # loaded without the pooler (a checkpoint of a masked LM has none, which would be "newly initialised")
+    model_kwargs: dict[str, Any] = field(default_factory=dict)
 
 
 SUPPORTED_TASKS: dict[str, TaskSpec] = {
@@ -47,13 +50,18 @@ SUPPORTED_TASKS: dict[str, TaskSpec] = {
         "extract an answer span from a context",
     ),
     "feature-extraction": TaskSpec(
-        "feature_extraction", "FeatureExtractionPipeline", "RobertaModel", "hidden states of every token"
+        "feature_extraction",
+        "FeatureExtractionPipeline",
+        "RobertaModel",
+        "hidden states of every token",
+        {"add_pooling_layer": False},
     ),
     "sentence-embedding": TaskSpec(
         "feature_extraction",
         "SentenceEmbeddingPipeline",
         "RobertaModel",
         "one vector per text (L2-normalised mean, or as a sentence-transformers folder says)",
+        {"add_pooling_layer": False},
     ),
     "text-generation": TaskSpec(
         "text_generation", "TextGenerationPipeline", "RobertaForCausalLM", "continue a prompt with a RoBERTa decoder"
@@ -178,7 +186,9 @@ def pipeline(
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(0)
             if framework == backends.NATIVE:
-                model = model_class.from_pretrained(str(path), dtype=torch_dt, **opts.model_kwargs)
+                model = model_class.from_pretrained(
+                    str(path), dtype=torch_dt, **{**spec.model_kwargs, **opts.model_kwargs}
+                )
             else:
                 _cpu_only(framework, dev)
                 model = backends.load_model(framework, str(path), spec.model_class, torch_dt)

@@ -23,18 +23,25 @@ from torch import nn
 class Framework:
     """Where a framework's runners come from, and which model classes belong to it."""
 
-    def __init__(self, runner_module: str, model_module: str | None) -> None:
+    def __init__(
+        self, runner_module: str, model_module: str | None, requires: tuple[str, ...] = (), name: str = ""
+    ) -> None:
         self.runner_module = runner_module
         self.model_module = model_module  # the package of its model classes (None: no instances, paths only)
+        self.requires, self.name = requires, name  # the modules it needs (an extra installs them)
 
     def runners(self) -> Any:
+        """The runner module; `MissingExtra` (naming the extra to install) when the framework is not installed."""
+        from ..extras import require
+
+        require(*self.requires, feature=f"framework={self.name!r}")
         return importlib.import_module(self.runner_module)
 
 
 FRAMEWORKS: dict[str, Framework] = {
-    "tf": Framework("roberta.modeling_tf.runner", "roberta.modeling_tf"),
-    "flax": Framework("roberta.modeling_flax.runner", "roberta.modeling_flax"),
-    "onnx": Framework("roberta.onnx.runner", None),
+    "tf": Framework("roberta.modeling_tf.runner", "roberta.modeling_tf", ("tensorflow", "tf_keras"), "tf"),
+    "flax": Framework("roberta.modeling_flax.runner", "roberta.modeling_flax", ("jax", "flax"), "flax"),
+    "onnx": Framework("roberta.onnx.runner", None, ("onnxruntime",), "onnx"),
 }
 NATIVE = "pt"
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .._io import atomic_write_text, read_json
+from .._io import atomic_write_text, new_directory, read_json
 from ..checkpoint_dir import remove_temporaries
 from ..modeling.checkpoint_files import read_safetensors, write_safetensors
 
@@ -112,6 +112,27 @@ def load_state(checkpoint: str) -> dict[str, Any]:
         raise ValueError(f"{checkpoint} holds a corrupt training state: {type(e).__name__}: {e}") from None
 
 
+SUMMARY_KEYS = ("step", "samples_seen", "world_size", "args")
+
+
+def load_state_summary(checkpoint: str) -> dict[str, Any]:
+    """The step, samples seen, world size and settings of a checkpoint's training state, read from its JSON
+    alone (the optimizer's tensors are not loaded): enough to decide whether and how a run resumes."""
+    path = os.path.join(checkpoint, STATE_JSON)
+    if not os.path.isfile(path):
+        return load_state(checkpoint)  # the same errors as a full load: a legacy pickle, or nothing
+    tree = read_json(path)
+    try:
+        pairs = [(_decode(k, {}), v) for k, v in tree["__dict__"]]
+        summary = {k: _decode(v, {}) for k, v in pairs if k in SUMMARY_KEYS}
+        missing = set(SUMMARY_KEYS) - set(summary)
+        if missing:
+            raise KeyError(", ".join(sorted(missing)))
+        return summary
+    except (KeyError, TypeError, ValueError) as e:
+        raise ValueError(f"{checkpoint} holds a corrupt training state: {type(e).__name__}: {e}") from None
+
+
 # ---------------------------------------------------------------------- checkpoint folders
 def checkpoints_dir(output_dir: str | os.PathLike) -> str:
     return os.path.join(os.fspath(output_dir), "checkpoints")
@@ -163,7 +184,7 @@ def save_checkpoint(
     remove_leftovers(root)
     name = f"step-{step:08d}"
     final = os.path.join(root, name)
-    tmp = tempfile.mkdtemp(prefix=f".{name}-", dir=root)
+    tmp = new_directory(root, f".{name}-")
     try:
         model.save_pretrained(tmp)
         if extra_files is not None:

@@ -20,3 +20,15 @@ class TrainingInterrupted(KeyboardInterrupt):
     def __init__(self, signum: int, step: int, checkpoint: str | None) -> None:
         super().__init__(f"interrupted at step {step}; checkpoint {checkpoint} written: continue with --resume")
         self.exit_code = 128 + int(signum)
+
+
+class TrainingDiverged(FloatingPointError, ValueError):
+    """The loss became nan or infinite: the settings (learning rate, warmup) or the data (a nan label) are bad,
+    so the command line reports it as bad input, in one line (exit status 2)."""
+
+    def __init__(self, loss: float, step: int) -> None:
+        super().__init__(
+            f"the loss became {loss} at step {step}: training diverged; try a lower --lr, a longer --warmup or "
+            f"--max-grad-norm clipping, and check the data for nan or infinite labels"
+        )
+        self.loss, self.step = loss, step

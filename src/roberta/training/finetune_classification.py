@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,22 +30,30 @@ class ClassificationColumns:
     separator: str = "|"
 
 
-def _raw_labels(path: str, line: int, value: Any, problem_type: str, sep: str) -> Any:
+def _raw_labels(path: str, line: int, value: Any, problem_type: str, sep: str, name: str) -> Any:
     if problem_type == REGRESSION:
         try:
-            return float(value)
+            number = float(value)
         except (TypeError, ValueError):
             raise DataError(path, f"label {value!r} is not a number", line) from None
+        if not math.isfinite(number):  # a nan target makes the loss nan at the first batch that holds it
+            raise DataError(path, f"label {value!r} is not a finite number", line)
+        return number
     if problem_type == MULTI:
         if isinstance(value, list):
-            return [str(v) for v in value]
-        text = str(value).strip()
-        if text.startswith("["):
+            labels = [str(v) for v in value]
+        elif str(value).strip().startswith("["):
             try:
-                return [str(v) for v in json.loads(text)]
+                labels = [str(v) for v in json.loads(str(value))]
             except json.JSONDecodeError:
-                raise DataError(path, f"label list {text!r} is not valid JSON", line) from None
-        return [v.strip() for v in text.split(sep) if v.strip()]
+                raise DataError(path, f"label list {str(value).strip()!r} is not valid JSON", line) from None
+        else:  # an empty cell: no label applies (a multi-label row may have none)
+            return [v.strip() for v in str(value).split(sep) if v.strip()]
+        if any(not v.strip() for v in labels):
+            raise DataError(path, f"label list {value!r} holds an empty label", line)
+        return labels
+    if not str(value).strip():
+        raise DataError(path, f"the label (column {name!r}) is empty", line)
     return str(value)
 
 
@@ -56,7 +65,7 @@ def read_classification(
     for line, row in read_rows(path):
         text = str(column(path, line, row, cols.text))
         pair = str(column(path, line, row, cols.text_pair)) if cols.text_pair else None
-        label = _raw_labels(path, line, column(path, line, row, cols.label), problem_type, cols.separator)
+        label = _raw_labels(path, line, column(path, line, row, cols.label), problem_type, cols.separator, cols.label)
         out.append((line, text, pair, label))
     return out
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .distributed import DistInfo
-from .loop import Task, TrainArgs, train
+from .loop import Task, TrainArgs, check_before_data, train
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class TaskOptions:
     tags_column: str = "tags"
     label_all_tokens: bool = False
     # question answering
-    doc_stride: int = 128
+    doc_stride: int | None = None  # default: 128, or a third of the sequence length when that is less
     n_best: int = 20
     max_answer_length: int = 30
     version_2_with_negative: bool = False  # on anyway when the data has unanswerable questions
@@ -65,6 +65,7 @@ class Data:
     seed: int
     info: DistInfo
     log: Callable[[str], None]
+    progress: bool = True
 
 
 Builder = Callable[[Data], tuple[Task, dict[str, Any]]]  # -> (task, config fields for the model)
@@ -132,10 +133,11 @@ def _qa(d: Data) -> tuple[Task, dict[str, Any]]:
     o = d.options
     examples = read_squad(d.train_file)
     vex = read_squad(d.validation_file) if d.validation_file else None
-    if o.doc_stride >= d.max_length // 2:
-        raise ValueError(f"doc_stride ({o.doc_stride}) must be under half of max_seq_length ({d.max_length})")
-    feats = train_features(d.tokenizer, examples, d.max_length, o.doc_stride)
-    vfeats = eval_features(d.tokenizer, vex, d.max_length, o.doc_stride) if vex else None
+    stride = default_doc_stride(d.max_length) if o.doc_stride is None else o.doc_stride
+    if stride >= d.max_length // 2:
+        raise ValueError(f"doc_stride ({stride}) must be under half of max_seq_length ({d.max_length})")
+    feats = train_features(d.tokenizer, examples, d.max_length, stride)
+    vfeats = eval_features(d.tokenizer, vex, d.max_length, stride) if vex else None
     v2 = o.version_2_with_negative or any(e.is_impossible for e in examples + (vex or []))
     task = QATask(
         feats,
@@ -149,6 +151,12 @@ def _qa(d: Data) -> tuple[Task, dict[str, Any]]:
         output_dir=d.output_dir,
     )
     return task, {}
+
+
+def default_doc_stride(max_length: int) -> int:
+    """The reference scripts' 128 tokens of overlap between QA windows (a third of their 384), or a third of a
+    shorter `max_length`, so that the default works for any model (the stride must be under half)."""
+    return min(128, max_length // 3)
 
 
 def _choice(d: Data) -> tuple[Task, dict[str, Any]]:
@@ -168,7 +176,9 @@ def _shards(d: Data) -> tuple[Any, Any]:
     from .pretraining import prepare_shards
 
     data = os.path.join(d.output_dir, "data")
-    common = dict(max_seq_length=d.max_length, document_per_file=d.options.document_per_file, log=d.log)
+    common = dict(
+        max_seq_length=d.max_length, document_per_file=d.options.document_per_file, log=d.log, progress=d.progress
+    )
     seqs = prepare_shards([d.train_file], d.tokenizer, os.path.join(data, "train"), d.info, **common)
     evals = None
     if d.validation_file:
@@ -278,22 +288,17 @@ def finetune(
         options.get("seed", 42),
         info,
         log,
+        options.get("progress", True),
     )
-    work, model_config = spec.build(data)
     settings = dict(task=name, model=model_dir, train_file=data.train_file, validation_file=data.validation_file)
     settings.update(max_seq_length=max_length, config_overrides=dict(config_overrides or {}))
     settings.update(dataclasses.asdict(task_options))
     options.setdefault("extra", {}).update(settings)
+    schedule = dict(max_steps=max_steps, epochs=epochs, warmup=warmup, lr=lr, batch_size=batch_size)
+    check_before_data(info, output_dir=os.fspath(output_dir), **schedule, **options)  # refuse before any write
+    work, model_config = spec.build(data)
     args = TrainArgs.for_data(
-        work.num_samples,
-        info.world_size,
-        output_dir=os.fspath(output_dir),
-        max_steps=max_steps,
-        epochs=epochs,
-        warmup=warmup,
-        lr=lr,
-        batch_size=batch_size,
-        **options,
+        work.num_samples, info.world_size, output_dir=os.fspath(output_dir), **schedule, **options
     )
     model_class = getattr(heads, spec.model_class)
     fields = {**model_config, **(config_overrides or {})}

@@ -35,8 +35,8 @@ def stop_requests(log: Callable[[str], None]) -> Iterator[StopRequest]:
         return
 
     def handler(signum: int, frame: object) -> None:
-        if request.signum is not None and signum == signal.SIGINT:
-            raise KeyboardInterrupt  # asked twice: quit now
+        if request.signum is not None and signum == signal.SIGINT:  # asked twice: quit now
+            raise KeyboardInterrupt("stopped at once by a second Ctrl-C, without a checkpoint of this step")
         request.signum = signum
         log(f"{signal.Signals(signum).name}: finishing this step and writing a checkpoint (Ctrl-C again quits now)")
 

@@ -32,6 +32,15 @@ class MetricsLog:
             f.flush()
 
 
+def step_line(record: dict[str, Any], max_steps: int) -> str:
+    """One log line for a training record: `step 10/100: loss 2.345, lr 0.0006, grad_norm 0.91, 1,234 tokens/s`."""
+    parts = [f"loss {record['loss']:.4g}", f"lr {record['lr']:.3g}"]
+    if record.get("grad_norm") is not None:
+        parts.append(f"grad_norm {record['grad_norm']:.3g}")
+    parts.append(f"{record['tokens_per_s']:,.0f} tokens/s")
+    return f"step {record['step']}/{max_steps}: " + ", ".join(parts)
+
+
 def read_metrics(path: str | os.PathLike) -> list[dict[str, Any]]:
     """All records of a metrics file (a torn last line from a killed run is skipped)."""
     out = []

@@ -26,14 +26,14 @@ import torch
 from torch import nn
 
 from .._io import atomic_write_text
-from ..progress import Progress
+from ..progress import Progress, on_terminal
 from .checkpoint import capture_rng, latest_checkpoint, load_state, restore_rng, save_checkpoint
 from .distributed import DistInfo, all_reduce_sum, barrier, gather_objects, peer_failures
-from .errors import TrainingInterrupted
+from .errors import TrainingDiverged, TrainingInterrupted
 from .interrupt import stop_requests
-from .logs import MetricsLog, plot_metrics
+from .logs import MetricsLog, plot_metrics, step_line
 from .optim import apply_hyperparameters, make_optimizer, make_scheduler
-from .runs import check_output_dir, clear_run, finished_message, resume_differences
+from .runs import check_run, clear_run
 
 METRICS_FILE = "metrics.jsonl"
 PLOT_FILE = "metrics.png"
@@ -70,6 +70,7 @@ class TrainArgs:
     grad_accum: int = 1
     lr: float = 1e-4
     warmup_steps: int = 0
+    warmup: float | None = None  # as asked: a step count (>= 1) or a fraction of max_steps; warmup_steps follows
     weight_decay: float = 0.01
     betas: tuple[float, float] = (0.9, 0.98)
     eps: float = 1e-6
@@ -105,7 +106,7 @@ class TrainArgs:
     ) -> TrainArgs:
         """Settings for `num_samples` training samples: `epochs` (or, with neither, 3 epochs) becomes a step
         count; `warmup` is a step count (>= 1) or a fraction of the steps (< 1). Unknown fields: TypeError."""
-        names = {f.name for f in dataclasses.fields(cls)} - {"max_steps", "warmup_steps"}
+        names = {f.name for f in dataclasses.fields(cls)} - {"max_steps", "warmup_steps", "warmup"}
         unknown = set(fields) - names
         if unknown:
             raise TypeError(f"unknown training option(s) {sorted(unknown)}")
@@ -120,7 +121,16 @@ class TrainArgs:
         if warmup < 0:
             raise ValueError(f"warmup must be >= 0, got {warmup}")
         warmup_steps = int(warmup) if warmup >= 1 else int(warmup * max_steps)
-        return dataclasses.replace(probe, max_steps=max_steps, warmup_steps=warmup_steps)
+        return dataclasses.replace(probe, max_steps=max_steps, warmup_steps=warmup_steps, warmup=warmup)
+
+
+def check_before_data(
+    info: DistInfo, *, max_steps: int | None = None, epochs: float | None = None, warmup: float = 0.0, **fields: Any
+) -> None:
+    """The output folder's and --resume's refusals (runs.py), made before a recipe reads or writes any data, so
+    a refused run changes nothing: the settings are those `TrainArgs.for_data` will get."""
+    args = TrainArgs.for_data(1, info.world_size, max_steps=max_steps, epochs=epochs, warmup=warmup, **fields)
+    check_run(asdict(args), info.world_size, steps_known=max_steps is not None)
 
 
 class SampleOrder:
@@ -173,30 +183,18 @@ def _train(
     task: Task, build_model: Callable[[str | None], nn.Module], args: TrainArgs, info: DistInfo, log: Callable
 ) -> dict[str, Any]:
     seed_everything(args.seed)
-    check_output_dir(args.output_dir, resume=args.resume, overwrite=args.overwrite)
+    ckpt, diffs = check_run(asdict(args), info.world_size)
     barrier(info)  # every rank has checked before rank 0 clears anything
     if info.is_main:
         os.makedirs(args.output_dir, exist_ok=True)
         if args.overwrite:
             clear_run(args.output_dir)
-    ckpt = latest_checkpoint(args.output_dir) if args.resume else None
     state = load_state(ckpt) if ckpt is not None else None
     if args.resume and state is None:
-        if os.path.isfile(os.path.join(args.output_dir, "train_results.json")):
-            raise ValueError(finished_message(args.output_dir, args.max_steps))
         log(f"no checkpoint in {args.output_dir}; starting from scratch")
     step, samples_seen = (state["step"], state["samples_seen"]) if state is not None else (0, 0)
-    if state is not None:
-        if step >= args.max_steps:
-            raise ValueError(finished_message(args.output_dir, step))
-        diffs = resume_differences(state["args"], asdict(args), state["world_size"], info.world_size)
-        if diffs and not args.force:
-            raise ValueError(
-                "--resume with settings that differ from the saved run's: " + "; ".join(diffs) + ". Pass --force "
-                "to continue with the new settings, or resume with the old ones"
-            )
-        if diffs:
-            log("resuming with changed settings: " + "; ".join(diffs))
+    if diffs:
+        log("resuming with changed settings: " + "; ".join(diffs))
     model = build_model(ckpt).to(info.device)
     model.train()
     opt = make_optimizer(
@@ -227,7 +225,9 @@ def _train(
 
     order = SampleOrder(task.num_samples, args.seed, args.shuffle)
     G = args.global_batch(info.world_size)
-    bar = Progress(args.max_steps, initial=step, enabled=args.progress and info.is_main, desc="train")
+    # a bar on a terminal; elsewhere (a log file, a pipe) and with progress=False, a log line every log_steps
+    drawn = args.progress and info.is_main and on_terminal()
+    bar = Progress(args.max_steps, initial=step, enabled=drawn, desc="train")
     autocast = torch.autocast(info.device.type, dtype=torch.bfloat16) if args.bf16 else contextlib.nullcontext()
 
     saved_at: list[int] = []
@@ -315,9 +315,11 @@ def _train(
                 "elapsed_s": time.perf_counter() - t_start,
             }
             if not math.isfinite(loss):
-                raise FloatingPointError(f"loss became {loss} at step {step}")
+                raise TrainingDiverged(loss, step)
             if step % max(1, args.log_steps) == 0 or step == args.max_steps:
                 metrics.write(last)
+                if not bar.enabled:
+                    log(step_line(last, args.max_steps))
             bar.update(loss=loss, lr=lr, tok_s=f"{tokens / dt:.0f}")
             if args.eval_steps and step % args.eval_steps == 0 and step < args.max_steps:
                 eval_result = evaluate(step)

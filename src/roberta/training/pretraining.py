@@ -15,7 +15,7 @@ from ..config import RobertaConfig
 from ..modeling import RobertaForMaskedLM
 from .data import MaskingCollator
 from .distributed import DistInfo, barrier
-from .loop import TrainArgs, train
+from .loop import TrainArgs, check_before_data, train
 from .presets import PRESETS, config_for
 from .shards import ShardedSequences, build_shards
 
@@ -96,13 +96,21 @@ def prepare_shards(
     max_seq_length: int,
     document_per_file: bool,
     log: Callable[[str], None] = lambda s: None,
+    progress: bool = True,
 ) -> ShardedSequences:
-    """Rank 0 tokenizes and packs (once; reused when unchanged); every rank then maps the shards."""
+    """Rank 0 tokenizes and packs (once; reused when unchanged), showing its progress (`progress`); every rank
+    then maps the shards."""
     error: BaseException | None = None
     if info.is_main:
         try:
             build_shards(
-                files, tokenizer, directory, max_seq_length=max_seq_length, document_per_file=document_per_file, log=log
+                files,
+                tokenizer,
+                directory,
+                max_seq_length=max_seq_length,
+                document_per_file=document_per_file,
+                log=log,
+                progress=progress,
             )
         except BaseException as e:  # other ranks must not hang on the barrier
             error = e
@@ -165,11 +173,6 @@ def pretrain(
     positions = RobertaConfig.from_pretrained(model_dir).usable_positions if model_dir else max_seq_length
     tok.model_max_length = positions
     data_dir = os.fspath(data_dir or os.path.join(output_dir, "data"))
-    shards = dict(max_seq_length=max_seq_length, document_per_file=document_per_file, log=log)
-    seqs = prepare_shards(files, tok, os.path.join(data_dir, "train"), info, **shards)
-    eval_seqs = None
-    if validation_files:
-        eval_seqs = prepare_shards(validation_files, tok, os.path.join(data_dir, "validation"), info, **shards)
     settings = {
         "files": [os.fspath(f) for f in files],
         "validation_files": [os.fspath(f) for f in validation_files],
@@ -179,19 +182,22 @@ def pretrain(
         "document_per_file": document_per_file,
         "mlm_probability": mlm_probability,
         "config_overrides": overrides,
+        "data_dir": data_dir,
     }
     training.setdefault("extra", {}).update(settings)
-    args = TrainArgs.for_data(
-        len(seqs),
-        info.world_size,
-        output_dir=os.fspath(output_dir),
-        max_steps=max_steps,
-        epochs=epochs,
-        warmup=warmup,
-        lr=lr,
-        batch_size=batch_size,
-        **training,
+    schedule = dict(max_steps=max_steps, epochs=epochs, warmup=warmup, lr=lr, batch_size=batch_size)
+    check_before_data(info, output_dir=os.fspath(output_dir), **schedule, **training)  # refuse before any write
+    shards = dict(
+        max_seq_length=max_seq_length,
+        document_per_file=document_per_file,
+        log=log,
+        progress=training.get("progress", True),
     )
+    seqs = prepare_shards(files, tok, os.path.join(data_dir, "train"), info, **shards)
+    eval_seqs = None
+    if validation_files:
+        eval_seqs = prepare_shards(validation_files, tok, os.path.join(data_dir, "validation"), info, **shards)
+    args = TrainArgs.for_data(len(seqs), info.world_size, output_dir=os.fspath(output_dir), **schedule, **training)
     task = MaskedLMTask(seqs, tok, args.seed, eval_seqs, mlm_probability)
 
     def build(checkpoint: str | None) -> nn.Module:

@@ -10,18 +10,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from .._io import atomic_path, atomic_write_text, read_json
+from ..progress import Progress, on_terminal
 from .data import Packer
 from .errors import DataError
 from .readers import iter_documents
 
 META = "meta.json"
 FORMAT = 1
+PROGRESS_BYTES = 1 << 20  # a smaller corpus is tokenized without a progress display
 
 
 def _fingerprint(
@@ -78,14 +80,22 @@ class _ShardWriter:
 
 
 def tokenized_documents(
-    files: Sequence[str], tokenizer: Any, document_per_file: bool = False, batch: int = 256
+    files: Sequence[str],
+    tokenizer: Any,
+    document_per_file: bool = False,
+    batch: int = 256,
+    on_bytes: Callable[[int], None] | None = None,
 ) -> Iterator[list[list[int]]]:
-    """Each document of `files` as a list of token-id sentences (no special tokens), tokenized in batches."""
+    """Each document of `files` as a list of token-id sentences (no special tokens), tokenized in batches.
+
+    `on_bytes(n)` is told, batch by batch, about how many bytes of text were tokenized (for a progress bar)."""
     docs: list[list[str]] = []
 
     def encode(docs: list[list[str]]) -> Iterator[list[list[int]]]:
         flat = [s for d in docs for s in d]
         ids = tokenizer(flat, add_special_tokens=False)["input_ids"]
+        if on_bytes is not None:
+            on_bytes(sum(len(s.encode("utf-8")) + 1 for s in flat))
         at = 0
         for d in docs:
             yield ids[at : at + len(d)]
@@ -109,10 +119,13 @@ def build_shards(
     document_per_file: bool = False,
     shard_tokens: int = 1 << 24,
     log: Any | None = None,
+    progress: bool = True,
 ) -> str:
     """Tokenize and pack `files` into shards under `directory`, unless an identical build is already there.
 
-    Memory use is bounded by one tokenization batch, whatever the corpus size. Returns `directory`.
+    Memory use is bounded by one tokenization batch, whatever the corpus size. With `progress`, a bar over the
+    corpus's bytes on a terminal, else (or without `progress`) a `log` line at every tenth, for a corpus of at
+    least PROGRESS_BYTES. Returns `directory`.
     """
     files = [os.fspath(f) for f in files]
     if not files:
@@ -133,12 +146,14 @@ def build_shards(
     dtype = np.dtype(np.uint16 if vocab_size <= np.iinfo(np.uint16).max + 1 else np.int32)
     writer = _ShardWriter(directory, dtype, shard_tokens)
     packer = Packer(max_seq_length, tokenizer.bos_token_id, tokenizer.eos_token_id)
-    for doc in tokenized_documents(files, tokenizer, document_per_file):
+    on_bytes = _progress(files, directory, log, progress)
+    for doc in tokenized_documents(files, tokenizer, document_per_file, on_bytes=on_bytes):
         for i, sentence in enumerate(doc):
             for seq in packer.add(sentence, new_document=i == 0):
                 writer.write(seq)
     for seq in packer.flush():
         writer.write(seq)
+    on_bytes(None)
     shards = writer.finish()
     if not shards:
         raise DataError(files[0], "empty corpus: no tokens")
@@ -156,6 +171,31 @@ def build_shards(
     if log:
         log(f"tokenized {len(files)} file(s) into {meta['num_sequences']} sequences in {directory}")
     return directory
+
+
+def _progress(files: Sequence[str], directory: str, log: Any | None, enabled: bool) -> Callable[[int | None], None]:
+    """`update(n_bytes)` (None: done) while `files` are tokenized: a bar on a terminal (when `enabled`), else a
+    `log` line at each tenth of the text; nothing for a corpus under PROGRESS_BYTES, which takes a moment. The
+    byte counts are an estimate, so it ends at 100%."""
+    total = max(1, sum(os.path.getsize(f) for f in files))
+    shown = total >= PROGRESS_BYTES
+    bar = Progress(total, enabled=shown and enabled and on_terminal(), desc="tokenize")
+    log = None if bar.enabled or not shown else log
+    if log is not None:
+        log(f"tokenizing {len(files)} file(s), {total / 1e6:.1f} MB, into {directory}")
+    logged = [0]
+
+    def update(n: int | None) -> None:
+        step = total - bar.n if n is None else min(n, total - bar.n)
+        if step > 0:
+            bar.update(step)
+        if n is None:
+            bar.close()
+        elif log is not None and bar.n * 10 // total > logged[0] and bar.n < total:
+            logged[0] = bar.n * 10 // total
+            log(f"tokenized {logged[0] * 10}% of the text")
+
+    return update
 
 
 class ShardedSequences:

@@ -27,6 +27,23 @@ def _texts(paths: Sequence[str | os.PathLike]) -> Iterator[str]:
             raise DataError(path, "empty corpus file: it holds no text")
 
 
+def check_new_output(output_dir: str | os.PathLike, overwrite: bool) -> None:
+    """Refuse an output path that holds something (a file, or a folder with files, such as a model's), as the
+    commands that write a folder do, unless `overwrite`: training into a model folder would replace the tokenizer
+    its embeddings were trained for."""
+    path = os.fspath(output_dir)
+    if not os.path.lexists(path):
+        return
+    if not os.path.isdir(path):
+        raise FileExistsError(f"the output path {path} exists and is not a directory")
+    if overwrite or not os.listdir(path):
+        return
+    raise FileExistsError(
+        f"the output path {path} already exists and is not empty; give a new directory, or --overwrite to "
+        f"replace the tokenizer files in it"
+    )
+
+
 def train_tokenizer(
     files: Sequence[str | os.PathLike],
     output_dir: str | os.PathLike,
@@ -34,12 +51,14 @@ def train_tokenizer(
     min_frequency: int = 2,
     model_max_length: int = 512,
     log: Callable[[str], None] = lambda s: None,
+    overwrite: bool = False,
 ) -> str:
     """Train byte-level BPE on `files` and save vocab.json, merges.txt, tokenizer.json to `output_dir`.
 
     All 256 byte symbols are in the vocabulary, so nothing maps to <unk>. The result loads with
     `roberta.RobertaTokenizer(Fast).from_pretrained(output_dir)` and the reference's classes alike.
-    Returns `output_dir`.
+    `output_dir` must not exist, or be an empty folder, unless `overwrite` (then its tokenizer files are replaced:
+    a model folder's config would no longer match them). Checked before any training. Returns `output_dir`.
     """
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
@@ -49,6 +68,7 @@ def train_tokenizer(
         raise ValueError(f"vocab_size must be at least {MIN_VOCAB} (4 specials + 256 bytes + <mask>)")
     if not files:
         raise ValueError("no training files given")
+    check_new_output(output_dir, overwrite)
     bpe = Tokenizer(models.BPE())
     bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     trainer = trainers.BpeTrainer(
