@@ -356,10 +356,9 @@ class RobertaPreTrainedModel(ModuleUtilities, nn.Module):
                 type(self).__name__,
                 ", ".join(missing + [m[0] for m in mismatched]),
             )
-        if unexpected:
-            logger.warning(
-                "Some checkpoint weights were not used by %s: %s", type(self).__name__, ", ".join(unexpected)
-            )
+        if unexpected:  # expected when loading another head's checkpoint (the reference then says it at info)
+            warn = logger.warning if type(self).__name__ in (self.config.architectures or []) else logger.info
+            warn("Some checkpoint weights were not used by %s: %s", type(self).__name__, ", ".join(unexpected))
         return info
 
     def _tied_names(self) -> set[str]:
