@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 # transformers 4.56.2's `PretrainedConfig().to_dict()`, in the form `RobertaConfig.to_dict` writes (label ids
@@ -66,11 +67,23 @@ COMMON_DEFAULTS: dict[str, Any] = {
 }
 
 
+_DTYPE_NAMES = {
+    *("float32", "float", "float16", "half", "bfloat16", "float64", "double"),
+    *("int8", "uint8", "int16", "int32", "int64", "bool", "complex64", "complex128"),
+}
+
+
 def as_dtype(value: Any) -> Any:
     """The `dtype` field as the reference holds it: None, or a `torch.dtype` (a name such as "float16", as
     config.json stores it, is turned into one). Anything else is a ValueError / TypeError naming the field."""
     if value is None:
         return None
+    if isinstance(value, str) and "torch" not in sys.modules:
+        # TensorFlow and Flax users load configs without torch: the name is checked and kept as it is
+        name = value.strip().removeprefix("torch.")
+        if name not in _DTYPE_NAMES:
+            raise ValueError(f"dtype={value!r} is not the name of a torch dtype (for example 'float16' or 'bfloat16')")
+        return name
     import torch
 
     if isinstance(value, torch.dtype):

@@ -142,9 +142,13 @@ def test_config_does_not_change_the_loaded_model_as_in_the_reference(checkpoints
 
 def test_a_model_instance_needs_a_tokenizer_even_with_a_config_folder(checkpoints):
     path = checkpoints["text-classification"]
-    model = roberta.RobertaForSequenceClassification.from_pretrained(path)
+    built = roberta.RobertaForSequenceClassification(roberta.RobertaConfig.from_pretrained(path))
     with pytest.raises(ValueError, match="pass tokenizer="):
-        pipeline("text-classification", model=model, config=str(path))
+        pipeline("text-classification", model=built, config=str(path))
+    # a loaded model remembers its folder (model.name_or_path), where the tokenizer is found (beyond the reference)
+    loaded = roberta.RobertaForSequenceClassification.from_pretrained(path)
+    assert pipeline("text-classification", model=loaded, config=str(path)).tokenizer is not None
+    model = loaded
     ref_model = transformers.RobertaForSequenceClassification.from_pretrained(path)
     with pytest.raises(Exception, match="Impossible to guess which tokenizer"):
         transformers.pipeline("text-classification", model=ref_model, config=str(path), device=-1)

@@ -62,6 +62,7 @@ class Pass:
     """What every layer of one forward pass shares: chosen once in `RobertaModel`."""
 
     layout: Layout
+    fast: bool  # products on oneDNN (linear.onednn_pass), decided once
     kernel: Kernel
     need_weights: bool
     cache: KVCache | None
@@ -114,7 +115,7 @@ class RobertaSelfAttention(nn.Module):
         cached = p.cache.cross(layer_idx) if p.cache is not None else None
         if cached is not None:
             return cached
-        k, v = (self._heads(linear(m, p.encoder_states)) for m in (self.key, self.value))
+        k, v = (self._heads(linear(m, p.encoder_states, p.fast)) for m in (self.key, self.value))
         if p.cache is not None:
             p.cache.set_cross(layer_idx, k, v)
         return k, v
@@ -144,9 +145,9 @@ class RobertaSelfAttention(nn.Module):
             return self._merge(ctx)
 
         if cross:
-            projs = [linear(self.query, x)]
+            projs = [linear(self.query, x, p.fast)]
         else:
-            projs = [linear(m, x) for m in (self.query, self.key, self.value)]
+            projs = [linear(m, x, p.fast) for m in (self.query, self.key, self.value)]
         ctx = p.layout.attend(projs, self.all_head_size, attend)
         return ctx, probs
 
@@ -160,8 +161,8 @@ class RobertaSelfOutput(nn.Module):
         self.LayerNorm = nn.LayerNorm(hidden_size, eps=eps)
         self.dropout = nn.Dropout(dropout)
 
-    def forward(self, ctx: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
-        return self.LayerNorm(self.dropout(linear(self.dense, ctx)) + residual)
+    def forward(self, ctx: torch.Tensor, residual: torch.Tensor, fast: bool = False) -> torch.Tensor:
+        return self.LayerNorm(self.dropout(linear(self.dense, ctx, fast)) + residual)
 
 
 class RobertaAttention(nn.Module):
@@ -188,7 +189,7 @@ class RobertaAttention(nn.Module):
 
     def forward(self, x: torch.Tensor, p: Pass, head_mask, layer_idx: int, cross: bool = False):
         ctx, probs = self.self(x, p, head_mask, layer_idx, cross)
-        return self.output(ctx, x), probs
+        return self.output(ctx, x, p.fast), probs
 
 
 class RobertaIntermediate(nn.Module):
@@ -197,8 +198,8 @@ class RobertaIntermediate(nn.Module):
         self.dense = nn.Linear(hidden_size, intermediate_size)
         self.intermediate_act_fn = Activation(act)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.intermediate_act_fn(linear(self.dense, x))
+    def forward(self, x: torch.Tensor, fast: bool = False) -> torch.Tensor:
+        return self.intermediate_act_fn(linear(self.dense, x, fast))
 
 
 class RobertaOutput(nn.Module):
@@ -208,8 +209,8 @@ class RobertaOutput(nn.Module):
         self.LayerNorm = nn.LayerNorm(hidden_size, eps=eps)
         self.dropout = nn.Dropout(dropout)
 
-    def forward(self, h: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
-        return self.LayerNorm(self.dropout(linear(self.dense, h)) + residual)
+    def forward(self, h: torch.Tensor, residual: torch.Tensor, fast: bool = False) -> torch.Tensor:
+        return self.LayerNorm(self.dropout(linear(self.dense, h, fast)) + residual)
 
 
 class RobertaLayer(nn.Module):
@@ -252,7 +253,7 @@ class RobertaLayer(nn.Module):
                     "build it with config.add_cross_attention=True"
                 )
             x, cross_probs = self.crossattention(x, p, head_mask, self.layer_idx, cross=True)
-        return self.output(self.intermediate(x), x), self_probs, cross_probs
+        return self.output(self.intermediate(x, p.fast), x, p.fast), self_probs, cross_probs
 
 
 class RobertaEncoder(nn.Module):

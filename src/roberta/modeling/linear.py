@@ -152,16 +152,36 @@ def packed_of(m: nn.Module) -> Derived | None:
     return m.__dict__.get("_roberta_packed")
 
 
-def linear(m: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """`m(x)`, computed on the fast path when `m` is a plain nn.Linear (see the module docstring)."""
-    if is_plain(m):
-        if tracing():
-            packed = packed_of(m)
-            if packed is not None and packed.value is not None and torch.compiler.is_compiling():
-                return _compilable_op()(x, packed.value, m.bias, m.out_features)
-            return F.linear(x, m.weight, m.bias)
-        return product(x, m.weight, m.bias, packed_of(m))
-    return m(x)
+def onednn_pass(x: torch.Tensor) -> bool:
+    """Whether the products of a forward pass whose hidden states are `x` may run on oneDNN: decided once per
+    pass (no gradients, fp32 on the CPU, no autocast, oneDNN on, nothing traced), so each product checks
+    only its own module and weight."""
+    return (
+        _ONEDNN
+        and not torch.is_grad_enabled()
+        and x.dtype == torch.float32
+        and x.device.type == "cpu"
+        and not _cpu_autocast()
+        and torch.backends.mkldnn.enabled
+        and not tracing()
+    )
+
+
+def linear(m: nn.Module, x: torch.Tensor, fast: bool = False) -> torch.Tensor:
+    """`m(x)`, computed on the fast path when `m` is a plain nn.Linear (see the module docstring). `fast`: the
+    pass's `onednn_pass` decision, so only the module and its weight are checked here."""
+    if not is_plain(m):
+        return m(x)
+    w = m.weight
+    if fast and w.dtype == torch.float32 and w.device.type == "cpu" and x.dim() > 0 and x.size(-1) == w.size(1):
+        packed = m.__dict__.get("_roberta_packed")
+        return _onednn(x, w if packed is None else packed.get((w,), lambda: prepacked(w)), m.bias)
+    if tracing():
+        packed = packed_of(m)
+        if packed is not None and packed.value is not None and torch.compiler.is_compiling():
+            return _compilable_op()(x, packed.value, m.bias, m.out_features)
+        return F.linear(x, w, m.bias)
+    return product(x, w, m.bias, packed_of(m))
 
 
 _compiled_op = None  # the prepacked product as a custom op, registered on first use under torch.compile

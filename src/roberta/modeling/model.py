@@ -15,7 +15,7 @@ from .cache import KVCache, as_cache
 from .embeddings import RobertaEmbeddings, position_ids_from_input_ids
 from .layers import ACTIVATIONS, Pass, RobertaEncoder, RobertaPooler
 from .layout import Layout, padded, plan
-from .linear import tracing
+from .linear import onednn_pass, tracing
 from .masks import cross_attention_bias, self_attention_bias
 from .outputs import BaseModelOutputWithPoolingAndCrossAttentions
 from .pretrained import RobertaPreTrainedModel
@@ -206,7 +206,7 @@ class RobertaModel(RobertaPreTrainedModel):
         else:
             layout = padded(b, t, bias)
         x = layout.pack(x)  # packed: (N, hidden), only real tokens (and position 0) from here on
-        p = Pass(layout, kernel, bool(output_attentions), cache, encoder_hidden_states, cross_bias)
+        p = Pass(layout, onednn_pass(x), kernel, bool(output_attentions), cache, encoder_hidden_states, cross_bias)
         x, all_hidden, all_self, all_cross = self.encoder(x, p, head_masks, bool(output_hidden_states))
         x = layout.unpack(x)
         if output_hidden_states:
