@@ -21,18 +21,9 @@ from io import BytesIO
 from pathlib import Path
 
 import torch
+from run import SHARED  # benchmarks/run.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
-SIZE = dict(
-    vocab_size=50265,
-    hidden_size=768,
-    num_hidden_layers=12,
-    num_attention_heads=12,
-    intermediate_size=3072,
-    max_position_embeddings=514,
-    type_vocab_size=1,
-    pad_token_id=1,
-)
 
 
 def unpack(revision: str, into: Path) -> None:
@@ -79,7 +70,8 @@ def main() -> None:
         from roberta_then.modeling import RobertaModel as ThenModel
 
         torch.manual_seed(0)
-        roberta.RobertaForMaskedLM(roberta.RobertaConfig(**SIZE)).save_pretrained(tmp / "ckpt")
+        config = roberta.RobertaConfig.from_pretrained(SHARED)  # roberta-base's sizes, as run.py uses them
+        roberta.RobertaForMaskedLM(config).save_pretrained(tmp / "ckpt")
         now, then = roberta.RobertaModel.from_pretrained(tmp / "ckpt").eval(), ThenModel.from_pretrained(tmp / "ckpt")
         then.eval()
         g = torch.Generator().manual_seed(1)

@@ -174,7 +174,7 @@ def linear(m: nn.Module, x: torch.Tensor, fast: bool = False) -> torch.Tensor:
         return m(x)
     w = m.weight
     if fast and w.dtype == torch.float32 and w.device.type == "cpu" and x.dim() > 0 and x.size(-1) == w.size(1):
-        packed = m.__dict__.get("_roberta_packed")
+        packed = packed_of(m)
         return _onednn(x, w if packed is None else packed.get((w,), lambda: prepacked(w)), m.bias)
     if tracing():
         packed = packed_of(m)

@@ -15,7 +15,7 @@ from torch import nn
 from ..checkpoint_dir import committed
 from ..config import _DEFAULTS, RobertaConfig
 from ..devices import parse_device, parse_dtype
-from ..hub import CheckpointNotFoundError, resolve_model_dir
+from ..hub import resolve_model_dir
 from .attention import check_backend_name
 from .checkpoint_files import find_weight_files, materialize, open_weight_files, write_checkpoint
 from .utilities import ModuleUtilities
@@ -257,11 +257,9 @@ class RobertaPreTrainedModel(ModuleUtilities, nn.Module):
         without it). Other keywords go to the model's constructor (e.g. `add_pooling_layer=False`).
         """
         path = os.fspath(pretrained_model_name_or_path)
-        subfolder = kwargs.pop("subfolder", None) or ""
+        subfolder = kwargs.pop("subfolder", None)
         if subfolder:  # the checkpoint sits in a folder inside the model's folder (or its cached snapshot)
-            path = os.path.join(resolve_model_dir(path), subfolder)
-            if not os.path.isdir(path):
-                raise CheckpointNotFoundError(f"{pretrained_model_name_or_path} has no subfolder {subfolder!r}")
+            path = resolve_model_dir(path, subfolder=subfolder)
         from_flax = kwargs.pop("from_flax", False)
         from_tf = kwargs.pop("from_tf", False)
         hub = {k: kwargs.pop(k) for k in _HUB_KWARGS if k in kwargs}

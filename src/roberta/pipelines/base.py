@@ -69,7 +69,8 @@ class Pipeline:
         raise NotImplementedError
 
     def _forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, torch.Tensor]:
-        raise NotImplementedError
+        """The head's logits (the tasks whose model answers `.logits`; others override this)."""
+        return {"logits": self.model(input_ids=input_ids, attention_mask=attention_mask).logits}
 
     def postprocess(
         self, item: Any, features: list[dict[str, Any]], outputs: list[dict[str, torch.Tensor]], **kwargs: Any

@@ -92,9 +92,6 @@ class FillMaskPipeline(Pipeline):
             raise ValueError(f"No mask_token ({self.tokenizer.mask_token}) found on the input: {text!r:.80}")
         return [{"input_ids": list(ids)}]
 
-    def _forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, torch.Tensor]:
-        return {"logits": self.model(input_ids=input_ids, attention_mask=attention_mask).logits}
-
     def postprocess(
         self,
         item: Any,

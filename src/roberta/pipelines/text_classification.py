@@ -84,9 +84,6 @@ class TextClassificationPipeline(Pipeline):
             raise TypeError(f"text-classification inputs must be str or dict, got {type(item).__name__}")
         return [{"input_ids": list(enc["input_ids"])}]
 
-    def _forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, torch.Tensor]:
-        return {"logits": self.model(input_ids=input_ids, attention_mask=attention_mask).logits}
-
     def _default_function(self) -> str:
         config = self.model.config
         problem = getattr(config, "problem_type", None)

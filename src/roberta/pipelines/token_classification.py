@@ -125,9 +125,6 @@ class TokenClassificationPipeline(Pipeline):
         )
         return merged, np.stack(rows)
 
-    def _forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, torch.Tensor]:
-        return {"logits": self.model(input_ids=input_ids, attention_mask=attention_mask).logits}
-
     # ------------------------------------------------------------------ postprocessing
     def _word_aware(self) -> bool:
         backend = getattr(self.tokenizer, "backend_tokenizer", None)

@@ -123,9 +123,6 @@ class ZeroShotClassificationPipeline(Pipeline):
             features.append({"input_ids": list(enc["input_ids"]), "candidate_label": label})
         return features
 
-    def _forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, torch.Tensor]:
-        return {"logits": self.model(input_ids=input_ids, attention_mask=attention_mask).logits}
-
     def postprocess(
         self,
         item: Any,
