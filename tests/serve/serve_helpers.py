@@ -3,6 +3,7 @@ a real process, a free port, the process, HTTP calls."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import resource
@@ -24,14 +25,24 @@ def make_client(served: dict[str, Path], names: list[str], *, tasks: dict[str, s
     --task NAME=TASK); use it in `with`."""
     from starlette.testclient import TestClient
 
-    from roberta.serve.app import ServerState, build_app
+    from roberta.serve.app import build_app
     from roberta.serve.server import load_models
     from roberta.serve.settings import ModelSpec, ServeSettings
+    from roberta.serve.state import ServerState
 
     specs = tuple(ModelSpec(name, served[name], (tasks or {}).get(name)) for name in names)
     state = ServerState(s := ServeSettings(models=specs, **settings), load_models(s))
     # a Host header the server answers by default (TestClient's own "testserver" is refused: --allowed-hosts)
     return state, TestClient(build_app(state), base_url="http://127.0.0.1:8080")
+
+
+@contextlib.contextmanager
+def serving(served: dict[str, Path], names: list[str], **settings: Any):
+    """`make_client`'s (state, client), started and warmed up, for the length of the `with`."""
+    state, client = make_client(served, names, **settings)
+    with client:
+        assert state.ready.wait(60)
+        yield state, client
 
 
 def free_port() -> int:

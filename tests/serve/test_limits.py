@@ -9,7 +9,7 @@ import time
 
 import pytest
 from pipelines.pipeline_helpers import assert_same
-from serve_helpers import JSON, make_client, metric
+from serve_helpers import JSON, make_client, metric, serving
 
 from roberta.serve import limits
 
@@ -18,10 +18,8 @@ LONG = "word " * 600  # over the tiny models' 512 positions
 
 @pytest.fixture(scope="module")
 def server(served):
-    state, client = make_client(served, ["mlm", "qa", "ner", "base"])
-    with client:
-        assert state.ready.wait(60)
-        yield state, client
+    with serving(served, ["mlm", "qa", "ner", "base"]) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -120,10 +118,11 @@ def test_a_deadline_passing_in_post_processing_answers_504_and_stops_it(server, 
 def test_work_stops_between_inputs_once_the_client_left(server, monkeypatch):
     """The disconnect path in-process: the route's watcher cancels the ticket (`Ticket.cancel`); here the
     first post-processing call does it, as a client hanging up then would."""
-    from roberta.serve import tasks
     from roberta.serve.batcher import Ticket
     from roberta.serve.errors import ServeError
-    from roberta.serve.validation import PipelineRequest
+    from roberta.serve.handlers import pipeline_call
+    from roberta.serve.request_types import PipelineRequest
+    from roberta.serve.work import Work
 
     state, _ = server
     backend = state.models["base"]
@@ -136,9 +135,9 @@ def test_work_stops_between_inputs_once_the_client_left(server, monkeypatch):
         return postprocess(*args, **kwargs)
 
     monkeypatch.setattr(backend.task_pipe, "postprocess", hang_up)
-    work = tasks.Work(state.batcher, ticket, auto_truncate=False)
+    work = Work(state.batcher, ticket, auto_truncate=False)
     with pytest.raises(ServeError) as info:
-        tasks.pipeline_call(work, backend, PipelineRequest(["a", "b", "c"], {}, None))
+        pipeline_call(work, backend, PipelineRequest(inputs=["a", "b", "c"]))
     assert info.value.error_type == "client_closed" and len(calls) == 1
 
 

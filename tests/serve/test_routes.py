@@ -10,7 +10,9 @@ import orjson
 import pytest
 import torch
 from pipelines.pipeline_helpers import assert_same
-from serve_helpers import JSON, make_client
+from serve_helpers import JSON, make_client, serving
+
+from roberta.serve.routes import ROUTES
 
 PAYLOAD_LIMIT = 20_000
 MAX_CLIENT_BATCH = 16
@@ -18,12 +20,9 @@ MAX_CLIENT_BATCH = 16
 
 @pytest.fixture(scope="module")
 def server(served):
-    state, client = make_client(
-        served, list(served), max_batch_tokens=1024, payload_limit=PAYLOAD_LIMIT, max_client_batch=MAX_CLIENT_BATCH
-    )
-    with client:
-        assert state.ready.wait(60)
-        yield state, client
+    limits = {"max_batch_tokens": 1024, "payload_limit": PAYLOAD_LIMIT, "max_client_batch": MAX_CLIENT_BATCH}
+    with serving(served, list(served), **limits) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -259,8 +258,12 @@ def test_api_key_guards_everything_but_health_metrics_and_docs(served):
         assert client.post("/embed", json=body, headers={"Authorization": "Bearer s3cret"}).status_code == 200
         assert client.post("/embed", json=body, headers={"Authorization": "bearer s3cret"}).status_code == 200
         assert client.get("/info").status_code == 401
-        for path in ("/health", "/health/live", "/health/ready", "/metrics", "/docs"):
+        for path in ("/health", "/health/live", "/health/ready", "/metrics", "/docs", "/openapi.json"):
             assert client.get(path).status_code == 200, path
+        for route in ROUTES:  # the row's needs_key is what the gate does
+            path = route.path.replace("{name}", "base")
+            status = client.request(route.method, path, json=body).status_code
+            assert (status == 401) == route.needs_key, (route.method, path, status)
 
 
 def test_draining_turns_readiness_red_and_refuses_new_work(served):

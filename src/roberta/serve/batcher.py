@@ -132,7 +132,6 @@ class Batcher:
         self._queued_tokens = 0
         self._slot: _Prepared | None = None
         self._busy = False
-        self._closed = False
         self._stopped = False
         self._rate: float | None = None  # tokens per second, smoothed over batches
         self._threads: list[threading.Thread] = []
@@ -172,15 +171,10 @@ class Batcher:
         for t in self._threads:
             t.start()
 
-    def close(self) -> None:
-        """Admit nothing more; what is queued still runs."""
-        with self._cond:
-            self._closed = True
-
     def stop(self, timeout: float | None = None) -> None:
         """Stop both threads after the batch in progress; jobs still queued are dropped ("shutdown")."""
         with self._cond:
-            self._closed = self._stopped = True
+            self._stopped = True
             left = list(self._queue) + (self._slot.jobs if self._slot is not None else [])
             self._queue.clear()
             self._slot, self._queued_tokens = None, 0
@@ -192,13 +186,13 @@ class Batcher:
     # ------------------------------------------------------------------ requests
     def submit(self, ticket: Ticket, items: Sequence[tuple[Hashable, int, Any]]) -> list[Future]:
         """Queue one request's jobs, `(key, real tokens, payload)` each, all or none. Raises `Overloaded` (with
-        a Retry-After estimate) when the queue would exceed `max_queue_tokens`, `Draining` when closed."""
+        a Retry-After estimate) when the queue would exceed `max_queue_tokens`, `Draining` once stopped."""
         total = sum(tokens for _, tokens, _ in items)
         if total > self.max_queue_tokens:
             raise ValueError(f"a request of {total} tokens can never fit max_queue_tokens={self.max_queue_tokens}")
         dropped: list[tuple[Job, str]] = []
         with self._cond:
-            if self._closed:
+            if self._stopped:
                 raise Draining("the server is draining and admits no new work")
             now = time.monotonic()
             if self._queued_tokens + total > self.max_queue_tokens:

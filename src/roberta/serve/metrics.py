@@ -50,6 +50,11 @@ class Metrics:
         self.queue_tokens.set_function(tokens)
         self.queue_jobs.set_function(jobs)
 
+    def observe_stages(self, seconds: dict[str, float]) -> None:
+        """One request's seconds per stage but the total (which the gate observes)."""
+        for stage in STAGES[:-1]:
+            self.latency.labels(stage=stage).observe(seconds[stage])
+
     # batcher Observer
     def on_batch(self, jobs: int, tokens: int, seconds: float) -> None:
         self.batch_size.observe(jobs)

@@ -21,10 +21,11 @@ import torch
 import uvicorn
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
-from .app import ServerState, build_app
+from .app import build_app
 from .backend import ModelBackend
 from .connections import guarded_protocol
 from .settings import ServeSettings
+from .state import ServerState
 
 logger = logging.getLogger("roberta.serve")
 

@@ -1,6 +1,7 @@
-"""What each inference route computes, on a request-pool thread: tokenize, queue the inputs, wait for their
-batches, post-process. Post-processing is the pipelines' own (`postprocess`, `mean_pool`), and `POST /` runs
-the pipeline itself with its model step routed through the batcher (`Pipeline.with_model_runner`).
+"""The route handlers: what each inference route computes, on a request-pool thread, for one parsed request
+(`request_types.py`): tokenize, queue the inputs and wait for their batches (`work.Work`), post-process.
+Post-processing is the pipelines' own (`postprocess`, `mean_pool`), and `POST /` runs the pipeline itself
+with its model step routed through the batcher (`Pipeline.with_model_runner`).
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from ..pipelines.feature_extraction import mean_pool
 from ..pipelines.sentence_pooling import l2_normalize, sentence_vector
 from . import limits
 from .backend import HIDDEN, TASK, ModelBackend
-from .batcher import Batcher, DeadlineExceeded, Draining, Dropped, JobFailed, Overloaded, Ticket
 from .errors import ServeError
-from .validation import (
+from .request_types import (
     DecodeRequest,
+    EmbedAllRequest,
     EmbedRequest,
     OpenAIEmbeddingRequest,
     PipelineRequest,
@@ -27,82 +28,7 @@ from .validation import (
     RerankRequest,
     TokenizeRequest,
 )
-
-_DROP_ERRORS = {"deadline": "timeout", "disconnected": "client_closed", "shutdown": "unhealthy"}
-
-
-class Work:
-    """One request's dealings with the batcher: its ticket, its real tokens and its stage timings."""
-
-    def __init__(self, batcher: Batcher, ticket: Ticket, *, auto_truncate: bool) -> None:
-        self.batcher, self.ticket, self.auto_truncate = batcher, ticket, auto_truncate
-        self.started = time.monotonic()
-        self.tokenized_at: float | None = None
-        self.tokens = 0  # real tokens computed (x-compute-tokens)
-        self.counted = 0  # tokens the request holds, computed or not (bounded by the queue's size)
-
-    def truncate(self, asked: bool | None) -> bool:
-        return self.auto_truncate if asked is None else asked
-
-    def run(self, backend: ModelBackend, kind: str, features: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Queue `features` (one job each) for `backend`'s forward `kind` and wait for their outputs, in order."""
-        if self.tokenized_at is None:
-            self.tokenized_at = time.monotonic()
-        lengths = [len(f["input_ids"]) for f in features]
-        self.count(backend, lengths)
-        self.tokens += sum(lengths)
-        key = backend.key(kind)
-        try:
-            futures = self.batcher.submit(self.ticket, [(key, n, f) for n, f in zip(lengths, features)])
-            return self.batcher.wait(self.ticket, futures)
-        except Overloaded as e:
-            raise ServeError("overloaded", str(e), headers={"Retry-After": str(e.retry_after)}) from None
-        except Draining as e:
-            raise ServeError("unhealthy", str(e)) from None
-        except DeadlineExceeded as e:
-            raise ServeError("timeout", str(e)) from None
-        except Dropped as e:
-            raise ServeError(_DROP_ERRORS[e.reason], str(e)) from None
-        except JobFailed as e:
-            raise ServeError("backend", f"the model failed on an input of this request: {e}") from None
-
-    def count(self, backend: ModelBackend, lengths: list[int]) -> None:
-        """Add inputs of these token counts to the request's: each within the model's input limit, all of them
-        within what the queue takes (413 "validation" otherwise, as every route answers)."""
-        for n in lengths:
-            backend.check_length(n)
-        self.counted += sum(lengths)
-        if self.counted > self.batcher.max_queue_tokens:
-            raise ServeError(
-                "validation",
-                f"the request holds {self.counted} tokens, more than the queue takes (--max-queue-tokens "
-                f"{self.batcher.max_queue_tokens}); send it in smaller parts",
-            )
-
-    def check(self) -> None:
-        """Stop here if the request's deadline passed (504) or its client left (499): called between the
-        steps of post-processing, so an answer nobody waits for costs no more CPU."""
-        reason = self.ticket.drop_reason(time.monotonic())
-        if reason == "deadline":
-            raise ServeError("timeout", "the request's deadline passed before its answer was ready")
-        if reason is not None:
-            raise ServeError("client_closed", "the client closed the connection before its answer")
-
-    def stages(self) -> dict[str, float]:
-        """Seconds spent tokenizing, queued (until the first input's batch began) and in inference (until the
-        last input's batch ended)."""
-        t = self.ticket
-        return {
-            "tokenization": max(0.0, (self.tokenized_at or time.monotonic()) - self.started),
-            "queue": (t.started_at - t.admitted_at) if t.started_at and t.admitted_at else 0.0,
-            "inference": (t.finished_at - t.started_at) if t.finished_at and t.started_at else 0.0,
-        }
-
-    def headers(self) -> dict[str, str]:
-        """TEI's timing headers, in milliseconds, and the request's real tokens."""
-        headers = {f"x-{stage}-time": f"{max(seconds, 0.0) * 1000:.3f}" for stage, seconds in self.stages().items()}
-        headers["x-compute-tokens"] = str(self.tokens)
-        return headers
+from .work import Work
 
 
 def _pooled(
@@ -130,14 +56,14 @@ def _pooled(
 def embed(work: Work, backend: ModelBackend, req: EmbedRequest) -> np.ndarray:
     """`/embed`: one pooled vector per input."""
     truncate = work.truncate(req.truncate)
-    features = [backend.embedding_input(t, truncate=truncate, side=req.side) for t in req.inputs]
+    features = [backend.embedding_input(t, truncate=truncate, side=req.truncation_direction) for t in req.inputs]
     return _pooled(backend, features, work.run(backend, HIDDEN, features), req.normalize)
 
 
-def embed_all(work: Work, backend: ModelBackend, req: EmbedRequest) -> list[np.ndarray]:
+def embed_all(work: Work, backend: ModelBackend, req: EmbedAllRequest) -> list[np.ndarray]:
     """`/embed_all`: every token's last hidden state, per input."""
     truncate = work.truncate(req.truncate)
-    features = [{"input_ids": backend.encode(t, truncate=truncate, side=req.side)} for t in req.inputs]
+    features = [{"input_ids": backend.encode(t, truncate=truncate, side=req.truncation_direction)} for t in req.inputs]
     return [o["features"].numpy() for o in work.run(backend, HIDDEN, features)]
 
 
@@ -146,14 +72,15 @@ def predict(work: Work, backend: ModelBackend, req: PredictRequest) -> list:
     logits with raw_scores)."""
     backend.require("text-classification", "/predict")
     truncate = work.truncate(req.truncate)
-    features = [{"input_ids": backend.encode(a, b, truncate=truncate, side=req.side)} for a, b in req.inputs]
+    side = req.truncation_direction
+    features = [{"input_ids": backend.encode(a, b, truncate=truncate, side=side)} for a, b in req.inputs.pairs]
     outputs = work.run(backend, TASK, features)
     function = "none" if req.raw_scores else None
     results = [
         backend.task_pipe.postprocess(None, [f], [o], top_k=None, legacy=False, function_to_apply=function)
         for f, o in zip(features, outputs)
     ]
-    return results[0] if req.single else results
+    return results[0] if req.inputs.single else results
 
 
 def rerank(work: Work, backend: ModelBackend, req: RerankRequest) -> list[dict[str, Any]]:
@@ -166,7 +93,8 @@ def rerank(work: Work, backend: ModelBackend, req: RerankRequest) -> list[dict[s
             f"{backend.config.num_labels} labels",
         )
     truncate = work.truncate(req.truncate)
-    features = [{"input_ids": backend.encode(req.query, t, truncate=truncate, side=req.side)} for t in req.texts]
+    side = req.truncation_direction
+    features = [{"input_ids": backend.encode(req.query, t, truncate=truncate, side=side)} for t in req.texts]
     outputs = work.run(backend, TASK, features)
     function = "none" if req.raw_scores else "sigmoid"
     ranks = []
@@ -223,7 +151,7 @@ def openai_embeddings(work: Work, backend: ModelBackend, req: OpenAIEmbeddingReq
     if req.dimensions is not None and req.dimensions != size:
         raise ServeError("invalid_request", f"model {backend.name!r} gives {size} dimensions, not {req.dimensions}")
     features = []
-    for item in req.inputs:
+    for item in req.input:
         if isinstance(item, str):
             features.append(backend.embedding_input(item, truncate=work.auto_truncate))
         elif max(item) >= backend.config.vocab_size:
