@@ -80,14 +80,8 @@ class RobertaTokenizer(RobertaTokenizerBase):
         super().__init__(errors=errors, add_prefix_space=add_prefix_space, **kwargs)
         self._setup_added_tokens(tokens, additional, added_tokens_decoder)
 
-    def _setup_added_tokens(
-        self,
-        tokens: dict[str, Any],
-        additional: list[TokenLike],
-        added_tokens_decoder: dict[int, AddedToken] | None,
-    ) -> None:
-        """Register the special tokens by role, the stored added tokens at their ids, then the special tokens
-        the vocabulary lacks (once the vocabulary is loaded)."""
+    def _setup_added_tokens(self, tokens: dict, additional: list, added_tokens_decoder: dict | None) -> None:
+        """Register the special tokens by role, the stored added tokens, then the specials still missing."""
         self._added_decoder: dict[int, AddedToken] = {}
         self._added_encoder: dict[str, int] = {}
         self._reset_transient()  # the id -> token table and the added-token pattern
