@@ -62,12 +62,19 @@ class RobertaConfig:
     Every keyword has the reference's default (see `_DEFAULTS`). Unknown keywords are kept as attributes
     and written back, so a `config.json` round-trips through this class unchanged. Labels: pass either
     `num_labels`, or `id2label` / `label2id` (keys of `id2label` may be strings as in JSON).
+
+    A model type of the same network (XLM-RoBERTa, CamemBERT: `roberta.config_types`) is a subclass that sets
+    `model_type` and the defaults it changes (`default_overrides`); a config.json of another model type is
+    refused, naming the class that reads it.
     """
 
     model_type = MODEL_TYPE
+    # the defaults this model type changes from `_DEFAULTS` (the reference's own class defaults)
+    default_overrides: dict[str, Any] = {}
 
     def __init__(self, **kwargs: Any) -> None:
-        for key, default in _DEFAULTS.items():
+        defaults = _DEFAULTS | self.default_overrides
+        for key, default in defaults.items():
             setattr(self, key, kwargs.pop(key, copy.deepcopy(default)))
         legacy_dtype = kwargs.pop("torch_dtype", None)  # the older name; `dtype` wins when both are given
         self.dtype = as_dtype(self.dtype if self.dtype is not None else legacy_dtype)
@@ -87,9 +94,9 @@ class RobertaConfig:
             self.label2id = {v: k for k, v in self.id2label.items()}
         for key in _IGNORED_KEYS:
             kwargs.pop(key, None)
-        mt = kwargs.pop("model_type", MODEL_TYPE)
-        if mt != MODEL_TYPE:
-            raise ValueError(f"config has model_type={mt!r}; roberta loads only model_type 'roberta'")
+        mt = kwargs.pop("model_type", self.model_type)
+        if mt != self.model_type:
+            raise ValueError(_wrong_model_type(type(self), mt))
         for key, value in kwargs.items():  # unknown keys are kept for round-tripping
             setattr(self, key, value)
         self.validate()
@@ -189,14 +196,14 @@ class RobertaConfig:
         out["dtype"] = dtype_name(out.get("dtype"))  # torch.float16 -> "float16", as the reference writes it
         if out.get("architectures") is None:
             out.pop("architectures", None)
-        out["model_type"] = MODEL_TYPE
+        out["model_type"] = self.model_type
         return dict(sorted(out.items()))
 
     def to_diff_dict(self) -> dict[str, Any]:
         """`to_dict()` without the entries the reference leaves out of a diff: a field common to every
         reference config (`COMMON_DEFAULTS`) is kept only where it differs from that default or from
-        `RobertaConfig()`'s; every other field (the RoBERTa ones, unknown keys) is always kept."""
-        ours, class_defaults = self.to_dict(), RobertaConfig().to_dict()
+        this class's default config's; every other field (the RoBERTa ones, unknown keys) is always kept."""
+        ours, class_defaults = self.to_dict(), type(self)().to_dict()
         return {
             key: value
             for key, value in ours.items()
@@ -324,4 +331,15 @@ class RobertaConfig:
         return isinstance(other, RobertaConfig) and self.to_dict() == other.to_dict()
 
     def __repr__(self) -> str:
-        return f"RobertaConfig {self.to_json_string()}"
+        return f"{type(self).__name__} {self.to_json_string()}"
+
+
+def _wrong_model_type(cls: type, model_type: Any) -> str:
+    """The error for a config.json of another model type: the class that reads it, where there is one."""
+    from .config_types import CONFIG_CLASSES
+
+    right = CONFIG_CLASSES.get(model_type) if isinstance(model_type, str) else None
+    if right is not None:
+        return f"this is a {model_type!r} config: use {right.__name__} or AutoConfig, not {cls.__name__}"
+    known = ", ".join(repr(t) for t in CONFIG_CLASSES)
+    return f"config has model_type={model_type!r}; {cls.__name__} reads model_type {cls.model_type!r} (known: {known})"

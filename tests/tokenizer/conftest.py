@@ -163,3 +163,11 @@ def _assert_same(ours: Any, ref: Any) -> None:
 def assert_same():
     """Assert that our BatchEncoding equals the reference's (keys, order, values, tensor types/shapes)."""
     return _assert_same
+
+
+@pytest.fixture(scope="session")
+def spm_checkpoints(tmp_path_factory):
+    """(family, model type) -> small SentencePiece checkpoints saved by the reference (see spm_testing)."""
+    from spm_testing import build_checkpoints
+
+    return build_checkpoints(tmp_path_factory.mktemp("spm"))

@@ -72,6 +72,9 @@ class RobertaTokenizerFast(RobertaTokenizerBase):
     """
 
     is_fast = True
+    # pre-split words need add_prefix_space=True (byte-level BPE would glue them); SentencePiece's
+    # tokenizers mark every word anyway
+    _words_need_prefix_space = True
 
     def __init__(
         self,
@@ -108,21 +111,8 @@ class RobertaTokenizerFast(RobertaTokenizerBase):
                 self._tokenizer = Tokenizer.from_file(os.fspath(tokenizer_file))
             except Exception as e:
                 raise ValueError(f"{tokenizer_file} is not a valid tokenizers JSON file: {e}") from None
-        elif vocab_file is not None and merges_file is not None:
-            vocab = load_vocab(vocab_file)
-            ids = {name: vocab.get(str(special[name])) for name in ("cls_token", "sep_token")}
-            missing = [str(special[n]) for n, i in ids.items() if i is None]
-            if missing:
-                raise ValueError(f"special tokens {missing} are not in {vocab_file}")
-            self._tokenizer = _build_backend(
-                vocab_file,
-                merges_file,
-                add_prefix_space,
-                (str(special["cls_token"]), ids["cls_token"]),
-                (str(special["sep_token"]), ids["sep_token"]),
-            )
         else:
-            raise ValueError("RobertaTokenizerFast needs tokenizer_file, or both vocab_file and merges_file")
+            self._tokenizer = self._backend_from_files(vocab_file, merges_file, special, add_prefix_space)
         self._tokenizer.no_truncation()
         self._tokenizer.no_padding()
         self._reset_transient()
@@ -140,6 +130,26 @@ class RobertaTokenizerFast(RobertaTokenizerBase):
             token.special = is_special
             self._tokenizer.add_tokens([token])
         self._sync_prefix_space(add_prefix_space, trim_offsets)
+
+    def _backend_from_files(
+        self, vocab_file: str | None, merges_file: str | None, special: dict[str, Any], add_prefix_space: bool
+    ) -> Tokenizer:
+        """The backend built from the slow tokenizer's files (no tokenizer.json): byte-level BPE from
+        vocab.json + merges.txt here."""
+        if vocab_file is None or merges_file is None:
+            raise ValueError(f"{type(self).__name__} needs tokenizer_file, or both vocab_file and merges_file")
+        vocab = load_vocab(vocab_file)
+        ids = {name: vocab.get(str(special[name])) for name in ("cls_token", "sep_token")}
+        missing = [str(special[n]) for n, i in ids.items() if i is None]
+        if missing:
+            raise ValueError(f"special tokens {missing} are not in {vocab_file}")
+        return _build_backend(
+            vocab_file,
+            merges_file,
+            add_prefix_space,
+            (str(special["cls_token"]), ids["cls_token"]),
+            (str(special["sep_token"]), ids["sep_token"]),
+        )
 
     # configured backends and their lock: rebuilt on use, so not pickled (see state.py)
     _transient = ("_configured", "_configured_lock")
@@ -282,7 +292,7 @@ class RobertaTokenizerFast(RobertaTokenizerBase):
         o = options
         if o.extra:
             raise TypeError(f"unexpected keyword argument(s) {sorted(o.extra)}")
-        if o.is_split_into_words and not self.add_prefix_space:
+        if o.is_split_into_words and self._words_need_prefix_space and not self.add_prefix_space:
             raise PretokenizedInputError(
                 f"You need to instantiate {type(self).__name__} with add_prefix_space=True "
                 "to use it with pretokenized inputs (is_split_into_words=True)."

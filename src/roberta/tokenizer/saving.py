@@ -76,12 +76,20 @@ def _read_additional(stored: dict[str, Any], kwargs: dict[str, Any]) -> None:
         kwargs["additional_special_tokens"] = [added_token_from_json(t, special=True) for t in tokens]
 
 
-def write_config_files(tok: Any, directory: str, tokenizer_class: str) -> list[str]:
-    """Write tokenizer_config.json and special_tokens_map.json for `tok`; returns the paths."""
+def write_config_files(
+    tok: Any, directory: str, tokenizer_class: str, settings: dict[str, Any] | None = None
+) -> list[str]:
+    """Write tokenizer_config.json and special_tokens_map.json for `tok`; returns the paths. `settings` are
+    the constructor settings of `tok`'s class that the file keeps (by default RoBERTa's: `add_prefix_space`,
+    `errors` and, for the fast tokenizer, `trim_offsets`)."""
+    if settings is None:
+        settings = {"add_prefix_space": tok.add_prefix_space, "errors": tok.errors}
+        if hasattr(tok, "trim_offsets"):
+            settings["trim_offsets"] = tok.trim_offsets
     extended = tok.special_tokens_map_extended
     config: dict[str, Any] = {
-        "add_prefix_space": tok.add_prefix_space,
         "added_tokens_decoder": {str(i): added_token_to_dict(t) for i, t in sorted(tok.added_tokens_decoder.items())},
+        **settings,
     }
     for name, value in sorted(extended.items()):
         config[name] = str(value)
@@ -90,7 +98,6 @@ def write_config_files(tok: Any, directory: str, tokenizer_class: str) -> list[s
     config.update(
         {
             "clean_up_tokenization_spaces": tok.clean_up_tokenization_spaces,
-            "errors": tok.errors,
             "extra_special_tokens": {},
             "model_max_length": tok.model_max_length,
             "tokenizer_class": tokenizer_class,
@@ -100,8 +107,6 @@ def write_config_files(tok: Any, directory: str, tokenizer_class: str) -> list[s
         config["padding_side"] = tok.padding_side
     if tok.truncation_side != "right":
         config["truncation_side"] = tok.truncation_side
-    if hasattr(tok, "trim_offsets"):
-        config["trim_offsets"] = tok.trim_offsets
     special_map: dict[str, Any] = {}
     for name, value in sorted(extended.items()):
         if isinstance(value, str):

@@ -78,6 +78,10 @@ class RobertaTokenizer(RobertaTokenizerBase):
         self.bpe_ranks = load_merges(merges_file)
         self._bpe = BytePairEncoder(self.bpe_ranks)
         super().__init__(errors=errors, add_prefix_space=add_prefix_space, **kwargs)
+        self._setup_added_tokens(tokens, additional, added_tokens_decoder)
+
+    def _setup_added_tokens(self, tokens: dict, additional: list, added_tokens_decoder: dict | None) -> None:
+        """Register the special tokens by role, the stored added tokens, then the specials still missing."""
         self._added_decoder: dict[int, AddedToken] = {}
         self._added_encoder: dict[str, int] = {}
         self._reset_transient()  # the id -> token table and the added-token pattern
@@ -192,7 +196,7 @@ class RobertaTokenizer(RobertaTokenizerBase):
         if (split_words or add_prefix_space) and text and not text[0].isspace():
             text = " " + text
         if split_special or not self._added_encoder:
-            return self._bpe.tokenize(text)
+            return self._tokenize_chunk(text)
         pieces = [p for p in self._splitter().split(text) if p]
         added = self._added_encoder
         for i, piece in enumerate(pieces):
@@ -218,8 +222,12 @@ class RobertaTokenizer(RobertaTokenizerBase):
             if piece in added:
                 out.append(piece)
             else:
-                out += self._bpe.tokenize(piece)
+                out += self._tokenize_chunk(piece)
         return out
+
+    def _tokenize_chunk(self, text: str) -> list[str]:
+        """The tokens of a stretch of text that holds no added token (byte-level BPE here)."""
+        return self._bpe.tokenize(text)
 
     def _input_ids(self, text: Any, split_words: bool, kwargs: dict[str, Any]) -> list[int]:
         if isinstance(text, str):
