@@ -54,9 +54,6 @@ class EncodeOptions:
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)  # anything else the caller passed
 
 
-ENCODE_OPTIONS = frozenset(f.name for f in dataclasses.fields(EncodeOptions)) - {"extra"}
-
-
 def _enum(cls: type, value: Any, arg: str) -> Any:
     try:
         return cls(getattr(value, "value", value))
