@@ -86,7 +86,7 @@ def compile_model(
     model: nn.Module, *, dynamic: bool = True, mode: str | None = None, prepack: bool | None = None
 ) -> nn.Module:
     """Compile the model's forward with `torch.compile` (inductor). The first call of each new input shape
-    pays the compile cost (tens of seconds on a CPU; see docs/performance.md); later calls are faster.
+    pays the compile cost (docs/performance.md gives what it costs); later calls are faster.
 
     `prepack` (default: when the model is fp32 on a CPU with oneDNN) first applies `prepack_linears`, whose
     oneDNN products the compiled graph calls as opaque ops (the packed copies are then frozen into the graph:

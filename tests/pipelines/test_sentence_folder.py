@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 import torch
-from pipelines.sentence_helpers import TEXTS, assert_vectors, save_st_folder
+from pipelines.pipeline_helpers import ST_TEXTS, assert_vectors, save_st_folder
 
 from roberta import pipeline
 from roberta.pipelines.feature_extraction import mean_pool
@@ -43,7 +43,7 @@ def _fresh_pipelines():
     _PIPES.clear()
 
 
-def ours(folder, texts=TEXTS, **options):
+def ours(folder, texts=ST_TEXTS, **options):
     """Our sentence vectors of `texts` (batched 2 at a time), one pipeline per folder."""
     if folder not in _PIPES:
         _PIPES[folder] = pipeline("sentence-embedding", model=str(folder), batch_size=2)
@@ -54,7 +54,7 @@ def ours(folder, texts=TEXTS, **options):
 @pytest.mark.parametrize("mode", MODES)
 def test_each_pooling_mode_matches_encode(tmp_path, trunk, mode):
     st = save_st_folder(tmp_path / "st", trunk, pooling=mode)
-    assert_vectors(ours(tmp_path / "st"), st.encode(TEXTS), mode)
+    assert_vectors(ours(tmp_path / "st"), st.encode(ST_TEXTS), mode)
 
 
 @pytest.mark.parametrize(
@@ -69,7 +69,7 @@ def test_combined_modes_concatenate_in_the_librarys_order(tmp_path, trunk, modes
     st = save_st_folder(tmp_path / "st", trunk, pooling=modes)
     got = ours(tmp_path / "st")
     assert got.shape[1] == 32 * len(modes)
-    assert_vectors(got, st.encode(TEXTS), str(modes))
+    assert_vectors(got, st.encode(ST_TEXTS), str(modes))
 
 
 @pytest.mark.parametrize(
@@ -84,24 +84,24 @@ def test_combined_modes_concatenate_in_the_librarys_order(tmp_path, trunk, modes
 def test_dense_and_normalize_modules(tmp_path, trunk, pooling, dense, normalize):
     st = save_st_folder(tmp_path / "st", trunk, pooling=pooling, dense=dense, normalize=normalize)
     got = ours(tmp_path / "st")
-    assert_vectors(got, st.encode(TEXTS), f"{pooling} {dense} {normalize}")
+    assert_vectors(got, st.encode(ST_TEXTS), f"{pooling} {dense} {normalize}")
     if normalize:
-        assert torch.allclose(torch.from_numpy(got).norm(dim=-1), torch.ones(len(TEXTS)), atol=1e-5)
+        assert torch.allclose(torch.from_numpy(got).norm(dim=-1), torch.ones(len(ST_TEXTS)), atol=1e-5)
 
 
 def test_dense_weights_in_pytorch_model_bin(tmp_path, trunk):
     st = save_st_folder(tmp_path / "st", trunk, dense=((12, torch.nn.ReLU()),), safe_serialization=False)
     assert not list((tmp_path / "st").rglob("*.safetensors"))  # the folder holds .bin weights only
-    assert_vectors(ours(tmp_path / "st"), st.encode(TEXTS))
+    assert_vectors(ours(tmp_path / "st"), st.encode(ST_TEXTS))
 
 
 def test_normalize_option_works_as_normalize_embeddings(tmp_path, trunk):
     plain = save_st_folder(tmp_path / "plain", trunk, pooling="cls")
-    assert_vectors(ours(tmp_path / "plain", normalize=True), plain.encode(TEXTS, normalize_embeddings=True))
-    assert_vectors(ours(tmp_path / "plain", normalize=False), plain.encode(TEXTS, normalize_embeddings=False))
+    assert_vectors(ours(tmp_path / "plain", normalize=True), plain.encode(ST_TEXTS, normalize_embeddings=True))
+    assert_vectors(ours(tmp_path / "plain", normalize=False), plain.encode(ST_TEXTS, normalize_embeddings=False))
     # a Normalize module is part of the model: normalize=False does not undo it, as in sentence-transformers
     normed = save_st_folder(tmp_path / "normed", trunk, pooling="cls", normalize=True)
-    assert_vectors(ours(tmp_path / "normed", normalize=False), normed.encode(TEXTS, normalize_embeddings=False))
+    assert_vectors(ours(tmp_path / "normed", normalize=False), normed.encode(ST_TEXTS, normalize_embeddings=False))
 
 
 @pytest.mark.parametrize("pooling, include_prompt", [("mean", True), ("mean", False), (ALL_MODES, False)])
@@ -115,13 +115,13 @@ def test_prompts(tmp_path, trunk, include_prompt, pooling):
         default_prompt_name="query",
     )
     folder = tmp_path / "st"
-    assert_vectors(ours(folder), st.encode(TEXTS), "default prompt")
+    assert_vectors(ours(folder), st.encode(ST_TEXTS), "default prompt")
     for name in PROMPTS:
-        assert_vectors(ours(folder, prompt_name=name), st.encode(TEXTS, prompt_name=name), name)
+        assert_vectors(ours(folder, prompt_name=name), st.encode(ST_TEXTS, prompt_name=name), name)
     custom = "Represent this sentence for searching: "
-    assert_vectors(ours(folder, prompt=custom), st.encode(TEXTS, prompt=custom), "prompt=")
+    assert_vectors(ours(folder, prompt=custom), st.encode(ST_TEXTS, prompt=custom), "prompt=")
     # prompt wins over prompt_name, as in sentence-transformers
-    assert_vectors(ours(folder, prompt=custom, prompt_name="passage"), st.encode(TEXTS, prompt=custom))
+    assert_vectors(ours(folder, prompt=custom, prompt_name="passage"), st.encode(ST_TEXTS, prompt=custom))
     with pytest.raises(ValueError, match="prompt_name 'nope' is not one of the folder's prompts"):
         ours(folder, prompt_name="nope")
 
@@ -138,11 +138,11 @@ def test_max_seq_length_truncates(tmp_path, trunk):
     st = save_st_folder(tmp_path / "st", trunk, pooling=pooling, max_seq_length=8, prompts=PROMPTS)
     pipe = pipeline("sentence-embedding", model=str(tmp_path / "st"))
     assert pipe.max_length == 8
-    assert_vectors(ours(tmp_path / "st"), st.encode(TEXTS))
-    assert_vectors(ours(tmp_path / "st", prompt_name="query"), st.encode(TEXTS, prompt_name="query"))
+    assert_vectors(ours(tmp_path / "st"), st.encode(ST_TEXTS))
+    assert_vectors(ours(tmp_path / "st", prompt_name="query"), st.encode(ST_TEXTS, prompt_name="query"))
     long = save_st_folder(tmp_path / "long", trunk, pooling=pooling)
-    assert abs(ours(tmp_path / "long", TEXTS[-1:]) - ours(tmp_path / "st", TEXTS[-1:])).max() > 1e-3
-    assert_vectors(ours(tmp_path / "long", TEXTS[-1:]), long.encode(TEXTS[-1:]))
+    assert abs(ours(tmp_path / "long", ST_TEXTS[-1:]) - ours(tmp_path / "st", ST_TEXTS[-1:])).max() > 1e-3
+    assert_vectors(ours(tmp_path / "long", ST_TEXTS[-1:]), long.encode(ST_TEXTS[-1:]))
 
 
 def test_a_folder_saved_before_5x(tmp_path, trunk):
@@ -167,15 +167,15 @@ def test_a_folder_saved_before_5x(tmp_path, trunk):
     assert description.pooling.modes == tuple(pooling) and description.max_seq_length == 8
     assert description.do_lower_case
     st = SentenceTransformer(str(folder), device="cpu")
-    assert_vectors(ours(folder), st.encode(TEXTS))
-    assert_vectors(ours(folder, prompt_name="passage"), st.encode(TEXTS, prompt_name="passage"))
+    assert_vectors(ours(folder), st.encode(ST_TEXTS))
+    assert_vectors(ours(folder, prompt_name="passage"), st.encode(ST_TEXTS, prompt_name="passage"))
 
 
 def test_do_lower_case(tmp_path, trunk):
     st = save_st_folder(tmp_path / "st", trunk, do_lower_case=True, prompts=PROMPTS, include_prompt=False)
     assert read_sentence_folder(tmp_path / "st").do_lower_case
-    assert_vectors(ours(tmp_path / "st"), st.encode(TEXTS))
-    assert_vectors(ours(tmp_path / "st", prompt_name="passage"), st.encode(TEXTS, prompt_name="passage"))
+    assert_vectors(ours(tmp_path / "st"), st.encode(ST_TEXTS))
+    assert_vectors(ours(tmp_path / "st", prompt_name="passage"), st.encode(ST_TEXTS, prompt_name="passage"))
 
 
 def test_the_folder_description(tmp_path, trunk):

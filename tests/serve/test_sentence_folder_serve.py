@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from pipelines.sentence_helpers import assert_vectors, save_st_folder
+from pipelines.pipeline_helpers import assert_vectors, save_st_folder
 from serve_helpers import make_client
 
 from roberta_testing import save_pipeline_checkpoint

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 
@@ -199,7 +200,7 @@ def test_length_setters_as_the_reference(slow, fast, ref_slow, ref_fast, kind, c
         for name in ("max_len_single_sentence", "max_len_sentences_pair"):
             with pytest.raises(ValueError, match="deprecated"):
                 setattr(tok, name, getattr(tok, name) + 1)
-    with caplog.at_level(logging.WARNING, logger="roberta.tokenizer.base"):
+    with caplog.at_level(logging.WARNING, logger="roberta.tokenizer.special_tokens"):
         ours.max_len_single_sentence = ours.max_len_single_sentence  # the value it has: a warning only
     assert "deprecated" in caplog.text
     assert ours.max_len_single_sentence == ref.max_len_single_sentence
@@ -280,3 +281,87 @@ def test_train_new_from_iterator_needs_a_bpe_model():
     tok = RobertaTokenizerFast(tokenizer_object=backend)
     with pytest.raises(ValueError, match="BPE.*WordLevel"):
         tok.train_new_from_iterator(["some text"], 50)
+
+
+# Our one deliberate departure from the reference's signatures: batch_encode_plus's split_special_tokens defaults
+# to the tokenizer's setting (None), as __call__'s and encode_plus's do; the reference's fast batch_encode_plus
+# resets it to False.
+_SIGNATURE_DEPARTURES = {"__call__": set(), "encode_plus": set(), "batch_encode_plus": {"split_special_tokens"}}
+
+
+@pytest.mark.parametrize("method", sorted(_SIGNATURE_DEPARTURES))
+@pytest.mark.parametrize("kind", ["slow", "fast"])
+def test_encode_signatures_are_the_reference(method, kind):
+    ours_cls, ref_cls = {"slow": (RobertaTokenizer, transformers.RobertaTokenizer)}.get(
+        kind, (RobertaTokenizerFast, transformers.RobertaTokenizerFast)
+    )
+
+    def parameters(cls):
+        params = inspect.signature(getattr(cls, method)).parameters.values()
+        return [(p.name, p.kind, p.default) for p in params]
+
+    ours, ref = parameters(ours_cls), parameters(ref_cls)
+    skip = _SIGNATURE_DEPARTURES[method]
+    assert [p[:2] for p in ours] == [p[:2] for p in ref]  # names, order and kinds
+    assert [p for p in ours if p[0] not in skip] == [p for p in ref if p[0] not in skip]  # and defaults
+    assert all(default is None for name, _, default in ours if name in skip)
+
+
+def test_encode_options_may_be_positional_as_in_the_reference(fast, ref_fast, slow, ref_slow):
+    # add_special_tokens, padding, truncation, max_length, stride, is_split_into_words, pad_to_multiple_of
+    args = (False, "max_length", True, 8, 0, False, 4)
+    text = "a b c d e f g h i j"
+    for ours, ref in ((fast, ref_fast), (slow, ref_slow)):
+        assert ours.encode_plus(text, None, *args) == ref.encode_plus(text, None, *args)
+        assert ours.batch_encode_plus([text, "c"], *args) == ref.batch_encode_plus([text, "c"], *args)
+        assert ours(text, None, None, None, *args) == ref(text, None, None, None, *args)
+
+
+def _plain(value):
+    """An array's values as lists; lists as they are."""
+    return value.tolist() if hasattr(value, "tolist") else value
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        dict(text_target="a b"),
+        dict(text="x", text_target=["a b", "c"]),
+        dict(text=["x", "y z"], text_target=["a b", "c"], padding=True, return_tensors="np"),
+        dict(text="x", text_pair="y", text_target="a", text_pair_target="b"),
+        dict(text="x", text_pair_target="b"),
+        dict(text=["x y", "z"], text_pair=["p", "q r"], text_target=["a", "b c d"], truncation=True, max_length=5),
+    ],
+)
+def test_text_target_becomes_labels_as_in_the_reference(fast, ref_fast, slow, ref_slow, call):
+    for ours, ref in ((fast, ref_fast), (slow, ref_slow)):
+        a, b = ours(**call), ref(**call)
+        assert sorted(a) == sorted(b)
+        for key in b:
+            assert type(a[key]) is type(b[key]), key
+            assert _plain(a[key]) == _plain(b[key]), key
+
+
+def test_text_or_text_target_is_required(fast, slow):
+    for ours in (fast, slow):
+        for call in (dict(), dict(text_pair="b"), dict(text_pair_target="b")):
+            with pytest.raises(ValueError, match="either `text` or `text_target`"):
+                ours(**call)
+        with pytest.raises(ValueError, match="text_target must be a str"):
+            ours("x", text_target=3)
+
+
+def test_split_special_tokens_follows_the_tokenizer_unless_given(roberta_dir):
+    text = ["a <mask> b"]
+    for cls, ref_cls in (
+        (RobertaTokenizerFast, transformers.RobertaTokenizerFast),
+        (RobertaTokenizer, transformers.RobertaTokenizer),
+    ):
+        ours = cls.from_pretrained(roberta_dir, split_special_tokens=True)
+        ref = ref_cls.from_pretrained(roberta_dir, split_special_tokens=True)
+        assert ours.batch_encode_plus(text)["input_ids"] == ref(text)["input_ids"]
+        for given in (True, False):
+            expected = ref(text, split_special_tokens=given)["input_ids"]
+            assert ours.batch_encode_plus(text, split_special_tokens=given)["input_ids"] == expected
+            assert ours(text, split_special_tokens=given)["input_ids"] == expected
+            assert ours.encode_plus(text[0], split_special_tokens=given)["input_ids"] == expected[0]

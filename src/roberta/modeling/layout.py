@@ -26,10 +26,10 @@ import torch
 # Packing pays a gather and a scatter per layer; below this fraction of padding it is not worth it.
 MIN_PADDING_FRACTION = 0.05
 # What one more attention call per layer costs, in the unit of a group's attention work (rows x width^2):
-# the gather, scatter and kernel call of a group cost about what one 45-token row's attention does. On a
-# 2-core CPU at roberta-base size, throughput is flat for values from 512 to 8192 on mixed, short and W1-like
-# batches. Fixed groups of at least 8 rows (before) were 14% slower on the server's mixed-length batches of
-# ~13 rows, one group per batch 20% slower. `split_rows` trades the two.
+# the gather, scatter and kernel call of a group cost about what one 45-token row's attention does.
+# Throughput is flat over a wide range of values around it, and both extremes (fixed-size groups, one group
+# per batch) were slower on mixed-length batches; `split_rows` trades the two (docs/performance.md, "Tuned
+# constants", has the figures).
 GROUP_COST = 2048
 MAX_ROWS_PER_GROUP = 64  # bounds the search: a group never needs more rows to amortise its cost
 

@@ -48,8 +48,9 @@ def linear(x: tf.Tensor, weights: tuple[tf.Variable, tf.Variable]) -> tf.Tensor:
     """x @ kernel + bias for x of any rank >= 2 (one 2-D matmul).
 
     The bias is added on a (rows, 1, out) view: with a MatMul feeding a BiasAdd directly, TensorFlow's graph
-    optimizer fuses the two into a oneDNN op that re-packs the (variable) kernel on every call, 14% slower on
-    short inputs (16 rows) and no faster on long ones; the view keeps them apart."""
+    optimizer fuses the two into a oneDNN op that re-packs the (variable) kernel on every call, slower on
+    short inputs and no faster on long ones (docs/performance.md, "Tuned constants"); the view keeps them
+    apart."""
     kernel, bias = weights
     y = tf.matmul(tf.reshape(x, [-1, kernel.shape[0]]), kernel)
     y = tf.reshape(y, [-1, 1, kernel.shape[1]]) + bias

@@ -196,19 +196,12 @@ class Pipeline:
         ]
 
     def with_model_runner(self, runner: Callable[[list[dict[str, Any]]], list[dict[str, torch.Tensor]]]) -> Pipeline:
-        """A shallow copy of this pipeline whose model step is `runner(features)`, answering like `run_model`
-        (one output per feature, in order); options, tokenization and post-processing stay this pipeline's.
+        """A shallow copy of this pipeline whose model step is `runner(features)`, which answers with one
+        output per feature, in order; options, tokenization and post-processing stay this pipeline's.
         `roberta serve` sends each call's features through its shared batching queue this way."""
         clone = copy.copy(self)
         clone.iter_model = lambda features, batch_size=None: enumerate(runner(list(features)))  # type: ignore[method-assign]
         return clone
-
-    def run_model(self, features: Sequence[dict[str, Any]]) -> list[dict[str, torch.Tensor]]:
-        """`iter_model`'s outputs as a list in feature order."""
-        results: list[dict[str, torch.Tensor] | None] = [None] * len(features)
-        for i, out in self.iter_model(features):
-            results[i] = out
-        return results  # type: ignore[return-value]
 
     # ------------------------------------------------------------------ saving
     def save_pretrained(

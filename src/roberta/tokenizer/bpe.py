@@ -189,7 +189,3 @@ class BytePairEncoder:
                     cache[piece] = tokens
             out += tokens
         return out
-
-    def clear_cache(self) -> None:
-        """Forget all cached words."""
-        self._cache.clear()

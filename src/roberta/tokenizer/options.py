@@ -32,7 +32,8 @@ class TruncationStrategy(str, enum.Enum):
 class EncodeOptions:
     """Every encoding option, resolved once by `RobertaTokenizerBase` and handed down whole to the tokenizer
     that encodes (the padding and truncation arguments as strategies and an effective `max_length`). Read
-    only once built (not frozen: a frozen dataclass costs a few microseconds more per call)."""
+    only once built (not frozen: a frozen dataclass sets each field through `object.__setattr__`, slower, and
+    one is built per call)."""
 
     padding_strategy: PaddingStrategy
     truncation_strategy: TruncationStrategy
@@ -52,9 +53,6 @@ class EncodeOptions:
     verbose: bool = True
     split_special_tokens: bool = False
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)  # anything else the caller passed
-
-
-ENCODE_OPTIONS = frozenset(f.name for f in dataclasses.fields(EncodeOptions)) - {"extra"}
 
 
 def _enum(cls: type, value: Any, arg: str) -> Any:

@@ -1,18 +1,31 @@
-"""Reading and writing a tokenizer directory (tokenizer_config.json, special_tokens_map.json, ...)."""
+"""Reading and writing a tokenizer directory (vocab.json, merges.txt, tokenizer_config.json,
+special_tokens_map.json, ...): `save_pretrained`, `save_vocabulary` and `from_pretrained`."""
 
 from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from typing import Any, TypeVar
 
 from .._io import atomic_write_text, read_json
 from ..hub import resolve_file
+from .bpe import format_merges
 from .special_tokens import SPECIAL_TOKEN_ATTRIBUTES, added_token_from_json, added_token_to_dict
 
 CONFIG_FILE = "tokenizer_config.json"
 SPECIAL_TOKENS_FILE = "special_tokens_map.json"
 ADDED_TOKENS_FILE = "added_tokens.json"
+_HUB_KWARGS = ("cache_dir", "revision", "local_files_only", "token", "subfolder", "force_download")
+# from_pretrained arguments of the reference that do not apply here (one tokenizer class per file layout)
+_IGNORED_KWARGS = (
+    "use_fast",
+    "trust_remote_code",
+    "force_download",
+    "resume_download",
+    "proxies",
+    "_from_auto",
+    "from_slow",
+)
 # Keys of tokenizer_config.json that become constructor arguments.
 _CONFIG_KEYS = (
     "model_max_length",
@@ -120,3 +133,77 @@ def write_config_files(
     atomic_write_text(config_path, json.dumps(dict(sorted(config.items())), indent=2, ensure_ascii=False) + "\n")
     atomic_write_text(special_path, json.dumps(special_map, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     return [config_path, special_path]
+
+
+_Tokenizer = TypeVar("_Tokenizer", bound="SavingMixin")
+
+
+class SavingMixin:
+    """Saving and loading tokenizer directories; subclasses provide `_vocabulary` (vocab.json and merges.txt
+    as tables) and may write more files in `_save_extra`."""
+
+    vocab_files_names: dict[str, str]
+
+    def save_pretrained(
+        self,
+        save_directory: str | os.PathLike,
+        legacy_format: bool | None = None,
+        filename_prefix: str | None = None,
+        **kwargs: Any,
+    ) -> tuple[str, ...]:
+        """Write vocab.json, merges.txt, tokenizer_config.json, special_tokens_map.json (each atomically)."""
+        directory = os.fspath(save_directory)
+        if os.path.isfile(directory):
+            raise ValueError(f"save_directory ({directory}) should be a directory, not a file")
+        os.makedirs(directory, exist_ok=True)
+        files = write_config_files(self, directory, "RobertaTokenizer")
+        files += list(self.save_vocabulary(directory, filename_prefix=filename_prefix))
+        files += self._save_extra(directory)
+        return tuple(files)
+
+    def _save_extra(self, directory: str) -> list[str]:
+        return []
+
+    def save_vocabulary(self, save_directory: str | os.PathLike, filename_prefix: str | None = None) -> tuple[str, str]:
+        """Write vocab.json and merges.txt into `save_directory` (as the reference's slow tokenizer writes
+        them); returns their paths."""
+        directory = os.fspath(save_directory)
+        if not os.path.isdir(directory):
+            raise ValueError(f"Vocabulary path ({directory}) should be a directory")
+        prefix = filename_prefix + "-" if filename_prefix else ""
+        vocab, ranks = self._vocabulary()
+        vocab_path = os.path.join(directory, prefix + "vocab.json")
+        merges_path = os.path.join(directory, prefix + "merges.txt")
+        atomic_write_text(vocab_path, json.dumps(vocab, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+        atomic_write_text(merges_path, format_merges(ranks))
+        return vocab_path, merges_path
+
+    @classmethod
+    def from_pretrained(
+        cls: type[_Tokenizer], pretrained_model_name_or_path: str | os.PathLike, *init_inputs: Any, **kwargs: Any
+    ) -> _Tokenizer:
+        """Load from a directory (or a hub id already in the local cache); `kwargs` override saved settings."""
+        hub = {k: kwargs.pop(k) for k in _HUB_KWARGS if k in kwargs}
+        for ignored in _IGNORED_KWARGS:
+            kwargs.pop(ignored, None)
+        init = read_init_kwargs(pretrained_model_name_or_path, hub)
+        init.update(kwargs)
+        init["name_or_path"] = os.fspath(pretrained_model_name_or_path)
+        files = cls._resolve_files(pretrained_model_name_or_path, hub)
+        return cls(*init_inputs, **files, **init)
+
+    @classmethod
+    def _resolve_files(cls, name_or_path: str | os.PathLike, hub: dict[str, Any]) -> dict[str, str | None]:
+        """The vocabulary files (`vocab_files_names`) a checkpoint holds; an error naming what is missing
+        unless they suffice (`_enough_files`)."""
+        names = {"tokenizer_file": "tokenizer.json"} | cls.vocab_files_names  # the slow one ignores tokenizer.json
+        found = {arg: resolve_file(name_or_path, name, required=False, **hub) for arg, name in names.items()}
+        if not cls._enough_files(found):
+            wanted = " + ".join(cls.vocab_files_names[a] for a in ("vocab_file", "merges_file"))
+            extra = " (or tokenizer.json)" if "tokenizer_file" in cls.vocab_files_names else ""
+            raise FileNotFoundError(f"{os.fspath(name_or_path)} holds no tokenizer files: expected {wanted}{extra}")
+        return found
+
+    @classmethod
+    def _enough_files(cls, found: dict[str, str | None]) -> bool:
+        return found.get("vocab_file") is not None and found.get("merges_file") is not None

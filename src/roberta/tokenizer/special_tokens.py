@@ -1,10 +1,14 @@
-"""Special-token attributes (`bos_token`, `pad_token_id`, `all_special_ids`, ...) shared by both tokenizers."""
+"""Special tokens, shared by both tokenizers: the attributes (`bos_token`, `pad_token_id`, `all_special_ids`,
+...), `add_special_tokens`, and RoBERTa's layout of them around the sequences (`<s> A </s></s> B </s>`)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from tokenizers import AddedToken
+
+logger = logging.getLogger(__name__)
 
 SPECIAL_TOKEN_ATTRIBUTES = ("bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token")
 
@@ -19,6 +23,11 @@ DEFAULT_SPECIAL_TOKENS = {
 }
 
 TokenLike = str | AddedToken
+
+
+def default_special_tokens(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Pop the special-token arguments from `kwargs`, filling RoBERTa's defaults."""
+    return {name: kwargs.pop(name, DEFAULT_SPECIAL_TOKENS[name]) for name in SPECIAL_TOKEN_ATTRIBUTES}
 
 
 def added_token_to_dict(token: AddedToken, with_special: bool = True) -> dict[str, Any]:
@@ -81,10 +90,12 @@ class SpecialTokenId:
 
 
 class SpecialTokensMixin:
-    """Holds the special tokens by role; subclasses provide `convert_tokens_to_ids`/`convert_ids_to_tokens`."""
+    """Holds the special tokens by role and lays them out around the sequences; subclasses provide
+    `convert_tokens_to_ids`/`convert_ids_to_tokens`, `add_tokens` and `model_max_length`."""
 
     _special_tokens: dict[str, TokenLike | None]
     additional_special_tokens: list[str]
+    model_max_length: int
 
     # one attribute per role in SPECIAL_TOKEN_ATTRIBUTES, and its id
     bos_token = SpecialToken()
@@ -139,3 +150,88 @@ class SpecialTokensMixin:
     def pad_token_type_id(self) -> int:
         """Token type id used for padding (always 0 for RoBERTa)."""
         return 0
+
+    def add_special_tokens(
+        self, special_tokens_dict: dict[str, Any], replace_additional_special_tokens: bool = True
+    ) -> int:
+        """Set special tokens by role (e.g. {"pad_token": "<pad>"}) and add them to the vocabulary."""
+        new: list[TokenLike] = []
+        for name, value in special_tokens_dict.items():
+            if name == "additional_special_tokens":
+                strs = [str(v) for v in value]
+                if replace_additional_special_tokens:
+                    self.additional_special_tokens = strs
+                else:
+                    self.additional_special_tokens += [t for t in strs if t not in self.additional_special_tokens]
+                new += list(value)
+            elif name in self._special_tokens:
+                self._special_tokens[name] = value
+                new.append(value)
+            else:
+                raise ValueError(f"{name!r} is not a special-token role; use one of {list(self._special_tokens)}")
+        return self.add_tokens(new, special_tokens=True)
+
+    # ----------------------------------------------------------------- RoBERTa layout
+    def build_inputs_with_special_tokens(
+        self, token_ids_0: list[int], token_ids_1: list[int] | None = None
+    ) -> list[int]:
+        """`<s> A </s>` for one sequence, `<s> A </s></s> B </s>` for a pair."""
+        cls, sep = [self.cls_token_id], [self.sep_token_id]
+        if token_ids_1 is None:
+            return cls + list(token_ids_0) + sep
+        return cls + list(token_ids_0) + sep + sep + list(token_ids_1) + sep
+
+    def get_special_tokens_mask(
+        self, token_ids_0: list[int], token_ids_1: list[int] | None = None, already_has_special_tokens: bool = False
+    ) -> list[int]:
+        """1 for special tokens, 0 for sequence tokens, for the layout `build_inputs_with_special_tokens` makes."""
+        if already_has_special_tokens:
+            if token_ids_1 is not None:
+                raise ValueError(
+                    "You should not supply a second sequence if the provided sequence of ids is "
+                    "already formatted with special tokens for the model."
+                )
+            special = set(self.all_special_ids)
+            return [1 if t in special else 0 for t in token_ids_0]
+        if token_ids_1 is None:
+            return [1] + [0] * len(token_ids_0) + [1]
+        return [1] + [0] * len(token_ids_0) + [1, 1] + [0] * len(token_ids_1) + [1]
+
+    def create_token_type_ids_from_sequences(
+        self, token_ids_0: list[int], token_ids_1: list[int] | None = None
+    ) -> list[int]:
+        """RoBERTa does not use token types: all zeros, one per token of the built input."""
+        return [0] * len(self.build_inputs_with_special_tokens(token_ids_0, token_ids_1))
+
+    def num_special_tokens_to_add(self, pair: bool = False) -> int:
+        """How many special tokens `build_inputs_with_special_tokens` adds (2, or 4 for a pair)."""
+        return 4 if pair else 2
+
+    @property
+    def max_len_single_sentence(self) -> int:
+        """The longest single sequence the model takes, less the special tokens added around it."""
+        return self.model_max_length - self.num_special_tokens_to_add(pair=False)
+
+    @max_len_single_sentence.setter
+    def max_len_single_sentence(self, value: int) -> None:
+        _check_derived_length(self, "max_len_single_sentence", value)
+
+    @property
+    def max_len_sentences_pair(self) -> int:
+        """The longest pair of sequences (both together) the model takes, less the special tokens."""
+        return self.model_max_length - self.num_special_tokens_to_add(pair=True)
+
+    @max_len_sentences_pair.setter
+    def max_len_sentences_pair(self, value: int) -> None:
+        _check_derived_length(self, "max_len_sentences_pair", value)
+
+
+def _check_derived_length(tok: Any, name: str, value: int) -> None:
+    """The reference's setters of the derived lengths: setting the value they already have warns (once per
+    tokenizer: deprecated), any other value is an error."""
+    if value != getattr(tok, name):
+        raise ValueError(f"Setting '{name}' is now deprecated. This value is automatically set up.")
+    warned = tok.__dict__.setdefault("deprecation_warnings", {})
+    if not warned.get(name):
+        logger.warning("Setting '%s' is now deprecated. This value is automatically set up.", name)
+    warned[name] = True

@@ -32,8 +32,6 @@ def collate(features: Sequence[dict[str, Any]], pad_id: int) -> dict[str, torch.
 class FeatureTask:
     """A task over in-memory features; loss is the model's mean loss times the batch size (per-sample units)."""
 
-    model_inputs = ("input_ids", "attention_mask")
-
     def __init__(self, features: list[dict[str, Any]], tokenizer: Any, eval_batch_size: int = 32) -> None:
         if not features:
             raise ValueError("the training data holds no samples")

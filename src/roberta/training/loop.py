@@ -158,10 +158,6 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def _unwrap(model: nn.Module) -> nn.Module:
-    return model.module if hasattr(model, "module") else model
-
-
 def train(
     task: Task,
     build_model: Callable[[str | None], nn.Module],

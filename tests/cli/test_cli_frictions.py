@@ -16,7 +16,7 @@ import roberta
 from roberta.cli import main as cli
 from roberta.pipelines import default_model_dir
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SRC = str(ROOT / "src")
 
 

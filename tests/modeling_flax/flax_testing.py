@@ -1,4 +1,4 @@
-"""Helpers of the Flax tests (imported by name: `tests/` is on pytest's pythonpath)."""
+"""Helpers of the Flax tests (imported by name: pytest puts this folder on sys.path for its tests)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from pipeline_helpers import assert_same
+from pipelines.pipeline_helpers import assert_same
 
 
 def cli(*args, stdin: bytes = b""):
