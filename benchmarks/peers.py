@@ -107,10 +107,7 @@ def ours(ctx, mode: str) -> Case:
 
 
 def reference(ctx, compiled: bool) -> Case:
-    import transformers
-
-    model = transformers.RobertaModel.from_pretrained(ctx.dir, add_pooling_layer=False, attn_implementation="sdpa")
-    model.eval()
+    model = reference_fp32(ctx)
     if compiled:
         model = torch.compile(model)
     return torch_case("transformers sdpa" + (" + torch.compile" if compiled else ""), "fp32", model)
