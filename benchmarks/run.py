@@ -36,14 +36,17 @@ def timed(fn, repeats: int) -> list[float]:
     return out
 
 
-def interleave(cases: dict, repeats: int, warmup: int = 1) -> dict[str, float]:
-    """Median seconds per call of each case, run A B A B ... after `warmup` calls each."""
+def interleave(cases: dict, repeats: int, warmup: int = 1, gap: float = 0.0) -> dict[str, float]:
+    """Median seconds per call of each case, run A B A B ... after `warmup` calls each; `gap`: idle seconds
+    before each timed call (thread pools that spin after a call would otherwise slow the next case)."""
     for fn in cases.values():
         for _ in range(warmup):
             fn()
     samples = {name: [] for name in cases}
     for _ in range(repeats):
         for name, fn in cases.items():
+            if gap:
+                time.sleep(gap)
             samples[name] += timed(fn, 1)
     return {name: statistics.median(s) for name, s in samples.items()}
 

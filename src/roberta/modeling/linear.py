@@ -7,6 +7,10 @@ on oneDNN's matmul, faster than F.linear's CPU BLAS at every row count; any othe
 quantized linear, a module with hooks, accelerate's wrapped forward) is simply called, and training keeps
 F.linear.
 
+bf16 weights (the bf16 mode of `from_pretrained(..., dtype=torch.bfloat16)`, modeling/precision.py): an fp32
+input is rounded to bf16, multiplied on oneDNN's bf16 kernels (fp32 accumulation) where the CPU has them, else by
+F.linear, and returned in fp32, so the residual stream around the products stays fp32.
+
 Query, key and value stay three products: a fused copy of their weights would be a cache that no check can
 keep current (fused optimizers and `tensor.data` edits, peft's merge among them, change a weight without
 touching its version counter), and measured on this CPU it gains little (docs/performance.md).
@@ -171,8 +175,10 @@ def linear(m: nn.Module, x: torch.Tensor, fast: bool = False) -> torch.Tensor:
     """`m(x)`, computed on the fast path when `m` is a plain nn.Linear (see the module docstring). `fast`: the
     pass's `onednn_pass` decision, so only the module and its weight are checked here."""
     if not is_plain(m):
-        return m(x)
+        return _called(m, x)
     w = m.weight
+    if _low_weight(x, w):  # the bf16 mode's fp32 stream (modeling/precision.py)
+        return low_product(x.to(w.dtype), w, m.bias).to(x.dtype)
     if fast and w.dtype == torch.float32 and w.device.type == "cpu" and x.dim() > 0 and x.size(-1) == w.size(1):
         packed = packed_of(m)
         return _onednn(x, w if packed is None else packed.get((w,), lambda: prepacked(w)), m.bias)
@@ -181,7 +187,48 @@ def linear(m: nn.Module, x: torch.Tensor, fast: bool = False) -> torch.Tensor:
         if packed is not None and packed.value is not None and torch.compiler.is_compiling():
             return _compilable_op()(x, packed.value, m.bias, m.out_features)
         return F.linear(x, w, m.bias)
+    if w.dtype == torch.bfloat16 and x.dtype == torch.bfloat16:
+        return low_product(x, w, m.bias)
     return product(x, w, m.bias, packed_of(m))
+
+
+def _low_weight(x: torch.Tensor, w: object) -> bool:
+    """An fp32 stream meeting a bf16/fp16 weight: the product runs in the weight's dtype."""
+    return x.dtype == torch.float32 and isinstance(w, torch.Tensor) and w.dtype in (torch.bfloat16, torch.float16)
+
+
+def _called(m: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """A replaced or hooked module, called as it is (in its weight's dtype if the stream is fp32 and it is not)."""
+    w = getattr(m, "weight", None)
+    if _low_weight(x, w):
+        return m(x.to(w.dtype)).to(x.dtype)
+    return m(x)
+
+
+def low_product(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor | None) -> torch.Tensor:
+    """x W^T + b in bf16: on oneDNN's bf16 kernels (fp32 accumulation) where this CPU has them, in inference."""
+    if (
+        x.dtype == torch.bfloat16
+        and w.dtype == torch.bfloat16
+        and x.device.type == "cpu"
+        and w.device.type == "cpu"
+        and not (torch.is_grad_enabled() and (x.requires_grad or w.requires_grad))
+        and not _cpu_autocast()
+        and not tracing()
+        and bf16_kernels()
+    ):
+        return _onednn(x, w, b if b is None or b.dtype == w.dtype else b.to(w.dtype))
+    return F.linear(x, w, b)
+
+
+_BF16_CPU: list[bool] = []  # whether this CPU has oneDNN bf16 kernels, asked once
+
+
+def bf16_kernels() -> bool:
+    """Whether bf16 products may run on oneDNN's bf16 kernels here (AVX512-BF16 / AMX CPUs), oneDNN on."""
+    if not _BF16_CPU:
+        _BF16_CPU.append(_ONEDNN and bool(torch.ops.mkldnn._is_mkldnn_bf16_supported()))
+    return _BF16_CPU[0] and torch.backends.mkldnn.enabled
 
 
 _compiled_op = None  # the prepacked product as a custom op, registered on first use under torch.compile

@@ -18,6 +18,7 @@ from .layout import Layout, padded, plan
 from .linear import onednn_pass, tracing
 from .masks import cross_attention_bias, self_attention_bias
 from .outputs import BaseModelOutputWithPoolingAndCrossAttentions
+from .precision import stream_dtype
 from .pretrained import RobertaPreTrainedModel
 
 __all__ = ["ACTIVATIONS", "RobertaModel", "position_ids_from_input_ids", "trunk_args"]
@@ -190,6 +191,9 @@ class RobertaModel(RobertaPreTrainedModel):
         past_length = cache.get_seq_length() if cache is not None else 0
 
         x = self.embeddings(input_ids, token_type_ids, position_ids, inputs_embeds, past_length)
+        out_dtype = x.dtype  # the bf16 mode runs its residual stream in fp32 and answers in bf16 (precision.py)
+        if encoder_hidden_states is None and cache is None:
+            x = x.to(stream_dtype(self.embeddings.LayerNorm, x))
         kernel, skip_padding = resolve_kernel(
             self.attn_implementation, need_weights=bool(output_attentions), head_mask=head_mask is not None
         )
@@ -208,9 +212,9 @@ class RobertaModel(RobertaPreTrainedModel):
         x = layout.pack(x)  # packed: (N, hidden), only real tokens (and position 0) from here on
         p = Pass(layout, onednn_pass(x), kernel, bool(output_attentions), cache, encoder_hidden_states, cross_bias)
         x, all_hidden, all_self, all_cross = self.encoder(x, p, head_masks, bool(output_hidden_states))
-        x = layout.unpack(x)
+        x = layout.unpack(x).to(out_dtype)
         if output_hidden_states:
-            all_hidden.append(x)
+            all_hidden = [h.to(out_dtype) for h in all_hidden] + [x]
 
         out = BaseModelOutputWithPoolingAndCrossAttentions(
             last_hidden_state=x,

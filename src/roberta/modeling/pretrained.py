@@ -16,6 +16,7 @@ from ..checkpoint_dir import committed
 from ..config import _DEFAULTS, RobertaConfig
 from ..devices import parse_device, parse_dtype
 from ..hub import resolve_model_dir
+from . import precision
 from .attention import check_backend_name
 from .checkpoint_files import find_weight_files, materialize, open_weight_files, write_checkpoint
 from .utilities import ModuleUtilities
@@ -300,6 +301,9 @@ class RobertaPreTrainedModel(ModuleUtilities, nn.Module):
         if device is not None:
             model.to(device)
             model.hf_device_map = {"": str(device)}  # one device holds the whole model
+        if torch_dtype is torch.bfloat16:  # the bf16 mode (modeling/precision.py): norms stay fp32
+            precision.keep_norms_fp32(model)
+            precision.announce(model)
         model.config._name_or_path = os.fspath(pretrained_model_name_or_path)
         model.eval()
         if output_loading_info:
