@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 
 import roberta
+from roberta import registry
 
 # The real roberta-base tokenizer files (no weights), in the shared/ folder beside the repository.
 SHARED = Path(
@@ -34,15 +35,17 @@ def shared_dir() -> Path:
 
 
 TOL = 2e-4  # the parity bound the project promises in fp32
-HEADS = [
-    "RobertaModel",
-    "RobertaForMaskedLM",
-    "RobertaForCausalLM",
-    "RobertaForSequenceClassification",
-    "RobertaForTokenClassification",
-    "RobertaForQuestionAnswering",
-    "RobertaForMultipleChoice",
-]
+# every head of the registry (the bare model is one), by its PyTorch class name (RobertaModel, RobertaForMaskedLM,
+# ...): the parity tests of every framework run over these
+HEAD_ROWS = {registry.class_name(row): row for row in registry.HEADS}
+HEADS = list(HEAD_ROWS)
+
+
+def head_config(cls_name: str) -> dict:
+    """The config fields the head of `cls_name` needs (is_decoder for the causal LM), from the registry."""
+    row = registry.parse_class_name(cls_name)
+    return dict(row[2].config) if row is not None and row[2] is not None else {}
+
 
 TINY = dict(
     vocab_size=99,
@@ -65,10 +68,11 @@ def tiny_config(**overrides):
 
 
 def make_reference(cls_name: str, path: Path, **overrides):
-    """Build a random-weight reference model, save it to `path`, return it in eval mode."""
+    """Build a random-weight reference model (with the config fields its head needs), save it to `path`,
+    return it in eval mode."""
     import transformers
 
-    model = getattr(transformers, cls_name)(tiny_config(**overrides)).eval()
+    model = getattr(transformers, cls_name)(tiny_config(**{**head_config(cls_name), **overrides})).eval()
     model.save_pretrained(path)
     return model
 

@@ -8,17 +8,10 @@ import pytest
 import torch
 
 import roberta
+from roberta import registry
 from roberta_testing import TINY, make_reference
 
-AUTOS = {
-    "AutoModel": "RobertaModel",
-    "AutoModelForMaskedLM": "RobertaForMaskedLM",
-    "AutoModelForCausalLM": "RobertaForCausalLM",
-    "AutoModelForSequenceClassification": "RobertaForSequenceClassification",
-    "AutoModelForMultipleChoice": "RobertaForMultipleChoice",
-    "AutoModelForTokenClassification": "RobertaForTokenClassification",
-    "AutoModelForQuestionAnswering": "RobertaForQuestionAnswering",
-}
+AUTOS = {registry.auto_name(row): registry.class_name(row) for row in registry.HEADS}  # AutoModel: RobertaModel, ...
 
 
 @pytest.mark.parametrize("auto,cls", list(AUTOS.items()))

@@ -13,17 +13,7 @@ import torch
 import transformers
 
 import roberta
-from roberta_testing import TINY
-
-HEADS = [
-    "RobertaModel",
-    "RobertaForMaskedLM",
-    "RobertaForCausalLM",
-    "RobertaForSequenceClassification",
-    "RobertaForMultipleChoice",
-    "RobertaForTokenClassification",
-    "RobertaForQuestionAnswering",
-]
+from roberta_testing import HEADS, TINY, head_config
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +24,7 @@ def checkpoints(tmp_path_factory, roberta_base_dir):
         d = tmp_path_factory.mktemp(head)
         torch.manual_seed(0)
         config = transformers.RobertaConfig(
-            **{**TINY, "vocab_size": 50265, "max_position_embeddings": 130}, is_decoder=head == "RobertaForCausalLM"
+            **{**TINY, "vocab_size": 50265, "max_position_embeddings": 130, **head_config(head)}
         )
         getattr(transformers, head)(config).save_pretrained(d)
         for name in ("vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json"):

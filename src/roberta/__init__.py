@@ -11,95 +11,21 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from .model_classes import exports
+
 __version__ = "0.1.0"
 
-# public name -> module that defines it
+# public name -> module that holds it: the registry's (every family's config, tokenizers and model classes in
+# each framework, every framework's Auto classes; model_classes.py) and these
 _EXPORTS: dict[str, str] = {
-    **dict.fromkeys(
-        (
-            "AutoConfig",
-            "AutoModel",
-            "AutoModelForCausalLM",
-            "AutoModelForMaskedLM",
-            "AutoModelForMultipleChoice",
-            "AutoModelForQuestionAnswering",
-            "AutoModelForSequenceClassification",
-            "AutoModelForTokenClassification",
-            "AutoTokenizer",
-        ),
-        "roberta.auto",
-    ),
-    "RobertaConfig": "roberta.config",
+    **exports(),
+    "AutoConfig": "roberta.auto",
+    "AutoTokenizer": "roberta.auto",
     "GenerationConfig": "roberta.generation_config",
     "convert_fairseq": "roberta.convert",
     "export_onnx": "roberta.onnx",
-    **dict.fromkeys(
-        (
-            "RobertaForCausalLM",
-            "RobertaForMaskedLM",
-            "RobertaForMultipleChoice",
-            "RobertaForQuestionAnswering",
-            "RobertaForSequenceClassification",
-            "RobertaForTokenClassification",
-            "RobertaModel",
-            "RobertaPreTrainedModel",
-        ),
-        "roberta.modeling",
-    ),
-    **dict.fromkeys(
-        (
-            "FlaxRobertaForCausalLM",
-            "FlaxRobertaForMaskedLM",
-            "FlaxRobertaForMultipleChoice",
-            "FlaxRobertaForQuestionAnswering",
-            "FlaxRobertaForSequenceClassification",
-            "FlaxRobertaForTokenClassification",
-            "FlaxRobertaModel",
-        ),
-        "roberta.modeling_flax.classes",
-    ),
-    "FlaxRobertaPreTrainedModel": "roberta.modeling_flax.base",
-    **dict.fromkeys(
-        (
-            "FlaxAutoModel",
-            "FlaxAutoModelForCausalLM",
-            "FlaxAutoModelForMaskedLM",
-            "FlaxAutoModelForMultipleChoice",
-            "FlaxAutoModelForQuestionAnswering",
-            "FlaxAutoModelForSequenceClassification",
-            "FlaxAutoModelForTokenClassification",
-        ),
-        "roberta.modeling_flax.auto",
-    ),
-    **dict.fromkeys(
-        (
-            "TFAutoModel",
-            "TFAutoModelForCausalLM",
-            "TFAutoModelForMaskedLM",
-            "TFAutoModelForMultipleChoice",
-            "TFAutoModelForQuestionAnswering",
-            "TFAutoModelForSequenceClassification",
-            "TFAutoModelForTokenClassification",
-        ),
-        "roberta.modeling_tf.auto",
-    ),
-    **dict.fromkeys(
-        (
-            "TFRobertaForCausalLM",
-            "TFRobertaForMaskedLM",
-            "TFRobertaForMultipleChoice",
-            "TFRobertaForQuestionAnswering",
-            "TFRobertaForSequenceClassification",
-            "TFRobertaForTokenClassification",
-        ),
-        "roberta.modeling_tf.heads",
-    ),
-    "TFRobertaModel": "roberta.modeling_tf.model",
-    "TFRobertaPreTrainedModel": "roberta.modeling_tf.pretrained",
     "pipeline": "roberta.pipelines",
-    **dict.fromkeys(
-        ("BatchEncoding", "CharSpan", "RobertaTokenizer", "RobertaTokenizerFast", "TokenSpan"), "roberta.tokenizer"
-    ),
+    **dict.fromkeys(("BatchEncoding", "CharSpan", "TokenSpan"), "roberta.tokenizer"),
 }
 
 __all__ = sorted(_EXPORTS)
@@ -109,8 +35,8 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'roberta' has no attribute {name!r}")
-    try:
-        imported = importlib.import_module(module)
+    try:  # a framework package's classes are imported by its own __getattr__: the getattr can fail too
+        value = getattr(importlib.import_module(module), name)
     except ImportError as e:  # TensorFlow or JAX not installed: say which extra installs it
         from .extras import missing_extra
 
@@ -118,7 +44,6 @@ def __getattr__(name: str) -> Any:
         if missing is None:
             raise
         raise missing from e
-    value = getattr(imported, name)
     globals()[name] = value  # later lookups skip this function
     return value
 

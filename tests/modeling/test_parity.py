@@ -7,7 +7,7 @@ import torch
 import transformers
 
 import roberta
-from roberta_testing import HEADS, TOL, assert_close, batch, make_reference
+from roberta_testing import HEAD_ROWS, HEADS, TOL, assert_close, batch, make_reference
 
 POSITIONS = ["absolute", "relative_key", "relative_key_query"]
 REF_BACKEND = {"unpadded": "sdpa"}  # the reference has no unpadded backend; compare with its sdpa
@@ -35,10 +35,7 @@ def labels_for(head: str, ids, mask, config):
 @pytest.mark.parametrize("backend", ["eager", "sdpa", "unpadded"])
 @pytest.mark.parametrize("head", HEADS)
 def test_head_matches_reference(tmp_path, head, backend, position):
-    overrides = {"position_embedding_type": position}
-    if head == "RobertaForCausalLM":
-        overrides["is_decoder"] = True
-    ref = make_reference(head, tmp_path, **overrides)
+    ref = make_reference(head, tmp_path, position_embedding_type=position)  # + the config its head needs
     ours = getattr(roberta, head).from_pretrained(tmp_path, attn_implementation=backend)
     ref = (
         getattr(transformers, head)
@@ -49,7 +46,7 @@ def test_head_matches_reference(tmp_path, head, backend, position):
         ids, mask = batch(side)
         kwargs = dict(input_ids=ids, attention_mask=mask, token_type_ids=(ids % 2), output_hidden_states=True)
         kwargs.update(labels_for(head, ids, mask, ref.config))
-        if head == "RobertaForMultipleChoice":
+        if HEAD_ROWS[head].choices:  # (1, 3 choices, T)
             kwargs = {
                 k: (v.view(1, 3, -1) if k != "output_hidden_states" and v.dim() == 2 else v) for k, v in kwargs.items()
             }

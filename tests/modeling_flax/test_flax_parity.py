@@ -13,13 +13,14 @@ import transformers
 
 import roberta
 from flax_testing import max_diff, mixed_batch, to_torch
-from roberta_testing import HEADS, TOL, assert_close, make_reference
+from roberta import registry
+from roberta_testing import HEAD_ROWS, HEADS, TOL, assert_close, make_reference
 
 
 def _inputs(head: str):
     ids, mask = mixed_batch()
     types = ids % 2
-    if head == "RobertaForMultipleChoice":
+    if HEAD_ROWS[head].choices:  # (1, choices, T)
         return ids[None], mask[None], types[None]
     return ids, mask, types
 
@@ -28,6 +29,8 @@ def _inputs(head: str):
 def test_head_matches_pytorch_and_reference_flax(reference_checkpoints, head):
     path = reference_checkpoints[head]
     ours = getattr(roberta, "Flax" + head).from_pretrained(path)
+    auto = getattr(roberta, registry.auto_name(HEAD_ROWS[head], registry.framework("flax")))  # FlaxAutoModel...
+    assert type(auto.from_pretrained(path)) is type(ours)
     torch_model = getattr(roberta, head).from_pretrained(path)
     # The reference's class on our parameter tree (its own loading is tested in test_weights.py).
     ref = getattr(transformers, "Flax" + head)(transformers.AutoConfig.from_pretrained(path), _do_init=False)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 import roberta
+from roberta import registry
 from roberta_testing import HEADS, TINY, make_reference
 
-AUTOS = {
-    head: "TFAuto" + ("Model" if head == "RobertaModel" else f"Model{head.removeprefix('Roberta')}") for head in HEADS
-}
+TF = registry.framework("tf")
+AUTOS = {registry.class_name(row): registry.auto_name(row, TF) for row in registry.HEADS}  # RobertaModel: TFAutoModel
 
 
 @pytest.mark.parametrize("head", HEADS)

@@ -10,7 +10,7 @@ import transformers
 from tf_testing import as_torch, assert_tf_close, make_tf_reference
 
 import roberta
-from roberta_testing import HEADS, TOL, batch, make_reference
+from roberta_testing import HEAD_ROWS, HEADS, TOL, batch, make_reference
 
 
 def labels_for(head: str, ids, mask, num_labels: int) -> dict:
@@ -34,7 +34,7 @@ def labels_for(head: str, ids, mask, num_labels: int) -> dict:
 def inputs_for(head: str, side: str, num_labels: int) -> dict:
     ids, mask = batch(side)
     kwargs = dict(input_ids=ids, attention_mask=mask, token_type_ids=ids % 2, **labels_for(head, ids, mask, num_labels))
-    if head == "RobertaForMultipleChoice":  # (1, 3 choices, seq)
+    if HEAD_ROWS[head].choices:  # (1, 3 choices, seq)
         kwargs = {k: v.view(1, 3, -1) if v.dim() == 2 else v for k, v in kwargs.items()}
         kwargs["labels"] = torch.tensor([2])
     return kwargs
@@ -42,8 +42,7 @@ def inputs_for(head: str, side: str, num_labels: int) -> dict:
 
 @pytest.mark.parametrize("head", HEADS)
 def test_head_matches_reference_tf_and_our_pytorch(tmp_path, head):
-    overrides = {"is_decoder": True} if head == "RobertaForCausalLM" else {}
-    ref = make_tf_reference(head, tmp_path, **overrides)
+    ref = make_tf_reference(head, tmp_path)  # with the config its head needs (is_decoder)
     ours = getattr(roberta, "TF" + head).from_pretrained(tmp_path)
     pt = getattr(roberta, head).from_pretrained(tmp_path, from_tf=True)
     traced = tf.function(lambda kw: ours(**kw, output_hidden_states=True))

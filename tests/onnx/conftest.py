@@ -9,6 +9,7 @@ import pytest
 import torch
 
 import roberta
+from roberta import registry
 
 TOKENIZER_FILES = ("vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json")
 CONFIG = dict(
@@ -23,16 +24,12 @@ CONFIG = dict(
     layer_norm_eps=1e-5,
     initializer_range=0.4,  # confident random heads: rankings are not decided by float noise
 )
-# task -> (class, config overrides)
-HEADS = {
-    "fill-mask": ("RobertaForMaskedLM", {}),
-    "text-classification": ("RobertaForSequenceClassification", {"id2label": {0: "NEG", 1: "NEU", 2: "POS"}}),
-    "token-classification": ("RobertaForTokenClassification", {"id2label": {0: "O", 1: "B-PER", 2: "I-PER"}}),
-    "question-answering": ("RobertaForQuestionAnswering", {}),
-    "feature-extraction": ("RobertaModel", {}),
-    "multiple-choice": ("RobertaForMultipleChoice", {}),
-    "text-generation": ("RobertaForCausalLM", {"is_decoder": True}),
+LABELS = {
+    "text-classification": {"id2label": {0: "NEG", 1: "NEU", 2: "POS"}},
+    "token-classification": {"id2label": {0: "O", 1: "B-PER", 2: "I-PER"}},
 }
+# every head of the registry: its task -> (class, config overrides: the head's own, and labels)
+HEADS = {row.task: (registry.class_name(row), {**row.config, **LABELS.get(row.task, {})}) for row in registry.HEADS}
 
 
 @pytest.fixture(scope="session")

@@ -35,7 +35,7 @@ def test_single_label_classification(tmp_path, pretrained):
         rows.append({"text": s, "label": "first" if n < 3 else "second"})
     tr, va = split(rows, tmp_path, "cls")
     out = tmp_path / "out"
-    assert cli(finetune("classification", pretrained, tr, va, out, "--max-steps", "60")) == 0
+    assert cli(finetune("text-classification", pretrained, tr, va, out, "--max-steps", "60")) == 0
     assert results(out)["eval_accuracy"] > 0.9 and results(out)["eval_f1"] > 0.85
     ref = transformers.AutoModelForSequenceClassification.from_pretrained(out).eval()
     assert ref.config.id2label == {0: "first", 1: "second"} and ref.config.label2id["second"] == 1
@@ -57,7 +57,7 @@ def test_multi_label_classification(tmp_path, pretrained):
     assert (
         cli(
             finetune(
-                "classification",
+                "text-classification",
                 pretrained,
                 tr,
                 va,
@@ -88,7 +88,7 @@ def test_regression_from_csv(tmp_path, pretrained):
     assert (
         cli(
             finetune(
-                "classification",
+                "text-classification",
                 pretrained,
                 tmp_path / "r_train.csv",
                 tmp_path / "r_valid.csv",
@@ -210,7 +210,7 @@ def test_multiple_choice(tmp_path, pretrained):
     transformers.AutoModelForMultipleChoice.from_pretrained(out)
 
 
-@pytest.mark.parametrize("task", ["mlm", "clm"])
+@pytest.mark.parametrize("task", ["fill-mask", "text-generation"])
 def test_language_modelling(tmp_path, pretrained, task):
     train = write_corpus(tmp_path / "lm_train.txt", 200, seed=6)
     valid = write_corpus(tmp_path / "lm_valid.txt", 30, seed=7)
@@ -224,10 +224,10 @@ def test_language_modelling(tmp_path, pretrained, task):
         == 0
     )
     evals = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines() if "eval_loss" in x]
-    assert evals[-1]["eval_perplexity"] < (0.95 if task == "mlm" else 0.7) * evals[0]["eval_perplexity"]
+    assert evals[-1]["eval_perplexity"] < (0.95 if task == "fill-mask" else 0.7) * evals[0]["eval_perplexity"]
     assert evals[-1]["eval_perplexity"] < 20  # uniform over the vocabulary: ~300
-    cls = transformers.AutoModelForMaskedLM if task == "mlm" else transformers.AutoModelForCausalLM
-    assert cls.from_pretrained(out).config.is_decoder == (task == "clm")
+    cls = transformers.AutoModelForMaskedLM if task == "fill-mask" else transformers.AutoModelForCausalLM
+    assert cls.from_pretrained(out).config.is_decoder == (task == "text-generation")
 
 
 def test_transformers_saved_model_finetunes(tmp_path, tokenizer_dir):
@@ -251,6 +251,6 @@ def test_transformers_saved_model_finetunes(tmp_path, tokenizer_dir):
         rows.append({"text": s, "label": "first" if n < 3 else "second"})
     tr, va = split(rows, tmp_path, "cls")
     out = tmp_path / "out"
-    assert cli(finetune("classification", start, tr, va, out, "--max-steps", "60")) == 0
+    assert cli(finetune("text-classification", start, tr, va, out, "--max-steps", "60")) == 0
     assert results(out)["eval_accuracy"] > 0.75
     transformers.AutoModelForSequenceClassification.from_pretrained(out)

@@ -98,3 +98,13 @@ def test_finetune_resume_needs_only_the_run_folder(tmp_path, tiny_model, capsys)
     capsys.readouterr()
     assert cli(["finetune", "-o", str(tmp_path / "none"), "--resume"]) == 2
     assert "give the TASK" in capsys.readouterr().err
+
+
+def test_a_run_saved_under_an_older_task_name_resumes_without_a_difference():
+    from roberta.training.runs import resume_differences
+
+    saved = {"batch_size": 2, "extra": {"task": "causal-lm", "max_seq_length": 32}}
+    now = {"batch_size": 2, "extra": {"task": "text-generation", "max_seq_length": 32}}
+    assert resume_differences(saved, now, 1, 1) == []
+    other = {"batch_size": 2, "extra": {"task": "fill-mask", "max_seq_length": 32}}
+    assert resume_differences(saved, other, 1, 1) == ["task: 'text-generation' -> 'fill-mask'"]  # named by its one name

@@ -5,13 +5,18 @@ task, a directory without weights, an output path that exists) exits with status
 from __future__ import annotations
 
 import argparse
+import textwrap
 
 from .errors import user_errors
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from ..onnx.export import DEFAULT_OPSET, TOLERANCE
+    from ..onnx.tasks import TASK_NAMES
+    from ..registry import describe_tasks
 
+    tasks = describe_tasks(TASK_NAMES)
+    parser.epilog = textwrap.fill(f"export onnx --task TASK: {tasks}", width=100)
     targets = parser.add_subparsers(dest="target", metavar="TARGET", required=True)
     p = targets.add_parser(
         "onnx",
@@ -24,8 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--task",
         required=True,
-        help="fill-mask, text-classification, token-classification, question-answering, feature-extraction, "
-        "multiple-choice, text-generation (logits without a cache) or an alias",
+        metavar="TASK",
+        help=f"the head to export: {tasks} (text-generation: logits without a key/value cache)",
     )
     variant = p.add_mutually_exclusive_group()
     variant.add_argument("--int8", action="store_true", help="int8 weights (onnxruntime dynamic quantization)")

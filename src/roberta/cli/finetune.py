@@ -1,9 +1,10 @@
 """`roberta finetune TASK --model DIR --train-file F [--validation-file F] -o DIR`: fine-tune a head, a thin
 layer over `roberta.training.finetune`.
 
-TASK: text-classification (single-label / multi-label / regression), token-classification, question-answering,
-multiple-choice, fill-mask, causal-lm; short names (classification, ner, qa, mlm, clm, ...) are aliases. Data
-formats are documented in docs/training.md.
+TASK: one of the registry's fine-tunable heads' tasks (`FINETUNE_TASKS`: text-classification, single-label /
+multi-label / regression, token-classification, question-answering, multiple-choice, fill-mask,
+text-generation), or an alias of one (classification, ner, qa, mlm, causal-lm, ...). Data formats are
+documented in docs/training.md.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ def _list(text: str | None) -> list[str] | None:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    from ..registry import describe_tasks
     from ..training.finetuning import FINETUNE_ALIASES, FINETUNE_TASKS
 
     p.add_argument(
@@ -25,15 +27,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         nargs="?",
         choices=[*FINETUNE_TASKS, *FINETUNE_ALIASES],
         metavar="TASK",
-        help=", ".join(FINETUNE_TASKS) + " (with --resume: the run's)",
+        help=describe_tasks(FINETUNE_TASKS) + " (with --resume: the run's)",
     )
     p.add_argument("--model", help="checkpoint to start from: folder or cached hub id (required, but with --resume)")
     p.add_argument("--tokenizer", help="tokenizer folder (default: --model's)")
     p.add_argument("--train-file", help="the training data (required, but with --resume)")
     p.add_argument("--validation-file")
-    p.add_argument(
-        "--max-seq-length", type=int, default=None, help="default 128 (384 for QA, 512 for LM), capped by the model"
-    )
+    lengths = ", ".join(f"{task} {spec.default_max_length}" for task, spec in FINETUNE_TASKS.items())
+    p.add_argument("--max-seq-length", type=int, default=None, help=f"default {lengths}; capped by the model")
     g = p.add_argument_group("text classification")
     g.add_argument(
         "--problem-type",

@@ -11,10 +11,18 @@ from .errors import CommandError
 
 
 def task_choices() -> list[str]:
-    """Every task name `pipeline()` accepts, from its registry."""
+    """Every task name `pipeline()` accepts (its tasks and their aliases), from the registry."""
     from ..pipelines import SUPPORTED_TASKS, TASK_ALIASES
 
     return [*SUPPORTED_TASKS, *TASK_ALIASES]
+
+
+def task_help() -> str:
+    """The pipeline tasks with their aliases, for --help."""
+    from ..pipelines import SUPPORTED_TASKS
+    from ..registry import describe_tasks
+
+    return describe_tasks(SUPPORTED_TASKS)
 
 
 def add_model_arguments(parser: argparse.ArgumentParser, default_format: str = "json") -> None:

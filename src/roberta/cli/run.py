@@ -28,13 +28,15 @@ from typing import Any
 from .._io import decode_lines
 from ..progress import Progress, on_terminal
 from .errors import CommandError
-from .options import add_model_arguments, build_pipeline, emit, parse_key_values, task_choices
+from .options import add_model_arguments, build_pipeline, emit, parse_key_values, task_choices, task_help
 
 PROGRESS_THRESHOLD = 50
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--task", required=True, choices=task_choices(), help="the pipeline task")
+    parser.add_argument(
+        "--task", required=True, choices=task_choices(), metavar="TASK", help=f"the pipeline task: {task_help()}"
+    )
     add_model_arguments(parser)
     parser.add_argument("--batch-size", type=int, default=8, dest="batch_size", help="inputs per batch")
     parser.add_argument(
@@ -107,7 +109,9 @@ def answer(pipe: Any, items: list[tuple[int, Any]]) -> list[tuple[int, Any, str 
 
 
 def main(args: argparse.Namespace) -> int:
-    task = args.task
+    from ..pipelines import resolve_task
+
+    task = resolve_task(args.task)  # an alias (ner, causal-lm, ...) is its task's one name below
     options = parse_key_values(args.option, "--option")
     if args.top_k is not None:
         options["top_k"] = args.top_k

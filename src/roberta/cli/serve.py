@@ -28,6 +28,15 @@ from ..serve.settings import (
 from .errors import user_errors
 
 
+def _served_tasks() -> str:
+    """The pipeline tasks `POST /` can answer, with their aliases, for --help."""
+    from ..pipelines import SUPPORTED_TASKS
+    from ..registry import describe_tasks
+    from ..serve.backend import UNSERVED_TASKS
+
+    return describe_tasks(t for t in SUPPORTED_TASKS if t not in UNSERVED_TASKS)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     d = {f.name: f.default for f in dataclasses.fields(ServeSettings)}
     add = parser.add_argument
@@ -44,7 +53,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="[NAME=]TASK",
-        help="the pipeline task POST / answers (none: from the checkpoint's architecture); NAME=TASK: one model",
+        help=f"the pipeline task POST / answers: {_served_tasks()} (none: from the checkpoint's architecture); "
+        "NAME=TASK: one model's",
     )
     add("--host", default=d["host"], help="address to listen on (0.0.0.0: every interface)")
     add("--port", type=int, default=d["port"], help="port (0 picks a free one)")

@@ -1,27 +1,12 @@
-"""PyTorch RoBERTa: the trunk, the task heads, attention backends and checkpoint I/O."""
+"""PyTorch RoBERTa: the trunk, the task heads, attention backends and checkpoint I/O.
 
+The model classes are this package's by name (`from roberta.modeling import RobertaForMaskedLM`): one per
+head of the registry for every model family, and each family's PreTrainedModel (see `roberta.registry`).
+"""
+
+from .. import model_classes, registry
 from .attention import ATTENTION_BACKENDS
 from .cache import KVCache
-from .heads import (
-    RobertaForCausalLM,
-    RobertaForMaskedLM,
-    RobertaForMultipleChoice,
-    RobertaForQuestionAnswering,
-    RobertaForSequenceClassification,
-    RobertaForTokenClassification,
-)
-from .model import RobertaModel
-from .pretrained import RobertaPreTrainedModel
 
-__all__ = [
-    "ATTENTION_BACKENDS",
-    "KVCache",
-    "RobertaModel",
-    "RobertaPreTrainedModel",
-    "RobertaForCausalLM",
-    "RobertaForMaskedLM",
-    "RobertaForMultipleChoice",
-    "RobertaForQuestionAnswering",
-    "RobertaForSequenceClassification",
-    "RobertaForTokenClassification",
-]
+__all__ = ["ATTENTION_BACKENDS", "KVCache", *model_classes.model_class_names(registry.PT)]
+__getattr__ = model_classes.package_getattr(__name__)

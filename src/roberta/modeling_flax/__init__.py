@@ -1,8 +1,10 @@
 """Flax RoBERTa: linen modules behind the reference's `FlaxRoberta*` wrapper classes, sharing the checkpoint
 layout with the PyTorch classes.
 
-Importing the package imports nothing: `roberta` exports the classes lazily (from `classes.py`, `base.py`
-and `auto.py`), and `weights.py` (Flax weights for the PyTorch classes) needs NumPy only.
+Importing the package imports no framework: its model classes (one per head of the registry for every model
+family, and each family's PreTrainedModel) are imported on first use, by name (`from roberta.modeling_flax
+import FlaxRobertaModel`, or `from roberta import ...`), and `weights.py` (Flax weights for the PyTorch
+classes) needs NumPy only.
 
     spec.py        the config unpacked once (ModelSpec)
     layers.py      linen blocks: embeddings, attention (+ cache), feed-forward, layer stack, pooler
@@ -10,7 +12,7 @@ and `auto.py`), and `weights.py` (Flax weights for the PyTorch classes) needs Nu
     model.py       the trunk (RobertaModule)
     heads.py       task heads (HeadModule, one function per task in HEADS)
     base.py        FlaxRobertaPreTrainedModel: params, the call, init_cache, dtype casts
-    classes.py     the seven public classes
+    classes.py     the RoBERTa family's public classes, one per head of the registry
     bucketing.py   length bucketing of padded batches into a few static shapes
     names.py       Flax parameter paths <-> the reference's PyTorch names on disk
     weights.py     finding and reading weight files (NumPy only)
@@ -21,3 +23,8 @@ and `auto.py`), and `weights.py` (Flax weights for the PyTorch classes) needs Nu
     runner.py      the pipelines' runner
     training.py    jitted optax training steps (masked LM, sequence classification)
 """
+
+from .. import model_classes, registry
+
+__all__ = model_classes.model_class_names(registry.framework("flax"))
+__getattr__ = model_classes.package_getattr(__name__)

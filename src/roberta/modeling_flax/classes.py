@@ -1,5 +1,6 @@
-"""The public Flax classes: the bare model and six heads, each a `FlaxRobertaPreTrainedModel` over one task
-of `heads.HEADS` (see `base.py` for construction, the call, loading and saving)."""
+"""The RoBERTa family's Flax classes, one per head of `roberta.registry` (named by its formula), each a
+`FlaxRobertaPreTrainedModel` over one task of `heads.HEADS` (see `base.py` for construction, the call, loading
+and saving). The package exports them, and derives other families' classes from them."""
 
 from __future__ import annotations
 

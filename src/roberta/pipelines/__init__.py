@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import registry
+
 __all__ = ["SUPPORTED_TASKS", "TASK_ALIASES", "default_model_dir", "pipeline", "resolve_task"]
 
 
@@ -27,65 +29,24 @@ class TaskSpec:
     model_kwargs: dict[str, Any] = field(default_factory=dict)
 
 
-SUPPORTED_TASKS: dict[str, TaskSpec] = {
-    "fill-mask": TaskSpec(
-        "fill_mask", "FillMaskPipeline", "RobertaForMaskedLM", "predict the tokens hidden behind <mask>"
-    ),
-    "text-classification": TaskSpec(
-        "text_classification",
-        "TextClassificationPipeline",
-        "RobertaForSequenceClassification",
-        "label a text or a text pair",
-    ),
-    "token-classification": TaskSpec(
-        "token_classification",
-        "TokenClassificationPipeline",
-        "RobertaForTokenClassification",
-        "label each token / entity",
-    ),
-    "question-answering": TaskSpec(
-        "question_answering",
-        "QuestionAnsweringPipeline",
-        "RobertaForQuestionAnswering",
-        "extract an answer span from a context",
-    ),
-    "feature-extraction": TaskSpec(
-        "feature_extraction",
-        "FeatureExtractionPipeline",
-        "RobertaModel",
-        "hidden states of every token",
-        {"add_pooling_layer": False},
-    ),
-    "sentence-embedding": TaskSpec(
-        "feature_extraction",
-        "SentenceEmbeddingPipeline",
-        "RobertaModel",
-        "one vector per text (L2-normalised mean, or as a sentence-transformers folder says)",
-        {"add_pooling_layer": False},
-    ),
-    "text-generation": TaskSpec(
-        "text_generation", "TextGenerationPipeline", "RobertaForCausalLM", "continue a prompt with a RoBERTa decoder"
-    ),
-    "zero-shot-classification": TaskSpec(
-        "zero_shot",
-        "ZeroShotClassificationPipeline",
-        "RobertaForSequenceClassification",
-        "score candidate labels with an NLI model",
-    ),
-}
+def _task_specs() -> dict[str, TaskSpec]:
+    specs = {}
+    for row in registry.HEADS:
+        for p in row.pipelines:
+            model_class = registry.class_name(row)
+            specs[p.task] = TaskSpec(p.module_name, p.class_name, model_class, p.description, dict(p.model_kwargs))
+    return specs
 
-TASK_ALIASES: dict[str, str] = {"sentiment-analysis": "text-classification", "ner": "token-classification"}
+
+# task -> its pipeline, from the registry's heads (names by formula: "fill-mask" -> fill_mask.FillMaskPipeline)
+SUPPORTED_TASKS: dict[str, TaskSpec] = _task_specs()
+# alias -> task: the reference's (sentiment-analysis, ner) and the names roberta used before (qa, causal-lm, ...)
+TASK_ALIASES: dict[str, str] = {a: t for a, t in registry.TASK_ALIASES.items() if t in SUPPORTED_TASKS}
 
 
 def resolve_task(task: str) -> str:
-    """The canonical task name of `task` (aliases: sentiment-analysis, ner); ValueError if unknown."""
-    if not isinstance(task, str):
-        raise TypeError(f"task must be a str, got {type(task).__name__}")
-    name = TASK_ALIASES.get(task, task)
-    if name not in SUPPORTED_TASKS:
-        known = sorted([*SUPPORTED_TASKS, *TASK_ALIASES])
-        raise ValueError(f"Unknown task {task!r}; available tasks: {', '.join(known)}")
-    return name
+    """The canonical task name of `task` (an alias resolves to its task); ValueError listing the tasks."""
+    return registry.resolve_task(task, SUPPORTED_TASKS, unknown="Unknown task")
 
 
 def default_model_dir() -> Path:
@@ -121,9 +82,9 @@ def pipeline(
     """Build the pipeline for `task`.
 
     Args:
-        task: one of fill-mask, text-classification (alias sentiment-analysis), token-classification (alias
-            ner), question-answering, feature-extraction, sentence-embedding, text-generation,
-            zero-shot-classification.
+        task: one of `SUPPORTED_TASKS` (fill-mask, text-classification, token-classification,
+            question-answering, feature-extraction, sentence-embedding, text-generation, zero-shot-classification),
+            or an alias of one (`TASK_ALIASES`: sentiment-analysis, ner, ...).
         model: a checkpoint directory, or a loaded roberta model (whose class must fit the task); None uses
             `default_model_dir()`.
         tokenizer: a tokenizer, or a directory to load one from; None loads the fast tokenizer from the model
@@ -236,7 +197,7 @@ _BUNDLED_TASKS = ("fill-mask", "feature-extraction", "sentence-embedding")
 
 def _bundled_model_for(task: str, spec: TaskSpec) -> Path:
     if task not in _BUNDLED_TASKS:
-        command = {"text-generation": "causal-lm", "zero-shot-classification": "text-classification"}.get(task, task)
+        command = registry.head_of_task(task).task  # the fine-tuning task of the head it needs
         raise ValueError(
             f"{task} needs a model fine-tuned for it ({spec.model_class}) and none was given; the bundled model "
             f"answers only {', '.join(_BUNDLED_TASKS)}. Pass a fine-tuned checkpoint (model=DIR in Python, "

@@ -19,6 +19,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from .. import registry
 from .._io import read_json
 from ..pipelines.sentence_folder import read_sentence_folder
 from .errors import ServeError
@@ -28,13 +29,9 @@ logger = logging.getLogger("roberta.serve")
 TASK, HIDDEN = "task", "hidden"
 UNLIMITED = 1 << 30  # the pipelines' own batch_size: the batcher, not the pipeline, sizes batches
 
-# config.json "architectures" -> the pipeline task `POST /` serves
+# config.json "architectures" -> the pipeline task `POST /` serves: the task of each head the registry serves
 ARCHITECTURE_TASKS: dict[str, str] = {
-    "RobertaForMaskedLM": "fill-mask",
-    "RobertaForSequenceClassification": "text-classification",
-    "RobertaForTokenClassification": "token-classification",
-    "RobertaForQuestionAnswering": "question-answering",
-    "RobertaModel": "feature-extraction",
+    registry.class_name(row, fam): row.task for fam in registry.FAMILIES for row in registry.HEADS if row.served
 }
 UNSERVED_TASKS = {"text-generation": "it decodes token by token outside the batched forward pass"}
 

@@ -1,9 +1,11 @@
 """Fine-tuning as a library recipe: `finetune(task, model, train_file, output_dir, ...)`, like `pretrain()`.
 
-One registry row per head (`FINETUNE_TASKS`): how its data is read and turned into features (a `Task` for the
-shared loop), which model class it trains, and its default sequence length. Task names are the pipeline
-names (`text-classification`, `token-classification`, `question-answering`, `multiple-choice`, `fill-mask`,
-`causal-lm`); short names are aliases. `roberta finetune` is a thin layer over this function.
+One recipe per fine-tunable head of `roberta.registry` (`FINETUNE_TASKS`): how its data is read and turned
+into features (a `Task` for the shared loop; `_BUILDERS`), and, from the head's row, which model class it
+trains and its default sequence length. Task names are the registry's, as everywhere (`text-classification`,
+`token-classification`, `question-answering`, `multiple-choice`, `fill-mask`, `text-generation`); the
+registry's aliases (`classification`, `ner`, `qa`, `mlm`, `causal-lm`, ...) resolve to them.
+`roberta finetune` is a thin layer over this function.
 
     from roberta.training import finetune
     finetune("text-classification", "path/to/model", "train.csv", "out", validation_file="dev.csv",
@@ -18,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .. import registry
 from .distributed import DistInfo
 from .loop import Task, TrainArgs, check_before_data, train
 
@@ -77,6 +80,7 @@ class FinetuneTask:
     default_max_length: int
     build: Builder
     tokenizer_kwargs: dict[str, Any] = dataclasses.field(default_factory=dict)
+    config: dict[str, Any] = dataclasses.field(default_factory=dict)  # config fields the head needs
 
 
 def _labels(labels: list[str]) -> dict[str, Any]:
@@ -197,38 +201,37 @@ def _causal_lm(d: Data) -> tuple[Task, dict[str, Any]]:
     from .finetune_lm import CausalLMTask
 
     seqs, evals = _shards(d)
-    return CausalLMTask(seqs, d.tokenizer, evals), {"is_decoder": True}
+    return CausalLMTask(seqs, d.tokenizer, evals), {}
 
 
+# task -> how its data is read (the one part a head's registry row cannot say)
+_BUILDERS: dict[str, Builder] = {
+    "text-classification": _classification,
+    "token-classification": _token,
+    "question-answering": _qa,
+    "multiple-choice": _choice,
+    "fill-mask": _masked_lm,
+    "text-generation": _causal_lm,
+}
+# task -> its recipe, for every head the registry marks as fine-tunable
 FINETUNE_TASKS: dict[str, FinetuneTask] = {
-    "text-classification": FinetuneTask("RobertaForSequenceClassification", 128, _classification),
-    "token-classification": FinetuneTask(
-        "RobertaForTokenClassification", 128, _token, tokenizer_kwargs={"add_prefix_space": True}
-    ),
-    "question-answering": FinetuneTask("RobertaForQuestionAnswering", 384, _qa),
-    "multiple-choice": FinetuneTask("RobertaForMultipleChoice", 128, _choice),
-    "fill-mask": FinetuneTask("RobertaForMaskedLM", 512, _masked_lm),
-    "causal-lm": FinetuneTask("RobertaForCausalLM", 512, _causal_lm),
+    row.task: FinetuneTask(
+        registry.class_name(row),
+        row.finetune.max_length,
+        _BUILDERS[row.task],
+        dict(row.finetune.tokenizer_kwargs),
+        dict(row.config),
+    )
+    for row in registry.HEADS
+    if row.finetune is not None
 }
-FINETUNE_ALIASES: dict[str, str] = {
-    "classification": "text-classification",
-    "sentiment-analysis": "text-classification",
-    "ner": "token-classification",
-    "qa": "question-answering",
-    "masked-lm": "fill-mask",
-    "mlm": "fill-mask",
-    "clm": "causal-lm",
-    "text-generation": "causal-lm",
-}
+# alias -> task: the pipelines' (sentiment-analysis, ner) and the short names (classification, qa, mlm, clm, ...)
+FINETUNE_ALIASES: dict[str, str] = {a: t for a, t in registry.TASK_ALIASES.items() if t in FINETUNE_TASKS}
 
 
 def resolve_finetune_task(name: str) -> str:
-    """The registry name of a fine-tuning task (aliases accepted); ValueError listing the valid names."""
-    resolved = FINETUNE_ALIASES.get(name, name)
-    if resolved not in FINETUNE_TASKS:
-        known = ", ".join([*FINETUNE_TASKS, *FINETUNE_ALIASES])
-        raise ValueError(f"unknown fine-tuning task {name!r}; choose one of {known}")
-    return resolved
+    """The canonical name of a fine-tuning task (aliases accepted); ValueError listing the valid names."""
+    return registry.resolve_task(name, FINETUNE_TASKS, unknown="unknown fine-tuning task")
 
 
 _TASK_OPTIONS = {f.name for f in dataclasses.fields(TaskOptions)}
@@ -301,7 +304,7 @@ def finetune(
         work.num_samples, info.world_size, output_dir=os.fspath(output_dir), **schedule, **options
     )
     model_class = getattr(heads, spec.model_class)
-    fields = {**model_config, **(config_overrides or {})}
+    fields = {**spec.config, **model_config, **(config_overrides or {})}
 
     def build(checkpoint: str | None) -> Any:
         return model_class.from_pretrained(checkpoint or model_dir, **fields)

@@ -17,6 +17,7 @@ import os
 import shutil
 from typing import Any
 
+from ..registry import TASK_ALIASES
 from .checkpoint import checkpoints_dir, latest_checkpoint, load_state_summary
 
 RUN_FILES = ("metrics.jsonl", "metrics.png", "train_results.json")
@@ -158,6 +159,8 @@ def resume_differences(saved: dict[str, Any], now: dict[str, Any], saved_world: 
         if key in FREE_ON_RESUME:
             continue
         a, b = saved.get("extra", {}).get(key), now.get("extra", {}).get(key)
+        if key == "task" and isinstance(a, str):  # a run saved under a task's older name (causal-lm)
+            a = TASK_ALIASES.get(a, a)
         if _norm(a) != _norm(b):
             out.append(f"{key}: {a!r} -> {b!r}")
     before = saved.get("batch_size", 0) * saved.get("grad_accum", 1) * saved_world
