@@ -11,6 +11,7 @@ that each framework passes in (`modeling/array_ops.py`, `modeling_tf/array_ops.p
 from __future__ import annotations
 
 from .activations import ACTIVATION_NAMES, activation, check_activation
+from .classification import PROBLEM_TYPES, classifier_dropout, infer_problem_type, resolve_problem_type
 from .head_mask import per_layer_head_masks
 from .ops import ArrayOps
 from .positions import (
@@ -22,7 +23,6 @@ from .positions import (
     positions_from_mask,
     usable_positions,
 )
-from .problem_type import PROBLEM_TYPES, infer_problem_type, resolve_problem_type
 from .sampling import filter_logits
 from .trunk import TrunkInputs
 
@@ -34,6 +34,7 @@ __all__ = [
     "activation",
     "check_activation",
     "check_generation_length",
+    "classifier_dropout",
     "config_positions",
     "filter_logits",
     "first_position",

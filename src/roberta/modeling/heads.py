@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..config import RobertaConfig
-from ..model_facts import TrunkInputs, resolve_problem_type
+from ..model_facts import TrunkInputs, classifier_dropout, resolve_problem_type
 from .generation import GenerationMixin
 from .head_modules import RobertaClassificationHead, RobertaLMHead
 from .model import RobertaModel
@@ -35,10 +35,6 @@ def _labelled(labels: torch.Tensor | None, shift: bool = False) -> torch.Tensor 
     if shift:
         used = F.pad(used[:, 1:], (0, 1), value=False)
     return used
-
-
-def _classifier_dropout(config: RobertaConfig) -> float:
-    return config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
 
 
 def _return_dict(config: RobertaConfig, return_dict: bool | None) -> bool:
@@ -213,7 +209,7 @@ class RobertaForSequenceClassification(RobertaPreTrainedModel):
         super().__init__(config)
         self.num_labels = config.num_labels
         self.roberta = RobertaModel(config, add_pooling_layer=False)
-        self.classifier = RobertaClassificationHead(config.hidden_size, config.num_labels, _classifier_dropout(config))
+        self.classifier = RobertaClassificationHead(config.hidden_size, config.num_labels, classifier_dropout(config))
         self.post_init()
 
     def forward(
@@ -301,7 +297,7 @@ class RobertaForTokenClassification(RobertaPreTrainedModel):
         super().__init__(config)
         self.num_labels = config.num_labels
         self.roberta = RobertaModel(config, add_pooling_layer=False)
-        self.dropout = nn.Dropout(_classifier_dropout(config))
+        self.dropout = nn.Dropout(classifier_dropout(config))
         self.classifier = nn.Linear(config.hidden_size, config.num_labels)
         self.post_init()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from ..config import RobertaConfig
-from ..model_facts import TrunkInputs
+from ..model_facts import TrunkInputs, classifier_dropout
 from ._keras import in_xla, tf
 from .array_ops import TFOps
 from .generation import GenerationMixin
@@ -46,10 +46,6 @@ def _labelled(labels, shift: bool = False):
     if shift:  # next-token loss: the position before each label
         used = tf.pad(used[:, 1:], [[0, 0], [0, 1]], constant_values=False)
     return used
-
-
-def _classifier_dropout(config: RobertaConfig) -> float:
-    return config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
 
 
 class LMHead(Block):
@@ -215,7 +211,7 @@ class TFRobertaForSequenceClassification(TFRobertaPreTrainedModel):
         self.classifier = ClassificationHead(
             hidden_size=config.hidden_size,
             num_labels=config.num_labels,
-            dropout=_classifier_dropout(config),
+            dropout=classifier_dropout(config),
             std=config.initializer_range,
         )
 
@@ -308,7 +304,7 @@ class TFRobertaForTokenClassification(TFRobertaPreTrainedModel):
         super().__init__(config, *inputs, **kwargs)
         self.num_labels = config.num_labels
         self.roberta = MainLayer(config, add_pooling_layer=False)
-        self.rate = _classifier_dropout(config)
+        self.rate = classifier_dropout(config)
         self.classifier = Linear(
             n_in=config.hidden_size, n_out=config.num_labels, name="classifier", std=config.initializer_range
         )

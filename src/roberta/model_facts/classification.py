@@ -1,4 +1,5 @@
-"""`config.problem_type` for sequence classification, inferred from the labels when unset, as the reference."""
+"""Classification heads' facts: the dropout before their projections, and `config.problem_type` for sequence
+classification, inferred from the labels when unset, as the reference does."""
 
 from __future__ import annotations
 
@@ -19,3 +20,8 @@ def resolve_problem_type(config: Any, integer_labels: bool) -> str:
     if config.problem_type is None:
         config.problem_type = infer_problem_type(config.num_labels, integer_labels)
     return config.problem_type
+
+
+def classifier_dropout(config: Any) -> float:
+    """The classification heads' dropout: `config.classifier_dropout`, or the hidden dropout when that is None."""
+    return config.hidden_dropout_prob if config.classifier_dropout is None else config.classifier_dropout
