@@ -148,6 +148,16 @@ def test_a_position_past_the_table_names_the_usable_length():
     assert "at most 62 tokens per sequence" in message and "max_length=62" in message
 
 
+# ---------------------------------------------------------------------- ids
+def test_an_id_outside_its_table_names_the_config_field():
+    model_facts.check_id_range("input_ids", 98, 0, 99, "vocab_size")
+    with pytest.raises(ValueError) as raised:
+        roberta.RobertaModel(roberta.RobertaConfig(**tiny_config().to_dict()))(input_ids=torch.tensor([[0, 120, 2]]))
+    assert str(raised.value) == "input_ids holds 120, outside [0, 99) set by vocab_size=99"
+    with pytest.raises(ValueError, match=r"token_type_ids holds -1, outside \[0, 2\) set by type_vocab_size=2"):
+        model_facts.check_id_range("token_type_ids", 1, -1, 2, "type_vocab_size")
+
+
 # ---------------------------------------------------------------------- head mask
 def test_head_masks_broadcast_per_layer_and_bad_shapes_name_both_forms():
     one = model_facts.per_layer_head_masks(np.array([1.0, 0.0, 0.5]), 2, 3)

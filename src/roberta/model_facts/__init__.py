@@ -13,6 +13,7 @@ from __future__ import annotations
 from .activations import ACTIVATION_NAMES, activation, check_activation
 from .classification import PROBLEM_TYPES, classifier_dropout, infer_problem_type, resolve_problem_type
 from .head_mask import per_layer_head_masks
+from .ids import check_id_range
 from .ops import ArrayOps
 from .positions import (
     check_generation_length,
@@ -34,6 +35,7 @@ __all__ = [
     "activation",
     "check_activation",
     "check_generation_length",
+    "check_id_range",
     "classifier_dropout",
     "config_positions",
     "filter_logits",

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from ..config import RobertaConfig
-from ..model_facts import TrunkInputs, per_layer_head_masks
+from ..model_facts import TrunkInputs, check_id_range, per_layer_head_masks
 from .attention import check_backend_name, resolve_kernel
 from .cache import KVCache, as_cache
 from .embeddings import RobertaEmbeddings, position_ids_from_input_ids
@@ -33,11 +33,7 @@ def _check_ids(name: str, ids: torch.Tensor | None, limit: int, limit_name: str)
         raise TypeError(f"{name} must hold integers as torch.long (or torch.int32), got dtype {ids.dtype}")
     if tracing() or not ids.numel():  # the value check reads the tensor: not inside a traced graph
         return
-    top, bottom = int(ids.max()), int(ids.min())
-    if top >= limit or bottom < 0:
-        raise ValueError(
-            f"{name} holds {top if top >= limit else bottom}, outside [0, {limit}) set by {limit_name}={limit}"
-        )
+    check_id_range(name, int(ids.max()), int(ids.min()), limit, limit_name)
 
 
 def _check_shape(name: str, tensor: torch.Tensor | None, want: tuple[int, int]) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..model_facts import position_table_message, usable_positions
+from ..model_facts import check_id_range, position_table_message, usable_positions
 from .spec import ModelSpec
 
 TOKEN_INPUTS = ("input_ids", "attention_mask", "token_type_ids", "position_ids")
@@ -21,9 +21,8 @@ def _ints(name: str, x: Any) -> np.ndarray:
 
 
 def _check_range(name: str, arr: np.ndarray, limit: int, limit_name: str) -> None:
-    if arr.size and (int(arr.max()) >= limit or int(arr.min()) < 0):
-        bad = int(arr.max()) if int(arr.max()) >= limit else int(arr.min())
-        raise ValueError(f"{name} holds {bad}, outside [0, {limit}) set by {limit_name}={limit}")
+    if arr.size:
+        check_id_range(name, int(arr.max()), int(arr.min()), limit, limit_name)
 
 
 def check_inputs(spec: ModelSpec, inputs: dict, *, choices: bool, past: int) -> dict:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..model_facts import position_table_message
+from ..model_facts import check_id_range, position_table_message
 from ._keras import in_xla, tf
 
 FLAGS = frozenset({"use_cache", "output_attentions", "output_hidden_states", "return_dict", "training"})
@@ -103,9 +103,8 @@ def check_ids(name: str, ids: tf.Tensor | None, limit: int, limit_name: str) -> 
     message = f"{name} must lie in [0, {limit}) set by {limit_name}={limit}"
     if tf.executing_eagerly():
         values = ids.numpy()
-        if values.size and (values.max() >= limit or values.min() < 0):
-            bad = int(values.max()) if values.max() >= limit else int(values.min())
-            raise ValueError(f"{name} holds {bad}, outside [0, {limit}) set by {limit_name}={limit}")
+        if values.size:
+            check_id_range(name, int(values.max()), int(values.min()), limit, limit_name)
         return ids
     return _guarded(ids, tf.logical_and(ids >= 0, ids < tf.cast(limit, ids.dtype)), message)
 
