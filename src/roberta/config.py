@@ -13,12 +13,11 @@ from ._io import atomic_write_text, read_json
 from .checkpoint_dir import CONFIG_NAME, committed_config
 from .config_common import COMMON_DEFAULTS, as_dtype, dtype_name
 from .hub import CheckpointNotFoundError, pop_hub_kwargs, resolve_file
+from .model_facts import PROBLEM_TYPES, check_activation, config_positions
 
 MODEL_TYPE = "roberta"
 
-_ACTIVATIONS = ("gelu", "relu", "silu", "swish", "gelu_new", "gelu_fast", "gelu_pytorch_tanh", "quick_gelu", "tanh")
 _POSITION_TYPES = ("absolute", "relative_key", "relative_key_query")
-_PROBLEM_TYPES = ("regression", "single_label_classification", "multi_label_classification")
 
 # Every documented parameter with its default, in the reference's order.
 _DEFAULTS: dict[str, Any] = {
@@ -129,14 +128,13 @@ class RobertaConfig:
             value = getattr(self, key)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value < 1:
                 raise ValueError(f"{key} must be a probability in [0, 1), got {value!r}")
-        if self.hidden_act not in _ACTIVATIONS:
-            raise ValueError(f"hidden_act={self.hidden_act!r} is not one of {_ACTIVATIONS}")
+        check_activation(self.hidden_act)
         if self.position_embedding_type not in _POSITION_TYPES:
             raise ValueError(
                 f"position_embedding_type={self.position_embedding_type!r} is not one of {_POSITION_TYPES}"
             )
-        if self.problem_type is not None and self.problem_type not in _PROBLEM_TYPES:
-            raise ValueError(f"problem_type={self.problem_type!r} is not one of {_PROBLEM_TYPES} (or None)")
+        if self.problem_type is not None and self.problem_type not in PROBLEM_TYPES:
+            raise ValueError(f"problem_type={self.problem_type!r} is not one of {PROBLEM_TYPES} (or None)")
 
     def estimated_parameters(self) -> int:
         """About how many parameters a model of this config has (trunk, pooler and LM head; within ~1%)."""
@@ -163,9 +161,7 @@ class RobertaConfig:
     @property
     def usable_positions(self) -> int:
         """Tokens one sequence may hold (the reference counts absolute positions from pad_token_id + 1)."""
-        if self.position_embedding_type == "absolute" and self.pad_token_id is not None:
-            return self.max_position_embeddings - self.pad_token_id - 1
-        return self.max_position_embeddings
+        return config_positions(self)
 
     @property
     def head_dim(self) -> int:

@@ -104,3 +104,35 @@ def test_causal_mask_blocks_future(tmp_path):
         b = ours(input_ids=changed).logits
     assert torch.allclose(a[:, :6], b[:, :6], atol=1e-6)
     assert not torch.allclose(a[:, 6:], b[:, 6:], atol=1e-3)
+
+
+def test_cache_position_agreeing_with_the_cache_is_the_reference_and_a_disagreeing_one_an_error(tmp_path):
+    """The reference hands `cache_position` to its (dynamic) cache, which appends whatever it says: the right
+    slots give its outputs, which ours match; wrong slots change nothing there, and are an error here."""
+    make_reference("RobertaModel", tmp_path, is_decoder=True)
+    ref = transformers.RobertaModel.from_pretrained(tmp_path).eval()
+    ours = roberta.RobertaModel.from_pretrained(tmp_path).eval()
+    ids = torch.randint(3, 99, (2, 6))
+    with torch.no_grad():
+        steps = []
+        for model in (ref, ours):
+            first = model(input_ids=ids[:, :4], use_cache=True, cache_position=torch.arange(4))
+            cache = first.past_key_values
+            second = model(
+                input_ids=ids[:, 4:], past_key_values=cache, use_cache=True, cache_position=torch.arange(4, 6)
+            )
+            steps.append((first.last_hidden_state, second.last_hidden_state))
+        for a, b in zip(*steps):
+            assert_close(a, b, None, "last_hidden_state")
+
+        cache = ref(input_ids=ids[:, :4], use_cache=True).past_key_values
+        wrong = ref(input_ids=ids[:, 4:], past_key_values=cache, cache_position=torch.tensor([0, 1])).last_hidden_state
+        assert_close(steps[0][1], wrong, None, "the reference ignores a wrong cache_position")
+
+        cache = ours(input_ids=ids[:, :4], use_cache=True).past_key_values
+        with pytest.raises(ValueError, match=r"cache_position \[0, 1\] disagrees with the cache, which holds 4"):
+            ours(input_ids=ids[:, 4:], past_key_values=cache, cache_position=torch.tensor([0, 1]))
+        with pytest.raises(ValueError, match="cache_position must be a 1-D tensor of the 2 new tokens"):
+            ours(input_ids=ids[:, 4:], past_key_values=cache, cache_position=torch.arange(4, 7))
+        with pytest.raises(ValueError, match="disagrees with the cache, which holds 0 tokens"):
+            ours(input_ids=ids, cache_position=torch.arange(1, 7))

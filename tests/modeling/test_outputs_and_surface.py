@@ -13,7 +13,7 @@ import roberta
 from roberta.inference import prepack_linears, refresh_derived
 from roberta.modeling.linear import can_prepack
 from roberta.modeling.outputs import MaskedLMOutput
-from roberta_testing import TINY
+from roberta_testing import HEADS, TINY
 
 
 def _pair(name="RobertaForMaskedLM", **options):
@@ -145,3 +145,14 @@ def test_prepacked_weights_follow_every_change(change):
     with torch.no_grad():
         want = fresh(input_ids=ids).last_hidden_state
     assert torch.allclose(got, want, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", HEADS)
+def test_forward_takes_the_reference_arguments_in_its_order(name):
+    """Positional callers get what they pass: the reference's parameters come first, in order; ours only add
+    options after them (`sparse_logits`, `num_items_in_batch`)."""
+    import inspect
+
+    ref = [p for p in inspect.signature(getattr(transformers, name).forward).parameters if p != "kwargs"]
+    ours = [p for p in inspect.signature(getattr(roberta, name).forward).parameters if p != "kwargs"]
+    assert ours[: len(ref)] == ref

@@ -194,3 +194,16 @@ def test_question_answering_positions_past_the_end_do_not_count(tmp_path):
     s = torch.nn.functional.cross_entropy(as_torch(b.start_logits)[:2], start[:2])
     e = torch.nn.functional.cross_entropy(as_torch(b.end_logits)[[0, 2]], end[[0, 2]])
     assert abs(((s + e) / 2).item() - a.loss.item()) < TOL
+
+
+@pytest.mark.parametrize("head", HEADS)
+def test_call_signature_is_the_reference_one(head):
+    """Keras and users call `call` positionally: its parameters are the reference's, in order, defaults alike."""
+    import inspect
+
+    def params(cls):
+        return [(p.name, p.default) for p in inspect.signature(getattr(cls, "TF" + head).call).parameters.values()]
+
+    assert params(roberta) == params(transformers)
+    call = getattr(roberta, "TF" + head).call  # what Keras reads: getfullargspec sees __signature__, not __wrapped__
+    assert inspect.getfullargspec(call).args == list(inspect.signature(call).parameters)

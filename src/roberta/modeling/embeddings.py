@@ -5,13 +5,14 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .. import model_facts
+from .array_ops import TorchOps
 from .linear import tracing
 
 
 def position_ids_from_input_ids(input_ids: torch.Tensor, padding_idx: int, past_length: int = 0) -> torch.Tensor:
-    """RoBERTa counts positions from padding_idx + 1 and gives padding tokens position padding_idx."""
-    real = input_ids.ne(padding_idx).int()
-    return ((torch.cumsum(real, dim=1).int() + past_length) * real).long() + padding_idx
+    """RoBERTa counts positions from padding_idx + 1 and gives padding tokens position padding_idx (long)."""
+    return model_facts.position_ids_from_input_ids(TorchOps, input_ids, padding_idx, past_length).long()
 
 
 class RobertaEmbeddings(nn.Module):
@@ -40,7 +41,7 @@ class RobertaEmbeddings(nn.Module):
         if input_ids is not None:
             return position_ids_from_input_ids(input_ids, self.padding_idx, past_length)
         b, t = inputs_embeds.shape[:2]
-        start = self.padding_idx + 1 + past_length
+        start = model_facts.first_position(self.padding_idx, past_length)
         return torch.arange(start, start + t, device=inputs_embeds.device).expand(b, t)
 
     def forward(self, input_ids, token_type_ids, position_ids, inputs_embeds, past_length: int = 0) -> torch.Tensor:
@@ -67,10 +68,5 @@ def check_positions(position_ids: torch.Tensor, max_positions: int, padding_idx:
         return
     top, bottom = int(position_ids.max()), int(position_ids.min())
     if top >= max_positions or bottom < 0:
-        usable = max_positions - padding_idx - 1
-        raise ValueError(
-            f"position id {top if top >= max_positions else bottom} is outside the position table of size "
-            f"max_position_embeddings={max_positions}: this model takes at most {usable} tokens per sequence "
-            f"(cached tokens included); truncate the input (e.g. tokenizer(..., truncation=True, "
-            f"max_length={usable}))"
-        )
+        found = f"position id {top if top >= max_positions else bottom}"
+        raise ValueError(model_facts.position_table_message(max_positions, padding_idx, found))

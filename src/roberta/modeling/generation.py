@@ -20,9 +20,11 @@ from typing import Any
 
 import torch
 
+from .. import model_facts
 from ..generation_config import GenerationConfig
 from ..hub import CheckpointNotFoundError
 from ..model_output import ModelOutput
+from .array_ops import TorchOps
 from .beam_search import beam_search, draw
 
 logger = logging.getLogger(__name__)
@@ -64,30 +66,16 @@ def filter_logits(
     logits: torch.Tensor, temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0, min_tokens_to_keep: int = 1
 ) -> torch.Tensor:
     """Temperature, then top-k (0: off), then nucleus (top-p) filtering of (batch, vocab) scores, in the
-    reference's order; filtered entries become -inf, and at least `min_tokens_to_keep` survive each filter."""
-    if temperature != 1.0:
-        logits = logits / temperature
-    if top_k and top_k > 0:
-        k = min(max(top_k, min_tokens_to_keep), logits.shape[-1])
-        kth = torch.topk(logits, k).values[..., -1, None]
-        logits = logits.masked_fill(logits < kth, float("-inf"))
-    if top_p < 1.0:
-        sorted_logits, sorted_idx = torch.sort(logits, descending=False)
-        cumulative = sorted_logits.softmax(dim=-1).cumsum(dim=-1)
-        remove = cumulative <= (1 - top_p)
-        remove[..., -min_tokens_to_keep:] = False  # always keep the most likely tokens
-        logits = logits.masked_fill(remove.scatter(1, sorted_idx, remove), float("-inf"))
-    return logits
+    reference's order (`model_facts.sampling`); filtered entries become -inf, and at least `min_tokens_to_keep`
+    survive each filter."""
+    return model_facts.filter_logits(TorchOps, logits, temperature, top_k, top_p, min_tokens_to_keep)
 
 
 def position_ids_for(mask: torch.Tensor, padding_idx: int, from_zero: bool = False) -> torch.Tensor:
     """(batch, seq) positions of every token of `mask` (1: a token, 0: padding). RoBERTa's: kept tokens count
     from padding_idx + 1, padding gets padding_idx; `from_zero`: the reference generate's (count from 0,
     padding gets 1)."""
-    counts = mask.long().cumsum(-1)
-    if from_zero:
-        return (counts - 1).masked_fill(mask == 0, 1)
-    return counts * mask.long() + padding_idx
+    return model_facts.positions_from_mask(TorchOps, mask.long(), padding_idx, from_zero=from_zero)
 
 
 class _Steps:
@@ -294,7 +282,7 @@ class GenerationMixin:
 
     def _lengths(self, gc: GenerationConfig, prompt_len: int, max_length_arg, from_zero: bool) -> tuple[int, int]:
         """(max_length, min_length) in tokens, prompt included, as the reference settles them."""
-        usable = self.config.max_position_embeddings if from_zero else self.config.usable_positions
+        usable = model_facts.config_positions(self.config, from_zero=from_zero)
         if gc.max_new_tokens is not None:
             max_length = prompt_len + gc.max_new_tokens
         elif max_length_arg is None and gc.max_length == 20:  # the default: 20 new tokens, within the positions
@@ -307,11 +295,7 @@ class GenerationMixin:
                 f"lead to unexpected behavior. You should consider increasing `max_length` or, better yet, setting "
                 f"`max_new_tokens`."
             )
-        if max_length > usable:
-            raise ValueError(
-                f"max_length={max_length} (prompt {prompt_len} + new tokens) exceeds the {usable} positions this "
-                f"model supports; shorten the prompt or lower max_new_tokens / max_length"
-            )
+        model_facts.check_generation_length(self.config, prompt_len, max_length, from_zero=from_zero)
         min_length = prompt_len + gc.min_new_tokens if gc.min_new_tokens is not None else gc.min_length
         if min_length > max_length:
             logger.warning("Unfeasible length constraints: the minimum length %d exceeds max_length %d",

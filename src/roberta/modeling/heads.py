@@ -9,9 +9,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..config import RobertaConfig
+from ..model_facts import TrunkInputs, classifier_dropout, resolve_problem_type
 from .generation import GenerationMixin
 from .head_modules import RobertaClassificationHead, RobertaLMHead
-from .model import RobertaModel, trunk_args
+from .model import RobertaModel
 from .outputs import (
     CausalLMOutputWithCrossAttentions,
     MaskedLMOutput,
@@ -36,22 +37,12 @@ def _labelled(labels: torch.Tensor | None, shift: bool = False) -> torch.Tensor 
     return used
 
 
-def _classifier_dropout(config: RobertaConfig) -> float:
-    return config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
-
-
 def _return_dict(config: RobertaConfig, return_dict: bool | None) -> bool:
     return config.use_return_dict if return_dict is None else return_dict
 
 
 def _finish(output, return_dict: bool):
     return output if return_dict else output.to_tuple()
-
-
-def _trunk(model: RobertaPreTrainedModel, args: dict, **plan):
-    """Run `model.roberta` on the trunk arguments among a head's forward arguments (`locals()`); returns the
-    trunk's output and its layout (`plan`: `keep` / `every_position`, see `RobertaModel.encode`)."""
-    return model.roberta.encode(**trunk_args(args), **plan)
 
 
 class _LMBase(RobertaPreTrainedModel):
@@ -98,7 +89,13 @@ class RobertaForMaskedLM(_LMBase):
         """`sparse_logits=True` (opt-in; `roberta pretrain` uses it) runs the LM head only where labels != -100:
         the loss is the same, and `logits` then holds those rows only, shaped (num_labelled, vocab). By default
         `logits` has the reference's shape (batch, seq, vocab), in training too."""
-        out, layout = _trunk(self, locals(), keep=_labelled(labels))
+        trunk = TrunkInputs(
+            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
+            position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
+            output_attentions=output_attentions, output_hidden_states=output_hidden_states,
+            encoder_hidden_states=encoder_hidden_states, encoder_attention_mask=encoder_attention_mask,
+        )  # fmt: skip
+        out, layout = self.roberta.encode(trunk, keep=_labelled(labels))
         hidden = out.last_hidden_state
         loss = None
         if sparse_logits:
@@ -151,7 +148,14 @@ class RobertaForCausalLM(GenerationMixin, _LMBase):
     ):
         if labels is not None:
             use_cache = False
-        out, layout = _trunk(self, locals(), keep=_labelled(labels, shift=True))
+        trunk = TrunkInputs(
+            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
+            position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
+            output_attentions=output_attentions, output_hidden_states=output_hidden_states,
+            encoder_hidden_states=encoder_hidden_states, encoder_attention_mask=encoder_attention_mask,
+            past_key_values=past_key_values, use_cache=use_cache,
+        )  # fmt: skip
+        out, layout = self.roberta.encode(trunk, keep=_labelled(labels, shift=True))
         logits = layout.unpack(self.lm_head(layout.pack(out.last_hidden_state)))
         loss = None
         if labels is not None:
@@ -188,18 +192,12 @@ class RobertaForCausalLM(GenerationMixin, _LMBase):
 def sequence_classification_loss(config: RobertaConfig, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Regression, single-label or multi-label loss; infers and records `config.problem_type` like the reference."""
     n = config.num_labels
-    if config.problem_type is None:
-        if n == 1:
-            config.problem_type = "regression"
-        elif labels.dtype in (torch.long, torch.int):
-            config.problem_type = "single_label_classification"
-        else:
-            config.problem_type = "multi_label_classification"
-    if config.problem_type == "regression":
+    problem_type = resolve_problem_type(config, integer_labels=labels.dtype in (torch.long, torch.int))
+    if problem_type == "regression":
         if n == 1:
             return F.mse_loss(logits.squeeze(), labels.squeeze().to(logits.dtype))
         return F.mse_loss(logits, labels.to(logits.dtype))
-    if config.problem_type == "single_label_classification":
+    if problem_type == "single_label_classification":
         return F.cross_entropy(logits.view(-1, n), labels.view(-1))
     return F.binary_cross_entropy_with_logits(logits, labels.to(logits.dtype))
 
@@ -211,7 +209,7 @@ class RobertaForSequenceClassification(RobertaPreTrainedModel):
         super().__init__(config)
         self.num_labels = config.num_labels
         self.roberta = RobertaModel(config, add_pooling_layer=False)
-        self.classifier = RobertaClassificationHead(config.hidden_size, config.num_labels, _classifier_dropout(config))
+        self.classifier = RobertaClassificationHead(config.hidden_size, config.num_labels, classifier_dropout(config))
         self.post_init()
 
     def forward(
@@ -227,7 +225,12 @@ class RobertaForSequenceClassification(RobertaPreTrainedModel):
         output_hidden_states=None,
         return_dict=None,
     ):
-        out, _ = _trunk(self, locals())
+        trunk = TrunkInputs(
+            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
+            position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
+            output_attentions=output_attentions, output_hidden_states=output_hidden_states,
+        )  # fmt: skip
+        out, _ = self.roberta.encode(trunk)
         logits = self.classifier(out.last_hidden_state)
         loss = None if labels is None else sequence_classification_loss(self.config, logits, labels.to(logits.device))
         return _finish(
@@ -236,9 +239,6 @@ class RobertaForSequenceClassification(RobertaPreTrainedModel):
             ),
             _return_dict(self.config, return_dict),
         )
-
-
-_PER_CHOICE = ("input_ids", "attention_mask", "token_type_ids", "position_ids", "inputs_embeds")
 
 
 class RobertaForMultipleChoice(RobertaPreTrainedModel):
@@ -274,9 +274,12 @@ class RobertaForMultipleChoice(RobertaPreTrainedModel):
         def flat(t):  # (B, C, T[, H]) -> (B * C, T[, H])
             return None if t is None else t.reshape(-1, *t.shape[2:])
 
-        args = dict(locals())
-        args.update({k: flat(args[k]) for k in _PER_CHOICE})
-        out, _ = _trunk(self, args)
+        trunk = TrunkInputs(
+            input_ids=flat(input_ids), attention_mask=flat(attention_mask), token_type_ids=flat(token_type_ids),
+            position_ids=flat(position_ids), head_mask=head_mask, inputs_embeds=flat(inputs_embeds),
+            output_attentions=output_attentions, output_hidden_states=output_hidden_states,
+        )  # fmt: skip
+        out, _ = self.roberta.encode(trunk)
         logits = self.classifier(self.dropout(out.pooler_output)).view(-1, num_choices)
         loss = None if labels is None else F.cross_entropy(logits, labels.to(logits.device))
         return _finish(
@@ -294,7 +297,7 @@ class RobertaForTokenClassification(RobertaPreTrainedModel):
         super().__init__(config)
         self.num_labels = config.num_labels
         self.roberta = RobertaModel(config, add_pooling_layer=False)
-        self.dropout = nn.Dropout(_classifier_dropout(config))
+        self.dropout = nn.Dropout(classifier_dropout(config))
         self.classifier = nn.Linear(config.hidden_size, config.num_labels)
         self.post_init()
 
@@ -311,7 +314,12 @@ class RobertaForTokenClassification(RobertaPreTrainedModel):
         output_hidden_states=None,
         return_dict=None,
     ):
-        out, _ = _trunk(self, locals(), keep=_labelled(labels))
+        trunk = TrunkInputs(
+            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
+            position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
+            output_attentions=output_attentions, output_hidden_states=output_hidden_states,
+        )  # fmt: skip
+        out, _ = self.roberta.encode(trunk, keep=_labelled(labels))
         logits = self.classifier(self.dropout(out.last_hidden_state))
         loss = None
         if labels is not None:
@@ -347,7 +355,12 @@ class RobertaForQuestionAnswering(RobertaPreTrainedModel):
         return_dict=None,
     ):
         # the loss's softmax runs over every position, padding included, as in the reference
-        out, _ = _trunk(self, locals(), every_position=start_positions is not None)
+        trunk = TrunkInputs(
+            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
+            position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
+            output_attentions=output_attentions, output_hidden_states=output_hidden_states,
+        )  # fmt: skip
+        out, _ = self.roberta.encode(trunk, every_position=start_positions is not None)
         logits = self.qa_outputs(out.last_hidden_state)
         start_logits, end_logits = (t.squeeze(-1).contiguous() for t in logits.split(1, dim=-1))
         loss = None

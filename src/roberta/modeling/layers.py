@@ -12,43 +12,24 @@ import math
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 import torch.utils.checkpoint
 from torch import nn
 
+from ..model_facts import activation
+from .array_ops import TorchOps
 from .attention import Kernel
 from .cache import KVCache
 from .layout import Group, Layout
 from .linear import linear
 
 
-def _quick_gelu(x: torch.Tensor) -> torch.Tensor:
-    return x * torch.sigmoid(1.702 * x)
-
-
-def _gelu_tanh(x: torch.Tensor) -> torch.Tensor:
-    return F.gelu(x, approximate="tanh")
-
-
-ACTIVATIONS = {
-    "gelu": F.gelu,
-    "relu": F.relu,
-    "silu": F.silu,
-    "swish": F.silu,
-    "tanh": torch.tanh,
-    "gelu_new": _gelu_tanh,
-    "gelu_fast": _gelu_tanh,
-    "gelu_pytorch_tanh": _gelu_tanh,
-    "quick_gelu": _quick_gelu,
-}
-
-
 class Activation(nn.Module):
-    """An activation of `ACTIVATIONS` as a module (the reference's tree has one: hooks can observe it)."""
+    """An activation of the shared table (`model_facts.activations`) as a module (the reference's tree has one:
+    hooks can observe it)."""
 
     def __init__(self, name: str) -> None:
         super().__init__()
-        self.name, self.fn = name, ACTIVATIONS[name]
+        self.name, self.fn = name, activation(name, TorchOps)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.fn(x)

@@ -10,10 +10,11 @@ import torch
 from torch import nn
 
 from ..config import RobertaConfig
+from ..model_facts import TrunkInputs, check_id_range, per_layer_head_masks
 from .attention import check_backend_name, resolve_kernel
 from .cache import KVCache, as_cache
 from .embeddings import RobertaEmbeddings, position_ids_from_input_ids
-from .layers import ACTIVATIONS, Pass, RobertaEncoder, RobertaPooler
+from .layers import Pass, RobertaEncoder, RobertaPooler
 from .layout import Layout, padded, plan
 from .linear import onednn_pass, tracing
 from .masks import cross_attention_bias, self_attention_bias
@@ -21,7 +22,7 @@ from .outputs import BaseModelOutputWithPoolingAndCrossAttentions
 from .precision import stream_dtype
 from .pretrained import RobertaPreTrainedModel
 
-__all__ = ["ACTIVATIONS", "RobertaModel", "position_ids_from_input_ids", "trunk_args"]
+__all__ = ["RobertaModel", "TrunkInputs", "position_ids_from_input_ids"]
 
 
 def _check_ids(name: str, ids: torch.Tensor | None, limit: int, limit_name: str) -> None:
@@ -33,11 +34,7 @@ def _check_ids(name: str, ids: torch.Tensor | None, limit: int, limit_name: str)
         raise TypeError(f"{name} must hold integers as torch.long (or torch.int32), got dtype {ids.dtype}")
     if tracing() or not ids.numel():  # the value check reads the tensor: not inside a traced graph
         return
-    top, bottom = int(ids.max()), int(ids.min())
-    if top >= limit or bottom < 0:
-        raise ValueError(
-            f"{name} holds {top if top >= limit else bottom}, outside [0, {limit}) set by {limit_name}={limit}"
-        )
+    check_id_range(name, int(ids.max()), int(ids.min()), limit, limit_name)
 
 
 def _check_shape(name: str, tensor: torch.Tensor | None, want: tuple[int, int]) -> None:
@@ -45,41 +42,23 @@ def _check_shape(name: str, tensor: torch.Tensor | None, want: tuple[int, int]) 
         raise ValueError(f"{name} must have the shape of input_ids, {want}, got {tuple(tensor.shape)}")
 
 
-def _head_mask(head_mask, num_layers: int, dtype) -> list:
-    """[H] or [num_layers, H] (1 keeps a head) -> a per-layer mask broadcastable to (B, H, L, S)."""
-    if head_mask is None:
-        return [None] * num_layers
-    m = head_mask.to(dtype)
-    if m.dim() == 1:
-        m = m.unsqueeze(0).expand(num_layers, -1)
-    if m.dim() != 2 or m.size(0) != num_layers:
+def _check_cache_position(cache_position, past_length: int, length: int) -> None:
+    """`cache_position` (length,) must name the slots the new tokens take in the cache: past_length, ...,
+    past_length + length - 1. The reference hands it to its cache, whose default (dynamic) kind appends
+    the new keys whatever it says; so does `KVCache`, and a disagreeing value is an error, not ignored."""
+    if cache_position is None:
+        return
+    if not isinstance(cache_position, torch.Tensor) or cache_position.dim() != 1 or cache_position.numel() != length:
+        got = tuple(cache_position.shape) if isinstance(cache_position, torch.Tensor) else type(cache_position).__name__
+        raise ValueError(f"cache_position must be a 1-D tensor of the {length} new tokens' cache slots, got {got}")
+    if tracing():  # the value check reads the tensor: not inside a traced graph
+        return
+    want = torch.arange(past_length, past_length + length, device=cache_position.device)
+    if not torch.equal(cache_position.long(), want):
         raise ValueError(
-            f"head_mask must be shaped [num_heads] or [num_layers={num_layers}, num_heads], "
-            f"got {tuple(head_mask.shape)}"
+            f"cache_position {cache_position.tolist()} disagrees with the cache, which holds {past_length} tokens: "
+            f"the new tokens take slots {past_length}..{past_length + length - 1} (leave cache_position out)"
         )
-    return [m[i][None, :, None, None] for i in range(num_layers)]
-
-
-# The forward arguments that `RobertaModel.encode` takes, as the heads and `forward` pass them on.
-TRUNK_ARGS = (
-    "input_ids",
-    "attention_mask",
-    "token_type_ids",
-    "position_ids",
-    "head_mask",
-    "inputs_embeds",
-    "encoder_hidden_states",
-    "encoder_attention_mask",
-    "past_key_values",
-    "use_cache",
-    "output_attentions",
-    "output_hidden_states",
-)
-
-
-def trunk_args(args: dict) -> dict:
-    """The trunk's arguments among a forward's arguments (`locals()`)."""
-    return {k: args[k] for k in TRUNK_ARGS if k in args}
 
 
 class RobertaModel(RobertaPreTrainedModel):
@@ -128,7 +107,15 @@ class RobertaModel(RobertaPreTrainedModel):
         return_dict=None,
         cache_position=None,
     ):
-        out, _ = self.encode(**trunk_args(locals()))
+        out, _ = self.encode(
+            TrunkInputs(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
+                position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
+                encoder_hidden_states=encoder_hidden_states, encoder_attention_mask=encoder_attention_mask,
+                past_key_values=past_key_values, use_cache=use_cache, output_attentions=output_attentions,
+                output_hidden_states=output_hidden_states, cache_position=cache_position,
+            )
+        )  # fmt: skip
         if self.config.use_return_dict if return_dict is None else return_dict:
             return out
         # The reference keeps the pooled slot (None without a pooler) in the tuple form.
@@ -136,30 +123,17 @@ class RobertaModel(RobertaPreTrainedModel):
         return (out.last_hidden_state, out.pooler_output) + tuple(r for r in rest if r is not None)
 
     def encode(
-        self,
-        *,
-        input_ids=None,
-        attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        head_mask=None,
-        inputs_embeds=None,
-        encoder_hidden_states=None,
-        encoder_attention_mask=None,
-        past_key_values=None,
-        use_cache=None,
-        output_attentions=None,
-        output_hidden_states=None,
-        keep: torch.Tensor | None = None,
-        every_position: bool = False,
+        self, inputs: TrunkInputs, *, keep: torch.Tensor | None = None, every_position: bool = False
     ) -> tuple[BaseModelOutputWithPoolingAndCrossAttentions, Layout]:
-        """The forward pass, and the layout it chose (heads run their own per-token work in it). `keep` (B, T)
-        bool: padded positions a head needs computed (those carrying labels); `every_position`: compute every
-        position (the padded layout), for heads whose loss reads them all."""
-        c = self.config
-        output_attentions = c.output_attentions if output_attentions is None else output_attentions
-        output_hidden_states = c.output_hidden_states if output_hidden_states is None else output_hidden_states
-        use_cache = (c.use_cache if use_cache is None else use_cache) and c.is_decoder
+        """The forward pass on `inputs`, and the layout it chose (heads run their own per-token work in it).
+        `keep` (B, T) bool: padded positions a head needs computed (those carrying labels); `every_position`:
+        compute every position (the padded layout), for heads whose loss reads them all."""
+        c, i = self.config, inputs
+        output_attentions = c.output_attentions if i.output_attentions is None else i.output_attentions
+        output_hidden_states = c.output_hidden_states if i.output_hidden_states is None else i.output_hidden_states
+        use_cache = (c.use_cache if i.use_cache is None else i.use_cache) and c.is_decoder
+        input_ids, attention_mask, inputs_embeds = i.input_ids, i.attention_mask, i.inputs_embeds
+        token_type_ids, position_ids, encoder_hidden_states = i.token_type_ids, i.position_ids, i.encoder_hidden_states
         if self.encoder.gradient_checkpointing and self.training:
             use_cache = False
 
@@ -185,23 +159,25 @@ class RobertaModel(RobertaPreTrainedModel):
         _check_shape("position_ids", position_ids, (b, t))
         device = ref.device
 
-        cache = as_cache(past_key_values, c.num_hidden_layers)
+        cache = as_cache(i.past_key_values, c.num_hidden_layers)
         if cache is None and use_cache:
             cache = KVCache(c.num_hidden_layers)
         past_length = cache.get_seq_length() if cache is not None else 0
+        _check_cache_position(i.cache_position, past_length, t)
 
         x = self.embeddings(input_ids, token_type_ids, position_ids, inputs_embeds, past_length)
         out_dtype = x.dtype  # the bf16 mode runs its residual stream in fp32 and answers in bf16 (precision.py)
         if encoder_hidden_states is None and cache is None:
             x = x.to(stream_dtype(self.embeddings.LayerNorm, x))
         kernel, skip_padding = resolve_kernel(
-            self.attn_implementation, need_weights=bool(output_attentions), head_mask=head_mask is not None
+            self.attn_implementation, need_weights=bool(output_attentions), head_mask=i.head_mask is not None
         )
         bias = self_attention_bias(attention_mask, b, t, past_length, causal=c.is_decoder, dtype=x.dtype, device=device)
         cross_bias = None
         if encoder_hidden_states is not None:
-            cross_bias = cross_attention_bias(encoder_attention_mask, t, dtype=x.dtype)
-        head_masks = _head_mask(head_mask, c.num_hidden_layers, x.dtype)
+            cross_bias = cross_attention_bias(i.encoder_attention_mask, t, dtype=x.dtype)
+        head_mask = None if i.head_mask is None else i.head_mask.to(x.dtype)
+        head_masks = per_layer_head_masks(head_mask, c.num_hidden_layers, c.num_attention_heads)
         # The layout, once for the whole pass (layout.py): packed unless something needs every position, or
         # a graph is traced (a packed layout's shapes depend on the mask's values).
         if skip_padding and cache is None and not every_position and not tracing():

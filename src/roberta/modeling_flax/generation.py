@@ -16,23 +16,18 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
+from .. import model_facts
+from .array_ops import JaxOps
 from .base import apply, empty_cache
 from .model import position_ids_from_input_ids
 from .outputs import FlaxGreedySearchOutput, FlaxSampleOutput
 
 
 def filter_logits(logits, temperature=1.0, top_k=0, top_p=1.0):
-    """Temperature, then top-k, then nucleus (top-p) filtering, in the reference's order; filtered entries
-    become -inf. `logits` is (batch, vocab) float32; the options may be traced (top_k 0: off)."""
-    logits = logits / temperature
-    descending = -jnp.sort(-logits, axis=-1)
-    kth = jnp.take(descending, jnp.clip(top_k, 1, logits.shape[-1]) - 1, axis=-1)[..., None]
-    logits = jnp.where((top_k > 0) & (logits < kth), -jnp.inf, logits)
-    order = jnp.argsort(logits, axis=-1)  # ascending
-    cumulative = jnp.cumsum(jax.nn.softmax(jnp.take_along_axis(logits, order, axis=-1), axis=-1), axis=-1)
-    remove = (cumulative <= 1 - top_p).at[..., -1].set(False)  # always keep the most likely token
-    rows = jnp.arange(logits.shape[0])[:, None]
-    return jnp.where(jnp.zeros_like(remove).at[rows, order].set(remove), -jnp.inf, logits)
+    """Temperature, then top-k, then nucleus (top-p) filtering (`model_facts.sampling`, as the PyTorch and TF
+    `generate`); filtered entries become -inf. `logits` is (batch, vocab) float32; the options may be traced
+    (top_k 0: off)."""
+    return model_facts.filter_logits(JaxOps, logits, temperature, top_k, top_p)
 
 
 @partial(jax.jit, static_argnames=("module", "max_length"))
@@ -129,9 +124,7 @@ def generate(
     max_length = 20 if max_length is None else int(max_length)
     if max_length <= t:
         raise ValueError(f"max_length={max_length} leaves no room after a prompt of {t} tokens")
-    usable = config.max_position_embeddings - (0 if position_ids_from_zero else (config.pad_token_id or 0) + 1)
-    if max_length > usable:
-        raise ValueError(f"max_length={max_length} exceeds the {usable} positions this model supports")
+    model_facts.check_generation_length(config, t, max_length, from_zero=position_ids_from_zero)
     for name, value in (("temperature", temperature), ("top_p", top_p)):
         if not isinstance(value, (int, float)) or value <= 0 or (name == "top_p" and value > 1):
             raise ValueError(f"{name} must be a float {'in (0, 1]' if name == 'top_p' else '> 0'}, got {value!r}")

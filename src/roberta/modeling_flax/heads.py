@@ -10,7 +10,8 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from .layers import ACTIVATIONS, dense
+from .array_ops import JaxOps
+from .layers import dense
 from .model import RobertaModule
 from .outputs import (
     FlaxCausalLMOutputWithCrossAttentions,
@@ -35,7 +36,7 @@ class LMHead(nn.Module):
     @nn.compact
     def __call__(self, x, tied_embedding=None):
         x = dense(self.hidden_size, self.init_range, self.dtype, "dense")(x)
-        x = nn.LayerNorm(epsilon=self.eps, dtype=self.dtype, name="layer_norm")(ACTIVATIONS["gelu"](x))
+        x = nn.LayerNorm(epsilon=self.eps, dtype=self.dtype, name="layer_norm")(JaxOps.gelu(x))
         if tied_embedding is not None:
             logits = x @ jnp.asarray(tied_embedding, self.dtype).T  # (B, T, V)
         else:

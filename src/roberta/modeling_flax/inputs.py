@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..model_facts import check_id_range, position_table_message, usable_positions
 from .spec import ModelSpec
 
 TOKEN_INPUTS = ("input_ids", "attention_mask", "token_type_ids", "position_ids")
@@ -20,9 +21,8 @@ def _ints(name: str, x: Any) -> np.ndarray:
 
 
 def _check_range(name: str, arr: np.ndarray, limit: int, limit_name: str) -> None:
-    if arr.size and (int(arr.max()) >= limit or int(arr.min()) < 0):
-        bad = int(arr.max()) if int(arr.max()) >= limit else int(arr.min())
-        raise ValueError(f"{name} holds {bad}, outside [0, {limit}) set by {limit_name}={limit}")
+    if arr.size:
+        check_id_range(name, int(arr.max()), int(arr.min()), limit, limit_name)
 
 
 def check_inputs(spec: ModelSpec, inputs: dict, *, choices: bool, past: int) -> dict:
@@ -45,13 +45,9 @@ def check_inputs(spec: ModelSpec, inputs: dict, *, choices: bool, past: int) -> 
     if out["position_ids"] is not None:
         _check_range("position_ids", out["position_ids"], spec.max_positions, "max_position_embeddings")
     elif spec.relative is None:
-        usable = spec.max_positions - spec.pad_token_id - 1
-        if past + ids.shape[-1] > usable:
-            raise ValueError(
-                f"{past + ids.shape[-1]} tokens (cached ones included) do not fit the position table "
-                f"(max_position_embeddings={spec.max_positions}): this model takes at most {usable} tokens per "
-                f"sequence; truncate the input (e.g. tokenizer(..., truncation=True, max_length={usable}))"
-            )
+        if past + ids.shape[-1] > usable_positions(spec.max_positions, spec.pad_token_id):
+            found = f"a sequence of {past + ids.shape[-1]} tokens"
+            raise ValueError(position_table_message(spec.max_positions, spec.pad_token_id, found))
     if inputs["attention_mask"] is not None:
         mask = np.asarray(inputs["attention_mask"])
         if mask.shape[0] != ids.shape[0] or (mask.ndim == ids.ndim and mask.shape[-1] < ids.shape[-1]):

@@ -15,30 +15,8 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-
-def _gelu_exact(x):
-    return jax.nn.gelu(x, approximate=False)
-
-
-def _gelu_tanh(x):
-    return jax.nn.gelu(x, approximate=True)
-
-
-def _quick_gelu(x):
-    return x * jax.nn.sigmoid(1.702 * x)
-
-
-ACTIVATIONS = {
-    "gelu": _gelu_exact,
-    "relu": jax.nn.relu,
-    "silu": jax.nn.silu,
-    "swish": jax.nn.silu,
-    "tanh": jnp.tanh,
-    "gelu_new": _gelu_tanh,
-    "gelu_fast": _gelu_tanh,
-    "gelu_pytorch_tanh": _gelu_tanh,
-    "quick_gelu": _quick_gelu,
-}
+from ..model_facts import activation
+from .array_ops import JaxOps
 
 
 def dense(features: int, init_range: float, dtype: Any, name: str, use_bias: bool = True) -> nn.Dense:
@@ -134,7 +112,7 @@ class SelfAttention(nn.Module):
         probs = jax.nn.softmax(scores.astype(jnp.float32), axis=-1).astype(self.dtype)
         probs = nn.Dropout(self.attn_dropout)(probs, deterministic=deterministic)
         if head_mask is not None:
-            probs = probs * head_mask[None, :, None, None].astype(probs.dtype)
+            probs = probs * head_mask.astype(probs.dtype)  # (1, H, 1, 1)
         ctx = jnp.einsum("bhls,bshd->blhd", probs, v)
         return ctx.reshape(ctx.shape[0], ctx.shape[1], self.hidden_size), (probs if need_weights else None)
 
@@ -225,7 +203,7 @@ class Intermediate(nn.Module):
 
     @nn.compact
     def __call__(self, x):
-        return ACTIVATIONS[self.act](dense(self.intermediate_size, self.init_range, self.dtype, "dense")(x))
+        return activation(self.act, JaxOps)(dense(self.intermediate_size, self.init_range, self.dtype, "dense")(x))
 
 
 class Layer(nn.Module):

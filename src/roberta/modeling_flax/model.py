@@ -12,6 +12,8 @@ from typing import Any
 import flax.linen as nn
 import jax.numpy as jnp
 
+from .. import model_facts
+from .array_ops import JaxOps
 from .layers import Embeddings, Encoder, Pooler
 from .masks import cross_attention_keep, self_attention_keep
 from .outputs import FlaxBaseModelOutputWithPoolingAndCrossAttentions
@@ -21,23 +23,7 @@ from .spec import ModelSpec
 def position_ids_from_input_ids(input_ids, padding_idx: int, past_length=0):
     """RoBERTa counts positions from padding_idx + 1 (after `past_length` cached tokens); padding tokens get
     position padding_idx."""
-    real = (input_ids != padding_idx).astype(jnp.int32)
-    return (jnp.cumsum(real, axis=-1) + past_length) * real + padding_idx
-
-
-def layer_head_masks(head_mask, num_layers: int, num_heads: int) -> list:
-    """None, [H] or [num_layers, H] (1 keeps a head) -> one [H] mask (or None) per layer."""
-    if head_mask is None:
-        return [None] * num_layers
-    head_mask = jnp.asarray(head_mask)
-    if head_mask.ndim == 1:
-        head_mask = jnp.broadcast_to(head_mask, (num_layers, head_mask.shape[0]))
-    if head_mask.shape != (num_layers, num_heads):
-        raise ValueError(
-            f"head_mask must be shaped [num_heads={num_heads}] or [num_layers={num_layers}, num_heads], "
-            f"got {tuple(head_mask.shape)}"
-        )
-    return [head_mask[i] for i in range(num_layers)]
+    return model_facts.position_ids_from_input_ids(JaxOps, input_ids, padding_idx, past_length)
 
 
 def _cache_length(cache: Any) -> int | None:
@@ -130,7 +116,9 @@ class RobertaModule(nn.Module):
             keep,
             cross_keep,
             encoder_hidden_states,
-            layer_head_masks(head_mask, s.num_layers, s.num_heads),
+            model_facts.per_layer_head_masks(
+                None if head_mask is None else jnp.asarray(head_mask), s.num_layers, s.num_heads
+            ),
             past,
             decode,
             (deterministic, output_attentions, output_hidden_states),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..config import RobertaConfig
+from ..model_facts import classifier_dropout
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class ModelSpec:
             eps=c.layer_norm_eps,
             dropout=c.hidden_dropout_prob,
             attn_dropout=c.attention_probs_dropout_prob,
-            classifier_dropout=c.hidden_dropout_prob if c.classifier_dropout is None else c.classifier_dropout,
+            classifier_dropout=classifier_dropout(c),
             act=c.hidden_act,
             relative=None if c.position_embedding_type == "absolute" else c.position_embedding_type,
             is_decoder=bool(c.is_decoder),

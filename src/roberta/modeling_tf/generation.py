@@ -8,27 +8,15 @@ generation agree token for token. (The reference's PyTorch `generate` feeds posi
 
 from __future__ import annotations
 
+from .. import model_facts
 from ._keras import tf
+from .array_ops import TFOps
 
 
 def filter_logits(logits: tf.Tensor, temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0) -> tf.Tensor:
-    """Temperature, then top-k, then nucleus (top-p) filtering of (batch, vocab) logits, in the order of
-    `roberta.pipelines.text_generation.filter_logits`; filtered entries become -inf."""
-    if temperature != 1.0:
-        logits = logits / temperature
-    minus_inf = tf.fill(tf.shape(logits), float("-inf"))
-    if top_k and top_k > 0:
-        kth = tf.math.top_k(logits, k=min(top_k, logits.shape[-1])).values[:, -1:]
-        logits = tf.where(logits < kth, minus_inf, logits)
-    if top_p < 1.0:
-        order = tf.argsort(logits, axis=-1, direction="ASCENDING")
-        ascending = tf.gather(logits, order, batch_dims=1)
-        cumulative = tf.cumsum(tf.nn.softmax(ascending, axis=-1), axis=-1)
-        remove = cumulative <= 1 - top_p
-        remove = tf.concat([remove[:, :-1], tf.zeros_like(remove[:, -1:])], axis=-1)  # keep the most likely
-        remove = tf.gather(remove, tf.argsort(order, axis=-1), batch_dims=1)  # back to vocabulary order
-        logits = tf.where(remove, minus_inf, logits)
-    return logits
+    """Temperature, then top-k, then nucleus (top-p) filtering of (batch, vocab) logits (`model_facts.sampling`,
+    as the PyTorch and Flax `generate`); filtered entries become -inf."""
+    return model_facts.filter_logits(TFOps, logits, temperature, top_k, top_p)
 
 
 def _check(max_new_tokens, temperature, top_k, top_p) -> None:
@@ -75,17 +63,10 @@ class GenerationMixin:
         _check(max_new_tokens, temperature, top_k, top_p)
         eos = c.eos_token_id if eos_token_id is None else eos_token_id
         pad = c.pad_token_id if pad_token_id is None else pad_token_id
-        usable = c.max_position_embeddings - c.pad_token_id - 1
-        if length + max_new_tokens > usable:
-            raise ValueError(
-                f"a prompt of {length} tokens plus max_new_tokens={max_new_tokens} exceeds the {usable} positions "
-                f"this model supports; shorten the prompt or lower max_new_tokens"
-            )
+        model_facts.check_generation_length(c, length, length + max_new_tokens)
         mask = tf.ones_like(ids) if attention_mask is None else tf.cast(attention_mask, ids.dtype)
-        real = tf.cumsum(mask, axis=1)  # real tokens up to each position
-        positions = real * mask + c.pad_token_id
+        positions = model_facts.positions_from_mask(TFOps, mask, c.pad_token_id)
         out = self(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True)
-        count = real[:, -1:]
         finished = tf.zeros([tf.shape(ids)[0]], tf.bool)
         new_tokens = []
         for step in range(max_new_tokens):
@@ -104,12 +85,11 @@ class GenerationMixin:
                 finished = finished | tf.equal(next_ids, eos)
             if bool(tf.reduce_all(finished)) or step == max_new_tokens - 1:
                 break
-            count = count + 1
-            mask = tf.concat([mask, tf.ones_like(count)], axis=1)
+            mask = tf.concat([mask, tf.ones_like(mask[:, :1])], axis=1)
             out = self(
                 input_ids=next_ids[:, None],
                 attention_mask=mask,
-                position_ids=count + c.pad_token_id,
+                position_ids=model_facts.positions_from_mask(TFOps, mask, c.pad_token_id)[:, -1:],
                 past_key_values=out["past_key_values"],
                 use_cache=True,
             )

@@ -9,8 +9,11 @@ from __future__ import annotations
 import logging
 
 from ..config import RobertaConfig
+from ..model_facts import TrunkInputs, classifier_dropout
 from ._keras import in_xla, tf
+from .array_ops import TFOps
 from .generation import GenerationMixin
+from .inputs import unpack_inputs
 from .layers import Block, Linear, dropout, layer_norm, linear
 from .layout import Layout, dims
 from .losses import (
@@ -21,7 +24,7 @@ from .losses import (
     sequence_classification_loss,
     token_classification_loss,
 )
-from .model import MainLayer, trunk_inputs
+from .model import MainLayer
 from .outputs import (
     TFCausalLMOutputWithCrossAttentions,
     TFMaskedLMOutput,
@@ -45,10 +48,6 @@ def _labelled(labels, shift: bool = False):
     return used
 
 
-def _classifier_dropout(config: RobertaConfig) -> float:
-    return config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
-
-
 class LMHead(Block):
     """dense -> gelu -> LayerNorm -> projection on the word embeddings (tied) + bias."""
 
@@ -64,7 +63,7 @@ class LMHead(Block):
 
     def forward(self, hidden: tf.Tensor, word_embeddings: tf.Variable) -> tf.Tensor:
         """hidden (..., H) -> logits (..., V)."""
-        x = layer_norm(tf.nn.gelu(linear(hidden, self.dense), approximate=False), self.ln, self.eps)
+        x = layer_norm(TFOps.gelu(linear(hidden, self.dense)), self.ln, self.eps)
         flat = tf.matmul(tf.reshape(x, [-1, self.hidden]), word_embeddings, transpose_b=True)
         return tf.reshape(tf.nn.bias_add(flat, self.bias), tf.concat([tf.shape(x)[:-1], [self.vocab]], 0))
 
@@ -103,6 +102,7 @@ class TFRobertaForMaskedLM(_LMBase):
             logger.warning("TFRobertaForMaskedLM wants config.is_decoder=False for bi-directional self-attention.")
         super().__init__(config, *inputs, **kwargs)
 
+    @unpack_inputs
     def call(
         self,
         input_ids=None,
@@ -117,12 +117,16 @@ class TFRobertaForMaskedLM(_LMBase):
         labels=None,
         training=False,
     ):
-        a = self._inputs(locals())
-        out = self.roberta.forward(**trunk_inputs(a), keep=_labelled(a.labels))
-        logits = self._logits(out["last_hidden_state"], a.attention_mask, _labelled(a.labels))
-        loss = None if a.labels is None else masked_lm_loss(a.labels, logits)
+        trunk = TrunkInputs(
+            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
+            position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
+            output_attentions=output_attentions, output_hidden_states=output_hidden_states,
+        )  # fmt: skip
+        out = self.roberta.forward(trunk, keep=_labelled(labels), training=training)
+        logits = self._logits(out["last_hidden_state"], attention_mask, _labelled(labels))
+        loss = None if labels is None else masked_lm_loss(labels, logits)
         output = TFMaskedLMOutput(loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions)
-        return self._finish(output, a.return_dict)
+        return self._finish(output, return_dict)
 
 
 class TFRobertaForCausalLM(GenerationMixin, _LMBase):
@@ -136,6 +140,7 @@ class TFRobertaForCausalLM(GenerationMixin, _LMBase):
             logger.warning("To use TFRobertaForCausalLM as a standalone decoder, set config.is_decoder=True.")
         super().__init__(config, *inputs, **kwargs)
 
+    @unpack_inputs
     def call(
         self,
         input_ids=None,
@@ -154,19 +159,17 @@ class TFRobertaForCausalLM(GenerationMixin, _LMBase):
         labels=None,
         training=False,
     ):
-        a = self._inputs(locals())
-        use_cache = self.config.use_cache if a.use_cache is None else a.use_cache
-        out = self.roberta.forward(
-            **trunk_inputs(a),
-            encoder_hidden_states=a.encoder_hidden_states,
-            encoder_attention_mask=a.encoder_attention_mask,
-            past_key_values=a.past_key_values,
-            use_cache=use_cache and a.labels is None,
-            keep=_labelled(a.labels, shift=True),
-        )
-        mask = a.attention_mask if a.past_key_values is None else None
-        logits = self._logits(out["last_hidden_state"], mask, _labelled(a.labels, shift=True))
-        loss = None if a.labels is None else causal_lm_loss(a.labels, logits)
+        trunk = TrunkInputs(
+            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
+            position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
+            output_attentions=output_attentions, output_hidden_states=output_hidden_states,
+            encoder_hidden_states=encoder_hidden_states, encoder_attention_mask=encoder_attention_mask,
+            past_key_values=past_key_values, use_cache=use_cache and labels is None,
+        )  # fmt: skip
+        out = self.roberta.forward(trunk, keep=_labelled(labels, shift=True), training=training)
+        mask = attention_mask if past_key_values is None else None
+        logits = self._logits(out["last_hidden_state"], mask, _labelled(labels, shift=True))
+        loss = None if labels is None else causal_lm_loss(labels, logits)
         output = TFCausalLMOutputWithCrossAttentions(
             loss=loss,
             logits=logits,
@@ -175,7 +178,7 @@ class TFRobertaForCausalLM(GenerationMixin, _LMBase):
             attentions=out.attentions,
             cross_attentions=out.cross_attentions,
         )
-        return self._finish(output, a.return_dict)
+        return self._finish(output, return_dict)
 
 
 class ClassificationHead(Block):
@@ -208,10 +211,11 @@ class TFRobertaForSequenceClassification(TFRobertaPreTrainedModel):
         self.classifier = ClassificationHead(
             hidden_size=config.hidden_size,
             num_labels=config.num_labels,
-            dropout=_classifier_dropout(config),
+            dropout=classifier_dropout(config),
             std=config.initializer_range,
         )
 
+    @unpack_inputs
     def call(
         self,
         input_ids=None,
@@ -226,14 +230,18 @@ class TFRobertaForSequenceClassification(TFRobertaPreTrainedModel):
         labels=None,
         training=False,
     ):
-        a = self._inputs(locals())
-        out = self.roberta.forward(**trunk_inputs(a))
-        logits = self.classifier.forward(out["last_hidden_state"], a.training)
-        loss = None if a.labels is None else sequence_classification_loss(self.config, a.labels, logits)
+        trunk = TrunkInputs(
+            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
+            position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
+            output_attentions=output_attentions, output_hidden_states=output_hidden_states,
+        )  # fmt: skip
+        out = self.roberta.forward(trunk, training=training)
+        logits = self.classifier.forward(out["last_hidden_state"], training)
+        loss = None if labels is None else sequence_classification_loss(self.config, labels, logits)
         output = TFSequenceClassifierOutput(
             loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions
         )
-        return self._finish(output, a.return_dict)
+        return self._finish(output, return_dict)
 
 
 class TFRobertaForMultipleChoice(TFRobertaPreTrainedModel):
@@ -247,6 +255,7 @@ class TFRobertaForMultipleChoice(TFRobertaPreTrainedModel):
         self.rate = config.hidden_dropout_prob
         self.classifier = Linear(n_in=config.hidden_size, n_out=1, name="classifier", std=config.initializer_range)
 
+    @unpack_inputs
     def call(
         self,
         input_ids=None,
@@ -261,28 +270,29 @@ class TFRobertaForMultipleChoice(TFRobertaPreTrainedModel):
         labels=None,
         training=False,
     ):
-        a = self._inputs(locals())
-        ref = a.input_ids if a.input_ids is not None else a.inputs_embeds
+        ref = input_ids if input_ids is not None else inputs_embeds
         if ref is None:
             raise ValueError("pass input_ids or inputs_embeds")
-        if ref.shape.rank != (3 if a.input_ids is not None else 4):
+        if ref.shape.rank != (3 if input_ids is not None else 4):
             raise ValueError(f"multiple-choice inputs must be shaped (batch, num_choices, seq), got {tuple(ref.shape)}")
         num_choices = tf.shape(ref)[1]
 
         def flat(t):  # (B, C, T[, H]) -> (B * C, T[, H])
             return None if t is None else tf.reshape(t, [-1, *dims(t, 2)])
 
-        inputs = trunk_inputs(a)
-        for name in ("input_ids", "attention_mask", "token_type_ids", "position_ids", "inputs_embeds"):
-            inputs[name] = flat(inputs[name])
-        out = self.roberta.forward(**inputs)
-        pooled = dropout(out["pooler_output"], self.rate, a.training)
+        trunk = TrunkInputs(
+            input_ids=flat(input_ids), attention_mask=flat(attention_mask), token_type_ids=flat(token_type_ids),
+            position_ids=flat(position_ids), head_mask=head_mask, inputs_embeds=flat(inputs_embeds),
+            output_attentions=output_attentions, output_hidden_states=output_hidden_states,
+        )  # fmt: skip
+        out = self.roberta.forward(trunk, training=training)
+        pooled = dropout(out["pooler_output"], self.rate, training)
         logits = tf.reshape(self.classifier.forward(pooled), [-1, num_choices])
-        loss = None if a.labels is None else multiple_choice_loss(a.labels, logits)
+        loss = None if labels is None else multiple_choice_loss(labels, logits)
         output = TFMultipleChoiceModelOutput(
             loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions
         )
-        return self._finish(output, a.return_dict)
+        return self._finish(output, return_dict)
 
 
 class TFRobertaForTokenClassification(TFRobertaPreTrainedModel):
@@ -294,11 +304,12 @@ class TFRobertaForTokenClassification(TFRobertaPreTrainedModel):
         super().__init__(config, *inputs, **kwargs)
         self.num_labels = config.num_labels
         self.roberta = MainLayer(config, add_pooling_layer=False)
-        self.rate = _classifier_dropout(config)
+        self.rate = classifier_dropout(config)
         self.classifier = Linear(
             n_in=config.hidden_size, n_out=config.num_labels, name="classifier", std=config.initializer_range
         )
 
+    @unpack_inputs
     def call(
         self,
         input_ids=None,
@@ -313,15 +324,18 @@ class TFRobertaForTokenClassification(TFRobertaPreTrainedModel):
         labels=None,
         training=False,
     ):
-        a = self._inputs(locals())
-        keep = None if a.labels is None else a.labels >= 0
-        out = self.roberta.forward(**trunk_inputs(a), keep=keep)
-        logits = self.classifier.forward(dropout(out["last_hidden_state"], self.rate, a.training))
-        loss = None if a.labels is None else token_classification_loss(a.labels, logits)
+        trunk = TrunkInputs(
+            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
+            position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
+            output_attentions=output_attentions, output_hidden_states=output_hidden_states,
+        )  # fmt: skip
+        out = self.roberta.forward(trunk, keep=None if labels is None else labels >= 0, training=training)
+        logits = self.classifier.forward(dropout(out["last_hidden_state"], self.rate, training))
+        loss = None if labels is None else token_classification_loss(labels, logits)
         output = TFTokenClassifierOutput(
             loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions
         )
-        return self._finish(output, a.return_dict)
+        return self._finish(output, return_dict)
 
 
 class TFRobertaForQuestionAnswering(TFRobertaPreTrainedModel):
@@ -338,6 +352,7 @@ class TFRobertaForQuestionAnswering(TFRobertaPreTrainedModel):
             n_in=config.hidden_size, n_out=config.num_labels, name="qa_outputs", std=config.initializer_range
         )
 
+    @unpack_inputs
     def call(
         self,
         input_ids=None,
@@ -353,19 +368,23 @@ class TFRobertaForQuestionAnswering(TFRobertaPreTrainedModel):
         end_positions=None,
         training=False,
     ):
-        a = self._inputs(locals())
-        labelled = a.start_positions is not None and a.end_positions is not None
+        labelled = start_positions is not None and end_positions is not None
         # With labels every position is computed: a label may point at padding.
-        inputs = trunk_inputs(a)
+        keep = None
         if labelled:
-            ref = a.input_ids if a.input_ids is not None else a.inputs_embeds[..., 0]
-            inputs["keep"] = tf.ones(tf.shape(ref)[:2], tf.bool)
-        out = self.roberta.forward(**inputs)
+            ref = input_ids if input_ids is not None else inputs_embeds[..., 0]
+            keep = tf.ones(tf.shape(ref)[:2], tf.bool)
+        trunk = TrunkInputs(
+            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
+            position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
+            output_attentions=output_attentions, output_hidden_states=output_hidden_states,
+        )  # fmt: skip
+        out = self.roberta.forward(trunk, keep=keep, training=training)
         logits = self.qa_outputs.forward(out["last_hidden_state"])
         start_logits, end_logits = tf.unstack(logits, num=2, axis=-1)
         loss = None
         if labelled:
-            loss = question_answering_loss(a.start_positions, a.end_positions, start_logits, end_logits)
+            loss = question_answering_loss(start_positions, end_positions, start_logits, end_logits)
         output = TFQuestionAnsweringModelOutput(
             loss=loss,
             start_logits=start_logits,
@@ -373,4 +392,4 @@ class TFRobertaForQuestionAnswering(TFRobertaPreTrainedModel):
             hidden_states=out.hidden_states,
             attentions=out.attentions,
         )
-        return self._finish(output, a.return_dict)
+        return self._finish(output, return_dict)

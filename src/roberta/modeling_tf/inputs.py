@@ -8,19 +8,21 @@ graph, value checks become assertions that fail when the graph runs (and are lef
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from types import SimpleNamespace
+import functools
+import inspect
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from ..model_facts import check_id_range, position_table_message
 from ._keras import in_xla, tf
 
 FLAGS = frozenset({"use_cache", "output_attentions", "output_hidden_states", "return_dict", "training"})
 
 
-def gather(names: Sequence[str], values: Mapping[str, Any]) -> SimpleNamespace:
-    """The inputs of a call as a namespace of tensors (and flags); `values` holds `call`'s arguments by name."""
+def gather(names: Sequence[str], values: Mapping[str, Any]) -> dict[str, Any]:
+    """The inputs of a call by name, as tensors (and flags); `values` holds `call`'s arguments by name."""
     first_name = names[0]
     args = {n: values[n] for n in names}
     first = args[first_name]
@@ -38,7 +40,34 @@ def gather(names: Sequence[str], values: Mapping[str, Any]) -> SimpleNamespace:
         args[first_name] = None
         for key, value in zip(names, first):
             args[key] = value
-    return SimpleNamespace(**{k: (v if k in FLAGS else _to_tensor(v)) for k, v in args.items()})
+    return {k: (v if k in FLAGS else _to_tensor(v)) for k, v in args.items()}
+
+
+def unpack_inputs(call: Callable) -> Callable:
+    """Decorates a model's `call` (whose signature stays the reference's): the inputs, in any of the reference's
+    forms, arrive as `call`'s own arguments, as tensors, with flags left None set from the model's config."""
+    signature = inspect.signature(call)
+    names = [p for p in signature.parameters if p != "self"]
+
+    @functools.wraps(call)
+    def unpacked(self, *args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        a = gather(names, bound.arguments)
+        c = self.config
+        for flag, default in (
+            ("output_attentions", c.output_attentions),
+            ("output_hidden_states", c.output_hidden_states),
+            ("return_dict", c.use_return_dict),
+            ("use_cache", c.use_cache),
+        ):
+            if flag in a and a[flag] is None:
+                a[flag] = default
+        a["training"] = bool(a["training"])
+        return call(self, **a)
+
+    unpacked.__signature__ = signature  # what Keras reads to find `training` and the first input
+    return unpacked
 
 
 def _is_nested_ids(value: Any) -> bool:
@@ -74,9 +103,8 @@ def check_ids(name: str, ids: tf.Tensor | None, limit: int, limit_name: str) -> 
     message = f"{name} must lie in [0, {limit}) set by {limit_name}={limit}"
     if tf.executing_eagerly():
         values = ids.numpy()
-        if values.size and (values.max() >= limit or values.min() < 0):
-            bad = int(values.max()) if values.max() >= limit else int(values.min())
-            raise ValueError(f"{name} holds {bad}, outside [0, {limit}) set by {limit_name}={limit}")
+        if values.size:
+            check_id_range(name, int(values.max()), int(values.min()), limit, limit_name)
         return ids
     return _guarded(ids, tf.logical_and(ids >= 0, ids < tf.cast(limit, ids.dtype)), message)
 
@@ -84,16 +112,12 @@ def check_ids(name: str, ids: tf.Tensor | None, limit: int, limit_name: str) -> 
 def check_positions(position_ids: tf.Tensor, max_positions: int, padding_idx: int) -> tf.Tensor:
     """Positions must fit the position table; the message says how long inputs may be. Returns position_ids
     (in a graph, made to wait for the assertion)."""
-    usable = max_positions - padding_idx - 1
-    message = (
-        f"a position id is outside the position table of size max_position_embeddings={max_positions}: this model "
-        f"takes at most {usable} tokens per sequence (cached tokens included); truncate the input "
-        f"(e.g. tokenizer(..., truncation=True, max_length={usable}))"
-    )
+    message = position_table_message(max_positions, padding_idx)
     if tf.executing_eagerly():
         values = position_ids.numpy()
         if values.size and (values.max() >= max_positions or values.min() < 0):
-            raise ValueError(message.replace("a position id", f"position id {int(values.max())}"))
+            bad = int(values.max()) if values.max() >= max_positions else int(values.min())
+            raise ValueError(position_table_message(max_positions, padding_idx, f"position id {bad}"))
         return position_ids
     limit = tf.cast(max_positions, position_ids.dtype)
     return _guarded(position_ids, tf.logical_and(position_ids >= 0, position_ids < limit), message)

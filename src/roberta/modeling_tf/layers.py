@@ -14,33 +14,10 @@ import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from ..model_facts import activation
 from ._keras import keras, tf
+from .array_ops import TFOps
 from .layout import Layout, dims
-
-
-def _gelu(x):
-    return tf.nn.gelu(x, approximate=False)
-
-
-def _gelu_tanh(x):
-    return tf.nn.gelu(x, approximate=True)
-
-
-def _quick_gelu(x):
-    return x * tf.math.sigmoid(1.702 * x)
-
-
-ACTIVATIONS = {
-    "gelu": _gelu,
-    "relu": tf.nn.relu,
-    "silu": tf.nn.silu,
-    "swish": tf.nn.silu,
-    "tanh": tf.math.tanh,
-    "gelu_new": _gelu_tanh,
-    "gelu_fast": _gelu_tanh,
-    "gelu_pytorch_tanh": _gelu_tanh,
-    "quick_gelu": _quick_gelu,
-}
 
 
 # ---------------------------------------------------------------------- plain functions
@@ -220,7 +197,7 @@ class TransformerLayer(Block):
         super().__init__(name=f"layer_._{index}", std=std)
         self.hidden, self.heads, self.intermediate = hidden_size, num_heads, intermediate_size
         self.head_dim = hidden_size // num_heads
-        self.act, self.eps, self.rate, self.attn_rate = ACTIVATIONS[act], eps, dropout, attn_dropout
+        self.act, self.eps, self.rate, self.attn_rate = activation(act, TFOps), eps, dropout, attn_dropout
         self.relative, self.max_positions, self.has_cross = relative, max_positions, cross
 
     def build(self, input_shape=None) -> None:

@@ -8,6 +8,7 @@ shaped (batch,), whose mean is the PyTorch loss. Keras reduces either to a scala
 from __future__ import annotations
 
 from ..config import RobertaConfig
+from ..model_facts import resolve_problem_type
 from ._keras import tf
 
 
@@ -45,17 +46,11 @@ def sequence_classification_loss(config: RobertaConfig, labels: tf.Tensor, logit
     per example; the problem type is inferred and recorded in `config` as PyTorch does (the reference's TF
     classes know only the first two, chosen by num_labels)."""
     n = config.num_labels
-    if config.problem_type is None:
-        if n == 1:
-            config.problem_type = "regression"
-        elif labels.dtype.is_integer:
-            config.problem_type = "single_label_classification"
-        else:
-            config.problem_type = "multi_label_classification"
-    if config.problem_type == "regression":
+    problem_type = resolve_problem_type(config, integer_labels=labels.dtype.is_integer)
+    if problem_type == "regression":
         error = logits - tf.reshape(tf.cast(labels, logits.dtype), [-1, n])
         return tf.reduce_mean(tf.square(error), axis=-1)
-    if config.problem_type == "single_label_classification":
+    if problem_type == "single_label_classification":
         return _cross_entropy(tf.reshape(labels, [-1]), logits)
     bce = tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.cast(labels, logits.dtype), logits=logits)
     return tf.reduce_mean(bce, axis=-1)

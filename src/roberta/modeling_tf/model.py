@@ -7,28 +7,15 @@ the call (packed real tokens, or every position) before running the encoder.
 from __future__ import annotations
 
 from ..config import RobertaConfig
+from ..model_facts import TrunkInputs, first_position, per_layer_head_masks, position_ids_from_input_ids
 from ._keras import in_xla, tf
-from .inputs import check_ids, check_positions, check_rank
+from .array_ops import TFOps
+from .inputs import check_ids, check_positions, check_rank, unpack_inputs
 from .layers import Block, Embeddings, Encoder, linear
 from .layout import Layout, dims
 from .masks import cross_attention_bias, self_attention_bias
 from .outputs import TFBaseModelOutputWithPoolingAndCrossAttentions
 from .pretrained import TFRobertaPreTrainedModel
-
-
-def _head_masks(head_mask, num_layers: int, num_heads: int) -> list:
-    """[H] or [num_layers, H] (1 keeps a head) -> one (1, H, 1, 1) mask per layer."""
-    if head_mask is None:
-        return [None] * num_layers
-    m = tf.cast(head_mask, tf.float32)
-    if m.shape.rank == 1:
-        m = tf.tile(m[None, :], [num_layers, 1])
-    if m.shape.rank != 2 or m.shape[0] != num_layers or m.shape[1] != num_heads:
-        raise ValueError(
-            f"head_mask must be shaped [num_heads={num_heads}] or [num_layers={num_layers}, num_heads], "
-            f"got {tuple(head_mask.shape)}"
-        )
-    return [m[i][None, :, None, None] for i in range(num_layers)]
 
 
 class MainLayer(Block):
@@ -75,30 +62,20 @@ class MainLayer(Block):
     def positions(self, input_ids, batch, length, past_length) -> tf.Tensor:
         """RoBERTa counts positions from padding_idx + 1; padding tokens get position padding_idx."""
         if input_ids is None:
-            start = self.padding_idx + 1 + past_length
+            start = first_position(self.padding_idx, past_length)
             return tf.tile(tf.range(start, start + length)[None, :], [batch, 1])
-        real = tf.cast(tf.not_equal(input_ids, self.padding_idx), tf.int32)
-        return (tf.cumsum(real, axis=1) + past_length) * real + self.padding_idx
+        return position_ids_from_input_ids(TFOps, input_ids, self.padding_idx, past_length)
 
     def forward(
-        self,
-        *,
-        input_ids=None,
-        attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        head_mask=None,
-        inputs_embeds=None,
-        encoder_hidden_states=None,
-        encoder_attention_mask=None,
-        past_key_values=None,
-        use_cache: bool = False,
-        output_attentions: bool = False,
-        output_hidden_states: bool = False,
-        keep=None,
-        training: bool = False,
+        self, inputs: TrunkInputs, *, keep=None, training: bool = False
     ) -> TFBaseModelOutputWithPoolingAndCrossAttentions:
-        """`keep` (B, T) bool: padded positions that must still be computed (those carrying labels)."""
+        """The trunk on `inputs` (tensors; flags already set). `keep` (B, T) bool: padded positions that must
+        still be computed (those carrying labels)."""
+        a = inputs
+        input_ids, attention_mask, token_type_ids = a.input_ids, a.attention_mask, a.token_type_ids
+        position_ids, inputs_embeds, past_key_values = a.position_ids, a.inputs_embeds, a.past_key_values
+        encoder_hidden_states, output_attentions = a.encoder_hidden_states, a.output_attentions
+        output_hidden_states = a.output_hidden_states
         if (input_ids is None) == (inputs_embeds is None):
             raise ValueError("pass exactly one of input_ids or inputs_embeds")
         check_rank("input_ids", input_ids, 2, "(batch, seq)")
@@ -112,7 +89,7 @@ class MainLayer(Block):
         if past_key_values is not None and len(past_key_values) != self.num_layers:
             raise ValueError(f"past_key_values has {len(past_key_values)} layers, the model has {self.num_layers}")
         past_length = 0 if past_key_values is None else tf.shape(past_key_values[0][0])[2]
-        use_cache = bool(use_cache) and self.is_decoder
+        use_cache = bool(a.use_cache) and self.is_decoder
         if token_type_ids is None:
             token_type_ids = tf.zeros([batch, length], tf.int32)
         if self.absolute:
@@ -125,8 +102,9 @@ class MainLayer(Block):
         bias = self_attention_bias(attention_mask, batch, length, past_length, causal=self.is_decoder)
         cross_bias = None
         if encoder_hidden_states is not None:
-            cross_bias = cross_attention_bias(encoder_attention_mask)
-        head_masks = _head_masks(head_mask, self.num_layers, self.num_heads)
+            cross_bias = cross_attention_bias(a.encoder_attention_mask)
+        head_mask = None if a.head_mask is None else tf.cast(a.head_mask, tf.float32)
+        head_masks = per_layer_head_masks(head_mask, self.num_layers, self.num_heads)
         # Packing needs a padding mask and no cache; attention weights are returned for every query row as
         # the padded computation gives them.
         packable = attention_mask is not None and attention_mask.shape.rank == 2 and past_key_values is None
@@ -184,13 +162,6 @@ def _check_mask(mask, ref, cached: bool) -> None:
         raise ValueError(f"attention_mask must be shaped (batch={b}, {t}), got {tuple(mask.shape)}")
 
 
-def trunk_inputs(a, **extra) -> dict:
-    """The trunk's share of a call's inputs."""
-    names = ("input_ids", "attention_mask", "token_type_ids", "position_ids", "head_mask", "inputs_embeds")
-    names += ("output_attentions", "output_hidden_states", "training")
-    return {**{n: getattr(a, n) for n in names}, **extra}
-
-
 class TFRobertaModel(TFRobertaPreTrainedModel):
     """The bare RoBERTa trunk (encoder, or decoder with `config.is_decoder`): hidden states and a pooled output."""
 
@@ -200,6 +171,7 @@ class TFRobertaModel(TFRobertaPreTrainedModel):
         super().__init__(config, *inputs, **kwargs)
         self.roberta = MainLayer(config, add_pooling_layer=add_pooling_layer)
 
+    @unpack_inputs
     def call(
         self,
         input_ids=None,
@@ -217,12 +189,11 @@ class TFRobertaModel(TFRobertaPreTrainedModel):
         return_dict=None,
         training=False,
     ):
-        a = self._inputs(locals())
-        out = self.roberta.forward(
-            **trunk_inputs(a),
-            encoder_hidden_states=a.encoder_hidden_states,
-            encoder_attention_mask=a.encoder_attention_mask,
-            past_key_values=a.past_key_values,
-            use_cache=self.config.use_cache if a.use_cache is None else a.use_cache,
-        )
-        return self._finish(out, a.return_dict)
+        trunk = TrunkInputs(
+            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
+            position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
+            output_attentions=output_attentions, output_hidden_states=output_hidden_states,
+            encoder_hidden_states=encoder_hidden_states, encoder_attention_mask=encoder_attention_mask,
+            past_key_values=past_key_values, use_cache=use_cache,
+        )  # fmt: skip
+        return self._finish(self.roberta.forward(trunk, training=training), return_dict)

@@ -9,7 +9,6 @@ an interrupted save leaves the previous files intact.
 from __future__ import annotations
 
 import copy
-import inspect
 import logging
 import os
 import re
@@ -22,7 +21,6 @@ from ..config import RobertaConfig
 from ..weight_arrays import SAFE_WEIGHTS
 from ._keras import keras, tf
 from .checkpoints import TF_WEIGHTS, find_weights, read_weights, write_h5, write_safetensors
-from .inputs import gather
 from .layers import Slot
 from .names import tf_state_from_pt
 
@@ -72,17 +70,6 @@ class TFRobertaPreTrainedModel(keras.Model):
         """Keras's hook for the `call` it traces. Ours has no tensor-dependent Python control flow, so autograph
         need not rewrite it (and everything it calls), which costs seconds on the first trace of a model."""
         return self.call
-
-    def _inputs(self, values: dict[str, Any]):
-        """The call's inputs in any of the reference's forms, as a namespace (see inputs.py)."""
-        names = [p for p in inspect.signature(type(self).call).parameters if p != "self"]
-        a = gather(names, values)
-        c = self.config
-        a.output_attentions = c.output_attentions if a.output_attentions is None else a.output_attentions
-        a.output_hidden_states = c.output_hidden_states if a.output_hidden_states is None else a.output_hidden_states
-        a.return_dict = c.use_return_dict if a.return_dict is None else a.return_dict
-        a.training = bool(a.training)
-        return a
 
     @staticmethod
     def _finish(output, return_dict: bool):

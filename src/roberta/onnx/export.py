@@ -90,8 +90,7 @@ def _load(model_dir: str, model_class: str, task: str) -> nn.Module:
 def sample_inputs(config: Any, choices: int, lengths: tuple[int, ...], seed: int = 0) -> tuple[torch.Tensor, ...]:
     """Right-padded rows of the given lengths: <s> random tokens </s>, then padding; (B, T) int64, or
     (B, choices, T) when `choices` > 0 (each example's choices are the rows rolled)."""
-    usable = config.max_position_embeddings - config.pad_token_id - 1
-    lengths = tuple(max(2, min(n, usable)) for n in lengths)
+    lengths = tuple(max(2, min(n, config.usable_positions)) for n in lengths)
     g = torch.Generator().manual_seed(seed)
     ids = torch.full((len(lengths), max(lengths)), config.pad_token_id, dtype=torch.long)
     mask = torch.zeros_like(ids)

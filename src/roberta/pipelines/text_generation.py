@@ -6,6 +6,7 @@ from typing import Any
 
 import torch
 
+from ..model_facts import check_generation_length
 from ..modeling.generation import filter_logits
 from .base import Pipeline, check_text, is_stream, positive_int
 
@@ -144,14 +145,8 @@ class TextGenerationPipeline(Pipeline):
     ) -> list[list[int]]:
         """Token ids of each prompt followed by its continuation (ending at the first eos, if any)."""
         config = self.model.config
-        usable = config.max_position_embeddings - (0 if position_ids_from_zero else (config.pad_token_id or 0) + 1)
         for ids in prompts:
-            if len(ids) + max_new_tokens > usable:
-                raise ValueError(
-                    f"a prompt of {len(ids)} tokens plus max_new_tokens={max_new_tokens} exceeds the "
-                    f"{usable} positions this model supports; shorten the prompt or lower "
-                    f"max_new_tokens"
-                )
+            check_generation_length(config, len(ids), len(ids) + max_new_tokens, from_zero=position_ids_from_zero)
         results: list[list[int] | None] = [None] * len(prompts)
         by_length: dict[int, list[int]] = {}
         for i, ids in enumerate(prompts):
