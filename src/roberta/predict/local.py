@@ -82,7 +82,7 @@ def run_local(job: PredictJob, *, progress: bool = False, pipe: Any = None) -> P
     work = WorkFolder(job)
     if job.overwrite:
         work.remove()
-    elif not work.exists() and os.path.exists(job.output):
+    elif not os.path.isdir(work.path) and os.path.exists(job.output):
         raise FileExistsError(f"{job.output} already exists (a finished job?); pass --overwrite to replace it")
     started = time.monotonic()
     reader = open_reader(job)  # the columns are checked before the model is loaded
@@ -91,7 +91,7 @@ def run_local(job: PredictJob, *, progress: bool = False, pipe: Any = None) -> P
     meter = Meter(reader.total_rows, state.rows, progress)
     done_before = state.rows
     try:
-        for chunk in reader.chunks(skip=state.rows):
+        for chunk in [] if state.done else reader.chunks(skip=state.rows):
             table, errors = runner.run(chunk)
             work.commit(state, table, errors, len(chunk))
             meter.update(len(chunk), reader.fraction())
@@ -106,10 +106,11 @@ def run_local(job: PredictJob, *, progress: bool = False, pipe: Any = None) -> P
             work.commit(state, table, errors, 0)
     finally:
         meter.close()
-    outputs, errors_parts = work.parts(state)
-    assemble(outputs, job.output, job.output_format)
-    concatenate(errors_parts, job.errors)
-    work.remove()
+    if not state.done:
+        outputs, errors_parts = work.parts(state)
+        assemble(outputs, job.output, job.output_format)
+        concatenate(errors_parts, job.errors)
+    work.finish(state)
     return PredictSummary(
         job.output,
         job.errors,

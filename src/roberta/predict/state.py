@@ -8,7 +8,9 @@ are removed and that chunk is run again. So whenever a job is killed, running it
 reads on from the first row not committed, and every row lands in exactly one part.
 
 When every chunk is committed, the parts are assembled into the output and the errors file (each written
-atomically), and the work folder is removed. A job killed during that step assembles again.
+atomically), `state.json` marks the job done, and the work folder is removed. A job killed before the mark
+assembles again; after it, only the cleanup is left. A finished job leaves no work folder: running it again
+is refused (the output exists) unless `overwrite` is given.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class State:
     rows: int = 0
     written: int = 0
     errors: int = 0
+    done: bool = False  # the output and the errors file are complete; only the cleanup is left
     version: int = STATE_VERSION
 
 
@@ -67,9 +70,11 @@ class WorkFolder:
         fingerprint (ValueError naming what differs otherwise). Files no commit counts are removed."""
         fingerprint = json.loads(_dumps(self.job.fingerprint()))  # as state.json will hold it
         if not self.exists():
-            if os.path.isdir(self.path):  # created, nothing committed
-                shutil.rmtree(self.path)
-            os.makedirs(self.path)
+            if os.path.isdir(self.path):  # created, nothing committed: emptied, but kept (it marks a job begun)
+                for name in os.listdir(self.path):
+                    os.remove(os.path.join(self.path, name))
+            else:
+                os.makedirs(self.path)
             state = State(fingerprint)
             self._save(state)
             return state
@@ -107,6 +112,18 @@ class WorkFolder:
     def parts(self, state: State) -> tuple[list[str], list[str]]:
         """The committed output parts and errors parts, in order."""
         return [self.part(k) for k in range(state.parts)], [self.errors_part(k) for k in range(state.parts)]
+
+    def finish(self, state: State) -> None:
+        """After the output and the errors file are written: mark the job done, then remove the parts,
+        `state.json` and the folder, in that order (a run killed meanwhile finds the job done, or at worst, an
+        empty folder, which it takes for a job not started)."""
+        state.done = True
+        self._save(state)
+        for name in sorted(os.listdir(self.path)):
+            if name != "state.json":
+                os.remove(os.path.join(self.path, name))
+        os.remove(self.state_file)
+        os.rmdir(self.path)
 
     def remove(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
