@@ -15,7 +15,7 @@ import argparse
 import sys
 
 from ..progress import on_terminal
-from .errors import CommandError, user_errors
+from .errors import user_errors
 from .options import parse_key_values
 
 
@@ -112,10 +112,6 @@ def main(args: argparse.Namespace) -> int:
     except TooManyErrors as e:
         print(f"roberta predict: error: {e}", file=sys.stderr)
         return 1
-    except CommandError as e:
-        if "unexpected option" in str(e):
-            raise CommandError(f"{e} (given with -o/--option); see docs/pipelines.md for each task's options") from None
-        raise
     print(
         f"roberta predict: {summary.written} rows to {summary.output}, {summary.errors} bad rows to "
         f"{summary.errors_file}; {summary.rows_this_run} rows in {duration(summary.seconds)} "
