@@ -92,6 +92,10 @@ class ChunkRunner:
     def __init__(self, job: PredictJob, pipe: Any | None = None) -> None:
         self.job = job
         self.pipe = with_token_budget(load_pipeline(job) if pipe is None else pipe, job.batch_tokens)
+        # given with every call too, so that a pipeline built elsewhere (`pipe`) runs with the job's options;
+        # an empty call checks them before any row is read
+        self.options = job.pipeline_options()
+        self.pipe.run_batch([], **self.options)
 
     def _answer(self, items: list[tuple[int, Any]]) -> list[tuple[int, Any, str | None]]:
         """`(position, result, error)` per item, run together; a failing group is halved until each failing
@@ -99,7 +103,7 @@ class ChunkRunner:
         if not items:
             return []
         try:
-            results = self.pipe.run_batch([x for _, x in items])
+            results = self.pipe.run_batch([x for _, x in items], **self.options)
             return [(i, r, None) for (i, _), r in zip(items, results)]
         except ROW_ERRORS as e:
             if len(items) == 1:
