@@ -28,6 +28,8 @@ EXTRA_OF: dict[str, str] = {
     "huggingface_hub": "hub",
     "matplotlib": "train",
     "tqdm": "train",
+    "pyarrow": "predict",
+    "ray": "ray",
 }
 
 

@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "convert": ("convert", "convert a checkpoint of another format (fairseq) into a model directory"),
     "export": ("export", "export a model directory to another runtime (ONNX)"),
     "serve": ("serve", "serve models over HTTP with dynamic, unpadded batching"),
+    "predict": ("predict", "run a pipeline over every row of a dataset file, resumably (or on Ray Data)"),
 }
 
 
