@@ -5,6 +5,7 @@ family's class of its head; nothing is imported until then."""
 
 from __future__ import annotations
 
+import importlib
 import os
 from typing import Any
 
@@ -15,6 +16,7 @@ from .hub import resolve_file
 from .model_classes import model_class
 
 _HUB_KEYS = ("cache_dir", "revision", "subfolder")  # from_pretrained keywords that say where config.json is
+TOKENIZER_CONFIG = "tokenizer_config.json"
 
 
 def _check_model_type(name_or_path: str | os.PathLike, **kwargs: Any) -> registry.Family:
@@ -35,6 +37,23 @@ def _check_model_type(name_or_path: str | os.PathLike, **kwargs: Any) -> registr
         raise ValueError(message) from None
 
 
+def tokenizer_family(name_or_path: str | os.PathLike, **kwargs: Any) -> registry.Family:
+    """The family whose tokenizer reads the folder, as the reference's AutoTokenizer chooses it: the
+    `tokenizer_class` of tokenizer_config.json (slow or fast name) when it names one, else config.json's
+    `model_type` (RoBERTa when there is neither). ValueError naming the classes roberta has for another class."""
+    hub = {k: kwargs[k] for k in _HUB_KEYS if k in kwargs}
+    path = resolve_file(name_or_path, TOKENIZER_CONFIG, required=False, **hub)
+    data = read_json(path) if path is not None else None
+    named = data.get("tokenizer_class") if isinstance(data, dict) else None
+    if named is None:
+        return _check_model_type(name_or_path, **kwargs)
+    fam = registry.family_of_tokenizer(named)
+    if fam is None:
+        known = ", ".join(n for f in registry.FAMILIES for n in f.tokenizer_names)
+        raise ValueError(f"{name_or_path} holds a {named} tokenizer (tokenizer_config.json); roberta has {known}")
+    return fam
+
+
 class _AutoModel:
     _head: registry.Head
     _framework: registry.Framework
@@ -44,7 +63,12 @@ class _AutoModel:
 
     @classmethod
     def model_class(cls, family: registry.Family = registry.ROBERTA) -> type:
-        """The class this Auto class loads for `family` (imports its framework)."""
+        """The class this Auto class loads for `family` (imports its framework); ValueError when the family
+        has no classes in this framework (CamemBERT in Flax, as in the reference)."""
+        try:
+            registry.check_framework(family, cls._framework)
+        except ValueError as e:
+            raise ValueError(f"{cls.__name__} cannot load a {family.model_type!r} model: {e}") from None
         return model_class(registry.class_name(cls._head, family, cls._framework))
 
     @classmethod
@@ -76,3 +100,13 @@ def auto_classes(framework: str) -> dict[str, type]:
         attrs = {"_head": row, "_framework": fw, "__doc__": doc, "__module__": fw.auto_module, "__qualname__": name}
         classes[name] = type(name, (_AutoModel,), attrs)
     return classes
+
+
+def auto_class_of(model_class: str, framework: str) -> type:
+    """The `framework`'s Auto class of the head of `model_class` (a class name of any family, e.g.
+    "RobertaForMaskedLM" -> TFAutoModelForMaskedLM for "tf"): it loads the checkpoint's family's class."""
+    row = registry.head_of_class(model_class)
+    if row is None:
+        raise ValueError(f"{model_class!r} is no model class of roberta's heads")
+    fw = registry.framework(framework)
+    return getattr(importlib.import_module(fw.auto_module), registry.auto_name(row, fw))

@@ -7,7 +7,7 @@ import os
 from typing import Any
 
 from . import registry
-from ._auto_base import _check_model_type, auto_classes
+from ._auto_base import _check_model_type, auto_classes, tokenizer_family
 
 
 class AutoConfig:
@@ -24,12 +24,13 @@ class AutoConfig:
 
 
 class AutoTokenizer:
-    """Loads the fast tokenizer of the checkpoint's family (`RobertaTokenizerFast`), or its slow one
-    (`RobertaTokenizer`) with `use_fast=False`."""
+    """Loads the fast tokenizer of the folder's family (`RobertaTokenizerFast`, `XLMRobertaTokenizerFast`,
+    ...), or its slow one with `use_fast=False`: the family of tokenizer_config.json's `tokenizer_class`, else
+    of config.json's `model_type`, as the reference chooses."""
 
     @staticmethod
     def from_pretrained(name_or_path: str | os.PathLike, *inputs: Any, use_fast: bool = True, **kwargs: Any):
-        cls = _check_model_type(name_or_path, **kwargs).tokenizer_class(use_fast)
+        cls = tokenizer_family(name_or_path, **kwargs).tokenizer_class(use_fast)
         return cls.from_pretrained(name_or_path, *inputs, **kwargs)
 
 

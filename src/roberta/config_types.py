@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import registry
 from .config import MODEL_TYPE, RobertaConfig
 
 
@@ -29,12 +30,9 @@ class CamembertConfig(RobertaConfig):
     default_overrides: dict[str, Any] = {"vocab_size": 30522}
 
 
-# model_type (as config.json spells it) -> the config class that reads it
-CONFIG_CLASSES: dict[str, type[RobertaConfig]] = {
-    MODEL_TYPE: RobertaConfig,
-    XLMRobertaConfig.model_type: XLMRobertaConfig,
-    CamembertConfig.model_type: CamembertConfig,
-}
+# model_type (as config.json spells it) -> the config class that reads it: the registry's FAMILIES (the
+# classes above are already in this module, which the rows of this module's families import)
+CONFIG_CLASSES: dict[str, type[RobertaConfig]] = {fam.model_type: fam.config_class() for fam in registry.FAMILIES}
 
 
 def config_class_for(model_type: str) -> type[RobertaConfig]:

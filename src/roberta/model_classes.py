@@ -42,9 +42,12 @@ def model_class(name: str) -> type:
 
 
 def model_class_names(fw: Framework) -> list[str]:
-    """Every model class the framework's package exports: each family's PreTrainedModel and heads."""
+    """Every model class the framework's package exports: each family's PreTrainedModel and heads (of the
+    families that have classes in that framework)."""
     names = []
     for fam in registry.FAMILIES:
+        if fw.name not in fam.frameworks:
+            continue
         names += [pretrained_name(fam, fw), *(class_name(row, fam, fw) for row in registry.HEADS)]
     return names
 

@@ -89,12 +89,14 @@ class Head:
 @dataclass(frozen=True)
 class Family:
     """A model family: the `model_type` its config.json names, and its class-name prefix; its config class is
-    prefix + "Config" (in `config_module`), its tokenizers prefix + "Tokenizer" / "TokenizerFast"."""
+    prefix + "Config" (in `config_module`), its tokenizers prefix + "Tokenizer" / "TokenizerFast".
+    `frameworks`: the frameworks that have its model classes (as in the reference: no Flax CamemBERT)."""
 
     model_type: str
     prefix: str
     config_module: str = "roberta.config"
     tokenizer_module: str = "roberta.tokenizer"
+    frameworks: tuple[str, ...] = ("pt", "tf", "flax")
 
     @property
     def config_class_name(self) -> str:
@@ -236,7 +238,11 @@ HEADS: tuple[Head, ...] = (
     ),
 )
 
-FAMILIES: tuple[Family, ...] = (Family("roberta", "Roberta"),)
+FAMILIES: tuple[Family, ...] = (
+    Family("roberta", "Roberta"),
+    Family("xlm-roberta", "XLMRoberta", "roberta.config_types", "roberta.tokenizer.xlm_roberta"),
+    Family("camembert", "Camembert", "roberta.config_types", "roberta.tokenizer.camembert", ("pt", "tf")),
+)
 ROBERTA = FAMILIES[0]  # the family whose classes are written out; the others subclass them
 
 FRAMEWORKS: tuple[Framework, ...] = (
@@ -301,6 +307,19 @@ def family(model_type: str | None) -> Family:
     raise ValueError(f"model_type {model_type!r} is not supported; only {known}")
 
 
+def family_of_tokenizer(class_name: str) -> Family | None:
+    """The family whose tokenizer class (slow or fast) is `class_name` (a tokenizer_config.json's
+    `tokenizer_class`), or None."""
+    return next((f for f in FAMILIES if class_name in f.tokenizer_names), None)
+
+
+def check_framework(fam: Family, fw: Framework) -> None:
+    """ValueError when the family has no model classes in the framework (as in the reference)."""
+    if fw.name not in fam.frameworks:
+        names = ", ".join(repr(f.name) for f in FRAMEWORKS if f.name in fam.frameworks)
+        raise ValueError(f"{fam.model_type!r} models have no {fw.name!r} classes (as in transformers); only {names}")
+
+
 def class_name(row: Head, fam: Family = ROBERTA, fw: Framework = PT) -> str:
     return fw.prefix + fam.prefix + row.stem
 
@@ -321,7 +340,7 @@ def parse_class_name(name: str) -> tuple[Framework, Family, Head | None] | None:
     """(framework, family, head) of a model class name (head None: the family's PreTrainedModel); None if
     `name` is no model class of the registry."""
     for fw in sorted(FRAMEWORKS, key=lambda f: -len(f.prefix)):  # "TF" / "Flax" before the empty prefix
-        for fam in FAMILIES:
+        for fam in (f for f in FAMILIES if fw.name in f.frameworks):
             stem = name.removeprefix(fw.prefix + fam.prefix)
             if not name.startswith(fw.prefix + fam.prefix) or not stem:
                 continue
@@ -331,6 +350,13 @@ def parse_class_name(name: str) -> tuple[Framework, Family, Head | None] | None:
                 if row.stem == stem:
                     return fw, fam, row
     return None
+
+
+def head_of_class(name: str) -> Head | None:
+    """The head of a model class name of any family and framework ("TFXLMRobertaForMaskedLM" -> ForMaskedLM);
+    None for the PreTrainedModel classes and names that are no model class of the registry."""
+    parsed = parse_class_name(name)
+    return parsed[2] if parsed else None
 
 
 # --- tasks: one name each; aliases (the reference's, and names roberta used before) resolve to it ---------------

@@ -281,7 +281,7 @@ class RobertaPreTrainedModel(ModuleUtilities, nn.Module):
             files, save_id = found.files, (found.record or {}).get("id")
             stored_config = found.config if found.config is not None else (found.config_path or path)
         if config is None:
-            config = RobertaConfig.from_pretrained(stored_config, **hub_for_files, **overrides)
+            config = cls.config_class.from_pretrained(stored_config, **hub_for_files, **overrides)
         else:
             config = copy.deepcopy(config).updated(**overrides)
         if attn_implementation is not None:

@@ -27,9 +27,9 @@ _HUB_IGNORED = ("local_files_only", "token", "use_auth_token", "force_download",
 _CONFIG_KWARGS = set(_DEFAULTS) | {"num_labels", "id2label", "label2id", "problem_type"}
 
 
-def _config(path: str, config: RobertaConfig | None, overrides: dict, hub: dict) -> RobertaConfig:
+def _config(cls: type, path: str, config: RobertaConfig | None, overrides: dict, hub: dict) -> RobertaConfig:
     if config is None:
-        return RobertaConfig.from_pretrained(path, **hub, **overrides)
+        return cls.config_class.from_pretrained(path, **hub, **overrides)
     if not isinstance(config, RobertaConfig):
         raise TypeError(f"config must be a RobertaConfig, got {type(config).__name__}")
     return copy.deepcopy(config).updated(**overrides)
@@ -77,7 +77,7 @@ def load(
     for key in _HUB_IGNORED:
         kwargs.pop(key, None)
     overrides = {k: kwargs.pop(k) for k in list(kwargs) if k in _CONFIG_KWARGS}
-    config = _config(path, config, overrides, hub)
+    config = _config(cls, path, config, overrides, hub)
     flat = read_flat(find_weights(path, from_pt=from_pt, **hub))
 
     model = cls(config, *model_args, input_shape=input_shape, seed=seed, dtype=dtype, _do_init=False, **kwargs)

@@ -11,7 +11,7 @@ from typing import Any
 import jax.numpy as jnp
 import numpy as np
 
-from . import classes
+from .._auto_base import auto_class_of
 from .base import FlaxRobertaPreTrainedModel
 
 
@@ -35,9 +35,8 @@ def _compute_dtype(dtype: Any) -> Any:
 
 
 def load(path: str, model_class: str, dtype: Any) -> FlaxRunner:
-    """Load the checkpoint at `path` with the Flax class of the PyTorch head `model_class`."""
-    cls = getattr(classes, "Flax" + model_class)
-    return FlaxRunner(cls.from_pretrained(path, dtype=_compute_dtype(dtype)))
+    """Load the checkpoint at `path` with the Flax class of `model_class`'s head, of the checkpoint's family."""
+    return FlaxRunner(auto_class_of(model_class, "flax").from_pretrained(path, dtype=_compute_dtype(dtype)))
 
 
 def wrap(model: Any) -> FlaxRunner:

@@ -133,7 +133,7 @@ class TFRobertaPreTrainedModel(keras.Model):
         for k in _ACCEPTED_HUB:
             kwargs.pop(k, None)  # always offline
         if config is None:
-            config = RobertaConfig.from_pretrained(path, **hub, **kwargs)
+            config = cls.config_class.from_pretrained(path, **hub, **kwargs)
         else:
             if not isinstance(config, RobertaConfig):
                 raise TypeError(f"config must be a RobertaConfig, got {type(config).__name__}")

@@ -51,12 +51,13 @@ class Runner:
 
 
 def load(path: str, model_class: str, dtype: Any) -> Runner:
-    """A runner for the checkpoint at `path` with the TF twin of `model_class` (e.g. "RobertaForMaskedLM")."""
+    """A runner for the checkpoint at `path` with the TF class of `model_class`'s head (e.g. "RobertaForMaskedLM"),
+    of the checkpoint's family (TFXLMRobertaForMaskedLM for an XLM-RoBERTa one)."""
     if dtype is not None and str(dtype) not in ("torch.float32", "float32"):
         raise ValueError(f"the TF models run in float32 in the pipelines; dtype={dtype} is not supported")
-    import roberta
+    from .._auto_base import auto_class_of
 
-    return Runner(getattr(roberta, "TF" + model_class).from_pretrained(path))
+    return Runner(auto_class_of(model_class, "tf").from_pretrained(path))
 
 
 def wrap(model: TFRobertaPreTrainedModel) -> Runner:

@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from .. import registry
+from ..auto import AutoConfig
 from ..config import RobertaConfig
 from . import tasks
 
@@ -55,19 +57,20 @@ def load(path: str, model_class: str, dtype: Any) -> OnnxRunner:
         raise FileNotFoundError(
             f"{path} has no {tasks.MODEL_FILE}: write one with `roberta export onnx MODEL_DIR -o {path} --task TASK`"
         )
-    config = RobertaConfig.from_pretrained(path)
+    config = AutoConfig.from_pretrained(path)  # the checkpoint's family's config (XLMRobertaConfig, ...)
     exported = (config.architectures or ["an unknown head"])[0]
     wanted = " or ".join(tasks.tasks_of(model_class)) or model_class
-    if model_class == "RobertaForCausalLM":
+    head = registry.head_of_class(model_class)
+    if head is registry.head("ForCausalLM"):
         raise ValueError("text-generation needs a key/value cache, which the ONNX export has not; use framework='pt'")
-    if exported != model_class:
+    if exported not in tasks.OUTPUTS or registry.head_of_class(exported) != head:  # the head, of any family
         raise ValueError(f"{model_file} runs a {exported}; this pipeline needs a {model_class}: export --task {wanted}")
     session = open_session(model_file)
     names = {o.name for o in session.get_outputs()}
-    missing = [n for n in tasks.OUTPUTS[model_class].names if n not in names]
+    missing = [n for n in tasks.OUTPUTS[exported].names if n not in names]
     if missing:
         raise ValueError(f"{model_file} has no output {', '.join(missing)} (it has {', '.join(sorted(names))})")
-    return OnnxRunner(session, config, model_class)
+    return OnnxRunner(session, config, exported)
 
 
 def wrap(model: Any) -> OnnxRunner:

@@ -29,5 +29,5 @@ def resolve(task: str) -> tuple[str, str]:
 
 
 def tasks_of(model_class: str) -> list[str]:
-    """The export tasks that produce `model_class`, for messages."""
-    return [t for t in TASK_NAMES if registry.class_name(registry.head_of_task(t)) == model_class]
+    """The export tasks that produce `model_class`'s head (of any family), for messages."""
+    return [t for t in TASK_NAMES if registry.head_of_task(t) == registry.head_of_class(model_class)]

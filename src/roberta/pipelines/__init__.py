@@ -111,6 +111,7 @@ def pipeline(
 
     import torch
 
+    from .. import auto as auto_classes
     from .. import modeling
     from ..devices import parse_device, parse_dtype
     from ..hub import resolve_model_dir
@@ -147,9 +148,8 @@ def pipeline(
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(0)
             if framework == backends.NATIVE:
-                model = model_class.from_pretrained(
-                    str(path), dtype=torch_dt, **{**spec.model_kwargs, **opts.model_kwargs}
-                )
+                auto = getattr(auto_classes, registry.auto_name(registry.head_of_task(name)))  # the family's class
+                model = auto.from_pretrained(str(path), dtype=torch_dt, **{**spec.model_kwargs, **opts.model_kwargs})
             else:
                 _cpu_only(framework, dev)
                 model = backends.load_model(framework, str(path), spec.model_class, torch_dt)

@@ -7,7 +7,8 @@ runs, e.g. "TFRobertaForMaskedLM"). `ArrayModel` wraps a runner as a module the 
 
 Each framework is one row of `FRAMEWORKS`: the module that builds its runners, imported only when used.
 That module defines `load(path, model_class, dtype) -> runner` (model_class: the PyTorch head's name, e.g.
-"RobertaForMaskedLM") and `wrap(model) -> runner` for a model instance of that framework.
+"RobertaForMaskedLM": the head; the checkpoint's model_type picks the family, through the framework's Auto
+class) and `wrap(model) -> runner` for a model instance of that framework.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+
+from .. import registry
 
 
 class Framework:
@@ -109,6 +112,6 @@ def load_model(framework: str, path: str, model_class: str, dtype: Any) -> Array
 def wrap_model(framework: str, model: Any, model_class: str) -> ArrayModel:
     """Wrap an instance of another framework's model; its head must be the task's `model_class`."""
     runner = FRAMEWORKS[framework].runners().wrap(model)
-    if not runner.model_class.endswith(model_class):
+    if registry.head_of_class(runner.model_class) != registry.head_of_class(model_class):
         raise TypeError(f"this pipeline needs a {model_class} (of any framework), got {runner.model_class}")
     return ArrayModel(runner)

@@ -133,7 +133,9 @@ def load_options(
         if isinstance(config, RobertaConfig):
             options.config = config
         elif isinstance(config, (str, os.PathLike)):
-            options.config = RobertaConfig.from_pretrained(config, **hub)
+            from ..auto import AutoConfig
+
+            options.config = AutoConfig.from_pretrained(config, **hub)  # the folder's family's config class
         else:
             raise TypeError(f"config must be a RobertaConfig or a folder / hub id, got {type(config).__name__}")
     return options
