@@ -243,5 +243,5 @@ def test_a_family_row_is_all_a_family_needs(test_family, tmp_path, roberta_base_
     assert type(roberta.AutoTokenizer.from_pretrained(tmp_path)) is module.TestRobertaTokenizerFast
     assert type(roberta.AutoTokenizer.from_pretrained(tmp_path, use_fast=False)) is module.TestRobertaTokenizer
     (tmp_path / "config.json").write_text(json.dumps({"model_type": "bert"}))
-    with pytest.raises(ValueError, match="holds a 'bert' model; .* load only 'roberta', 'xlm-roberta', 'camembert', 'roberta-test'"):
+    with pytest.raises(ValueError, match="holds a 'bert' model; .* load only 'roberta', .*'roberta-test'"):
         roberta.AutoModel.from_pretrained(tmp_path)
