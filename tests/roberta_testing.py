@@ -67,12 +67,22 @@ def tiny_config(**overrides):
     return transformers.RobertaConfig(**{**TINY, **overrides})
 
 
-def make_reference(cls_name: str, path: Path, **overrides):
-    """Build a random-weight reference model (with the config fields its head needs), save it to `path`,
-    return it in eval mode."""
+def reference_config(cls_name: str, **overrides):
+    """A tiny reference config of the family of `cls_name` (XLMRobertaConfig for "TFXLMRobertaModel", ...), with
+    the config fields its head needs and `overrides`."""
     import transformers
 
-    model = getattr(transformers, cls_name)(tiny_config(**{**head_config(cls_name), **overrides})).eval()
+    parsed = registry.parse_class_name(cls_name)
+    config_class = getattr(transformers, parsed[1].config_class_name if parsed else "RobertaConfig")
+    return config_class(**{**TINY, **head_config(cls_name), **overrides})
+
+
+def make_reference(cls_name: str, path: Path, **overrides):
+    """Build a random-weight reference model (of any family, with the config fields its head needs), save it
+    to `path`, return it in eval mode."""
+    import transformers
+
+    model = getattr(transformers, cls_name)(reference_config(cls_name, **overrides)).eval()
     model.save_pretrained(path)
     return model
 

@@ -12,7 +12,7 @@ import transformers
 
 import roberta
 from roberta import registry
-from roberta_testing import TINY, batch, head_config
+from roberta_testing import TINY, batch, make_reference
 from spm_testing import FAMILIES as TOKENIZERS
 from spm_testing import STRINGS, train_model
 
@@ -28,13 +28,8 @@ def _quiet_reference():
 
 def _reference(fam, row, path, **overrides):
     """A random-weight reference model of the family's class for `row`, saved to `path`, in eval mode."""
-    name = registry.class_name(row, fam)
-    config_class = getattr(transformers, fam.config_class_name)
     torch.manual_seed(0)
-    config = config_class(**{**TINY, **head_config(name), **overrides})
-    model = getattr(transformers, name)(config).eval()
-    model.save_pretrained(path)
-    return model
+    return make_reference(registry.class_name(row, fam), path, **overrides)
 
 
 def _inputs(row):

@@ -8,7 +8,7 @@ import numpy as np
 import tensorflow as tf
 import torch
 
-from roberta_testing import assert_close, head_config, tiny_config
+from roberta_testing import assert_close, reference_config
 
 
 def make_tf_reference(cls_name: str, path: Path, **overrides):
@@ -17,7 +17,7 @@ def make_tf_reference(cls_name: str, path: Path, **overrides):
     import transformers
 
     tf.random.set_seed(0)  # reproducible weights, whatever ran before
-    model = getattr(transformers, "TF" + cls_name)(tiny_config(**{**head_config(cls_name), **overrides}))
+    model = getattr(transformers, "TF" + cls_name)(reference_config(cls_name, **overrides))
     model(model.dummy_inputs)
     model.save_pretrained(path)
     return model
