@@ -112,6 +112,6 @@ def load_model(framework: str, path: str, model_class: str, dtype: Any) -> Array
 def wrap_model(framework: str, model: Any, model_class: str) -> ArrayModel:
     """Wrap an instance of another framework's model; its head must be the task's `model_class`."""
     runner = FRAMEWORKS[framework].runners().wrap(model)
-    if registry.head_of_class(runner.model_class) != registry.head_of_class(model_class):
+    if not runner.model_class.endswith(registry.head_of_class(model_class).stem):  # the head, of any family
         raise TypeError(f"this pipeline needs a {model_class} (of any framework), got {runner.model_class}")
     return ArrayModel(runner)
