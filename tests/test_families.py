@@ -144,20 +144,46 @@ def test_tokenizers_are_chosen_and_saved_as_the_reference_does(tmp_path, spm_mod
         roberta.AutoTokenizer.from_pretrained(tmp_path / "fast")
 
 
-def test_fill_mask_pipeline_on_an_xlm_roberta_folder(tmp_path, spm_model):
-    fam, row = registry.family("xlm-roberta"), registry.head("ForMaskedLM")
+@pytest.fixture(scope="module")
+def xlmr_mlm_dir(tmp_path_factory, spm_model):
+    """An XLM-RoBERTa masked LM folder saved by the reference, with its fast tokenizer."""
+    path = tmp_path_factory.mktemp("xlmr-mlm")
     tokenizer = transformers.XLMRobertaTokenizerFast(vocab_file=str(spm_model))
-    tokenizer.save_pretrained(tmp_path)
-    _reference(fam, row, tmp_path, vocab_size=len(tokenizer))
+    tokenizer.save_pretrained(path)
+    _reference(registry.family("xlm-roberta"), registry.head("ForMaskedLM"), path, vocab_size=len(tokenizer))
+    return path
+
+
+def _same_fills(a, b):
+    assert [(x["token"], x["token_str"], x["sequence"]) for x in a] == [
+        (x["token"], x["token_str"], x["sequence"]) for x in b
+    ]
+    assert max(abs(x["score"] - y["score"]) for x, y in zip(a, b)) <= TOL
+
+
+FILLS = ("Paris is the <mask> of France.", "Bonjour le <mask>!")
+
+
+def test_fill_mask_pipeline_on_an_xlm_roberta_folder(xlmr_mlm_dir):
+    tmp_path = xlmr_mlm_dir
     ours = roberta.pipeline("fill-mask", model=str(tmp_path))
     assert type(ours.model) is roberta.XLMRobertaForMaskedLM and type(ours.tokenizer) is roberta.XLMRobertaTokenizerFast
     ref = transformers.pipeline("fill-mask", model=str(tmp_path), device=-1)
-    for text in ("Paris is the <mask> of France.", "Bonjour le <mask>!"):
+    for text in FILLS:
         for kwargs in ({}, {"top_k": 3}):
-            a, b = ours(text, **kwargs), ref(text, **kwargs)
-            assert [(x["token"], x["token_str"], x["sequence"]) for x in a] == [
-                (x["token"], x["token_str"], x["sequence"]) for x in b
-            ]
-            assert max(abs(x["score"] - y["score"]) for x, y in zip(a, b)) <= TOL
+            _same_fills(ours(text, **kwargs), ref(text, **kwargs))
     slow = roberta.pipeline("fill-mask", model=str(tmp_path), use_fast=False)
     assert type(slow.tokenizer) is roberta.XLMRobertaTokenizer
+
+
+def test_onnx_export_of_an_xlm_roberta_folder_runs_in_the_pipeline(xlmr_mlm_dir, tmp_path):
+    result = roberta.export_onnx(xlmr_mlm_dir, tmp_path / "onnx", task="fill-mask")
+    assert result.model_class == "XLMRobertaForMaskedLM"
+    assert type(roberta.AutoTokenizer.from_pretrained(tmp_path / "onnx")) is roberta.XLMRobertaTokenizerFast
+    onnx_pipe = roberta.pipeline("fill-mask", model=str(tmp_path / "onnx"), framework="onnx")
+    native = roberta.pipeline("fill-mask", model=str(xlmr_mlm_dir))
+    assert onnx_pipe.model.model_class == "XLMRobertaForMaskedLM"
+    for text in FILLS:
+        a, b = onnx_pipe(text), native(text)
+        assert [x["token"] for x in a] == [x["token"] for x in b]
+        assert max(abs(x["score"] - y["score"]) for x, y in zip(a, b)) <= 1e-4  # the graph's float32 kernels

@@ -29,9 +29,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from .. import modeling
+from .. import modeling, registry
+from .._auto_base import _check_model_type
 from .._io import atomic_new_directory
-from ..tokenizer import RobertaTokenizerFast
+from ..tokenizer import load_tokenizer
 from . import tasks
 from .runner import open_session
 
@@ -75,7 +76,7 @@ class _Graph(nn.Module):
 
 def _load(model_dir: str, model_class: str, task: str) -> nn.Module:
     cls = getattr(modeling, model_class)
-    kwargs = {"add_pooling_layer": False} if model_class == "RobertaModel" else {}
+    kwargs = {"add_pooling_layer": False} if registry.head_of_class(model_class).is_base else {}
     model, info = cls.from_pretrained(model_dir, dtype=torch.float32, output_loading_info=True, **kwargs)
     missing = info["missing_keys"]
     if missing:
@@ -236,6 +237,8 @@ def export_onnx(
         raise FileExistsError(f"the output path {output_dir} already exists; give a new directory")
     if not os.path.isdir(model_dir):
         raise FileNotFoundError(f"model directory {model_dir} does not exist")
+    # the head's class of the checkpoint's family (XLMRobertaForMaskedLM for an XLM-RoBERTa folder)
+    model_class = registry.class_name(registry.head_of_class(model_class), _check_model_type(model_dir))
     model = _load(model_dir, model_class, task)
     inputs = sample_inputs(model.config, 3 if model_class in tasks.CHOICES_INPUT else 0, _CHECK_LENGTHS)
     with torch.inference_mode():
@@ -256,7 +259,7 @@ def export_onnx(
         config.architectures = [model_class]
         config.save_pretrained(stage)
         try:
-            tokenizer = RobertaTokenizerFast.from_pretrained(model_dir)
+            tokenizer = load_tokenizer(model_dir)  # the family's fast tokenizer
         except (OSError, ValueError):
             result.notes.append(f"{model_dir} has no tokenizer files: none were written (pipelines and TEI need them)")
         else:
