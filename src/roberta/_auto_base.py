@@ -47,7 +47,7 @@ def tokenizer_family(name_or_path: str | os.PathLike, **kwargs: Any) -> registry
     named = data.get("tokenizer_class") if isinstance(data, dict) else None
     if named is None:
         return _check_model_type(name_or_path, **kwargs)
-    fam = registry.family_of_tokenizer(named)
+    fam = next((f for f in registry.FAMILIES if named in f.tokenizer_names), None)
     if fam is None:
         known = ", ".join(n for f in registry.FAMILIES for n in f.tokenizer_names)
         raise ValueError(f"{name_or_path} holds a {named} tokenizer (tokenizer_config.json); roberta has {known}")
@@ -65,10 +65,13 @@ class _AutoModel:
     def model_class(cls, family: registry.Family = registry.ROBERTA) -> type:
         """The class this Auto class loads for `family` (imports its framework); ValueError when the family
         has no classes in this framework (CamemBERT in Flax, as in the reference)."""
-        try:
-            registry.check_framework(family, cls._framework)
-        except ValueError as e:
-            raise ValueError(f"{cls.__name__} cannot load a {family.model_type!r} model: {e}") from None
+        fw = cls._framework
+        if fw.name not in family.frameworks:
+            has = ", ".join(repr(f.name) for f in registry.FRAMEWORKS if f.name in family.frameworks)
+            raise ValueError(
+                f"{cls.__name__} cannot load a {family.model_type!r} model: it has no {fw.name!r} classes (as in "
+                f"transformers); only {has}"
+            )
         return model_class(registry.class_name(cls._head, family, cls._framework))
 
     @classmethod

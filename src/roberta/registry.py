@@ -307,19 +307,6 @@ def family(model_type: str | None) -> Family:
     raise ValueError(f"model_type {model_type!r} is not supported; only {known}")
 
 
-def family_of_tokenizer(class_name: str) -> Family | None:
-    """The family whose tokenizer class (slow or fast) is `class_name` (a tokenizer_config.json's
-    `tokenizer_class`), or None."""
-    return next((f for f in FAMILIES if class_name in f.tokenizer_names), None)
-
-
-def check_framework(fam: Family, fw: Framework) -> None:
-    """ValueError when the family has no model classes in the framework (as in the reference)."""
-    if fw.name not in fam.frameworks:
-        names = ", ".join(repr(f.name) for f in FRAMEWORKS if f.name in fam.frameworks)
-        raise ValueError(f"{fam.model_type!r} models have no {fw.name!r} classes (as in transformers); only {names}")
-
-
 def class_name(row: Head, fam: Family = ROBERTA, fw: Framework = PT) -> str:
     return fw.prefix + fam.prefix + row.stem
 
