@@ -63,6 +63,9 @@ SUPPORTED_TASKS: dict[str, TaskSpec] = {
         "one vector per text (L2-normalised mean, or as a sentence-transformers folder says)",
         {"add_pooling_layer": False},
     ),
+    "rerank": TaskSpec(
+        "rerank", "RerankPipeline", "RobertaForSequenceClassification", "score (query, document) pairs (cross-encoder)"
+    ),
     "text-generation": TaskSpec(
         "text_generation", "TextGenerationPipeline", "RobertaForCausalLM", "continue a prompt with a RoBERTa decoder"
     ),

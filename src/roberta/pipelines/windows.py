@@ -27,6 +27,8 @@ import torch
 
 CLASSIFY_AGGREGATES = ("mean", "max", "first")
 EMBED_AGGREGATES = ("mean", "late")
+TOKEN_AGGREGATES = ("farthest",)  # token-classification: each token's scores from the window farthest from an edge
+QA_AGGREGATES = ("best",)  # question-answering: the best-scored answers over every window
 SPECIALS = 2  # <s> and </s> around each window
 
 
