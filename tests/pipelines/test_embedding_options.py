@@ -11,6 +11,7 @@ import pytest
 import torch
 import transformers
 from pipelines.sentence_helpers import TEXTS, assert_vectors, save_st_folder
+from sentence_transformers.util.quantization import quantize_embeddings
 
 from roberta import pipeline
 from roberta_testing import save_pipeline_checkpoint
@@ -48,15 +49,22 @@ def test_float_options_match_encode(st_folder, pipes, options):
 
 
 @pytest.mark.parametrize("precision", ["int8", "uint8", "binary", "ubinary"])
-def test_precision_matches_encode_exactly(st_folder, pipes, precision):
-    ref = st_folder["st"][1].encode(TEXTS, precision=precision)
+def test_precision_matches_encode(st_folder, pipes, precision):
+    """The codes are quantize_embeddings' of the same floats, exactly (a float a rounding away from a bucket
+    edge may fall in the next bucket from encode's own floats, so those are compared within ST_TOL first)."""
+    floats = np.array(pipes["st"](TEXTS), dtype=np.float32)
+    assert_vectors(floats, st_folder["st"][1].encode(TEXTS), "float32")
+    ref = quantize_embeddings(floats, precision)
     ours = pipes["st"](TEXTS, precision=precision, return_tensors=True)
     assert [t.dtype for t in ours] == [torch.from_numpy(ref).dtype] * len(TEXTS)
     assert np.array_equal(torch.stack(ours).numpy(), ref)
-    if precision == "uint8":  # ranges given: the same codes whatever else is in the call
-        ranges = np.stack([ref.min(0), ref.max(0)]).astype(np.float32) - 1.0
-        one = pipes["st"](TEXTS[0], precision="uint8", quantization_ranges=ranges)
-        assert one == pipes["st"](TEXTS, precision="uint8", quantization_ranges=ranges)[0]
+    if precision.endswith("binary"):  # signs: the same as encode's own
+        assert np.array_equal(ref, st_folder["st"][1].encode(TEXTS, precision=precision))
+    else:  # ranges given: quantize_embeddings' codes with them, whatever else is in the call
+        ranges = np.stack([floats.min(0), floats.max(0)]) - 0.5
+        one = pipes["st"](TEXTS[0], precision=precision, quantization_ranges=ranges)
+        assert one == quantize_embeddings(floats[:1], precision, ranges=ranges)[0].tolist()
+        assert one == pipes["st"](TEXTS, precision=precision, quantization_ranges=ranges)[0]
 
 
 def test_token_embeddings_match_encode(st_folder, pipes):

@@ -196,6 +196,9 @@ def openai_embeddings(work: Work, backend: ModelBackend, req: OpenAIEmbeddingReq
     """`/v1/embeddings`: OpenAI's answer shape; vectors L2-normalised (after keeping the first `dimensions`),
     as float lists or base64 float32. Token ids are used as given (no prompt is put before them)."""
     window = _window(backend, req.window, EMBED_AGGREGATES[:1])
+    size = backend.embedding_size
+    if req.dimensions is not None and req.dimensions > size:
+        raise ServeError("invalid_request", f"model {backend.name!r} gives {size} dimensions, not {req.dimensions}")
     groups = []
     for item in req.input:
         if isinstance(item, str):
