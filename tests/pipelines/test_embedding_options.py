@@ -154,3 +154,14 @@ def test_classification_windows(checkpoints):
         assert [r["label"] for r in sorted(got, key=lambda r: r["label"])] == [labels[i] for i in range(3)]
     with pytest.raises(ValueError, match="a text pair is not windowed"):
         pipe({"text": "a", "text_pair": "b"}, window=(16, 4))
+
+
+def test_token_classification_and_qa_take_the_window_option(checkpoints):
+    ner = pipeline("token-classification", model=str(checkpoints["token-classification"]))
+    assert ner("Ada met Bob in Paris.", window=(16, 4)) == ner("Ada met Bob in Paris.")  # fits: unwindowed
+    assert len(ner(LONG, window=(16, 4), ignore_labels=[])) == len(ner(LONG, ignore_labels=[]))  # every token
+    qa = pipeline("question-answering", model=str(checkpoints["question-answering"]))
+    example = {"question": "Who jumps?", "context": LONG}
+    assert qa(example, window=(32, 8)) == qa(example, max_seq_len=32, doc_stride=8)
+    with pytest.raises(ValueError, match="window sets max_seq_len and doc_stride"):
+        qa(example, window=(32, 8), doc_stride=4)
