@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import torch
 import transformers
-from pipelines.sentence_helpers import TEXTS, assert_vectors, save_st_folder
+from pipelines.pipeline_helpers import ST_TEXTS as TEXTS
+from pipelines.pipeline_helpers import assert_vectors, save_st_folder
 from sentence_transformers.util.quantization import quantize_embeddings
 
 from roberta import pipeline

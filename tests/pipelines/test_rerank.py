@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from pipelines.sentence_helpers import assert_vectors
+from pipelines.pipeline_helpers import assert_vectors
 
 from roberta import pipeline
 from roberta_testing import save_pipeline_checkpoint

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from pipelines.sentence_helpers import assert_vectors, save_st_folder
+from pipelines.pipeline_helpers import assert_vectors, save_st_folder
 from sentence_transformers.util.quantization import quantize_embeddings
 from serve_helpers import make_client
 
