@@ -17,7 +17,7 @@ from typing import Any
 from tokenizers import AddedToken
 
 from .._io import atomic_write_text
-from ..hub import resolve_file
+from ..hub import pop_hub_kwargs, resolve_file
 from .bpe import format_merges
 from .encoding import BatchEncoding
 from .options import (
@@ -36,7 +36,6 @@ from .state import TokenizerStateMixin
 logger = logging.getLogger(__name__)
 
 TextInput = str | Sequence[str]
-_HUB_KWARGS = ("cache_dir", "revision", "local_files_only", "token", "subfolder", "force_download")
 
 
 def _is_text_input(t: Any) -> bool:
@@ -533,16 +532,8 @@ class RobertaTokenizerBase(TokenizerStateMixin, SpecialTokensMixin):
         cls, pretrained_model_name_or_path: str | os.PathLike, *init_inputs: Any, **kwargs: Any
     ) -> RobertaTokenizerBase:
         """Load from a directory (or a hub id already in the local cache); `kwargs` override saved settings."""
-        hub = {k: kwargs.pop(k) for k in _HUB_KWARGS if k in kwargs}
-        for ignored in (
-            "use_fast",
-            "trust_remote_code",
-            "force_download",
-            "resume_download",
-            "proxies",
-            "_from_auto",
-            "from_slow",
-        ):
+        hub = pop_hub_kwargs(kwargs)
+        for ignored in ("use_fast", "from_slow"):
             kwargs.pop(ignored, None)
         init = read_init_kwargs(pretrained_model_name_or_path, hub)
         init.update(kwargs)
