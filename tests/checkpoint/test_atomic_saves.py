@@ -231,3 +231,24 @@ def test_tf_and_flax_saves_killed_at_any_file_operation(tmp_path, framework, old
     leftovers = sorted(p.name for p in directory.iterdir())
     _framework_save(framework, models, "new", tmp_path / "fresh", new_layout)
     assert leftovers == sorted([p.name for p in (tmp_path / "fresh").iterdir()] + ["notes.txt"])
+
+
+@pytest.mark.parametrize("framework,layout", [("tf", "safe"), ("flax", "single"), ("flax", "sharded")])
+def test_a_failed_tf_or_flax_write_names_the_file_and_keeps_the_old_save(tmp_path, monkeypatch, framework, layout):
+    from roberta.checkpoint import msgpack_file
+
+    models = _tf_models() if framework == "tf" else _flax_models()
+    _framework_save(framework, models, "old", tmp_path / "clean", "single")
+    saves = {"old": (loaded(tmp_path / "clean", framework)[0], "old")}
+    _framework_save(framework, models, "old", tmp_path / "ckpt", "single")
+    with monkeypatch.context() as m:
+        for module in (safetensors_file, msgpack_file):
+            failing_writes(m, module, errno.ENOSPC)
+        with pytest.raises(OSError, match="No space left on device while saving") as info:
+            _framework_save(framework, models, "new", tmp_path / "ckpt", layout)
+    assert info.value.errno == errno.ENOSPC and os.path.dirname(info.value.filename) == str(tmp_path / "ckpt")
+    assert "the earlier save" in str(info.value) and os.path.basename(info.value.filename).endswith(
+        (".safetensors", ".msgpack")
+    )
+    assert loaded_as(tmp_path / "ckpt", framework, saves) == "old"
+    assert [p.name for p in (tmp_path / "ckpt").iterdir() if p.name.startswith(".")] == []

@@ -148,12 +148,21 @@ def read_msgpack(path: str) -> dict:
         raise CorruptCheckpointError(f"{path} cannot be read as Flax msgpack weights: {detail}") from None
 
 
+def _not_an_lfs_pointer(start: bytes, path: str) -> None:
+    if start.startswith(b"version https://git-lfs"):
+        raise CorruptCheckpointError(
+            f"{path} is a git-lfs pointer, not the weights: fetch the file with `git lfs pull`"
+        )
+
+
 def msgpack_record(path: str) -> Any:
     """The save record of a file this library wrote (its first entry; None for another tool's file), read
     without reading the arrays."""
     msgpack = _msgpack()
     try:
         with open(path, "rb") as f:
+            _not_an_lfs_pointer(f.read(64), path)
+            f.seek(0)
             unpacker = msgpack.Unpacker(f, raw=False, strict_map_key=False, ext_hook=lambda code, data: None)
             if unpacker.read_map_header() == 0 or unpacker.unpack() != SAVE_KEY:
                 return None

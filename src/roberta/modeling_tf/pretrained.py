@@ -34,6 +34,12 @@ from .layers import Slot
 logger = logging.getLogger(__name__)
 
 
+def _snake_case(name: str) -> str:
+    """A class name as Keras names the model's variables: "TFRobertaForMaskedLM" -> "tf_roberta_for_masked_lm"."""
+    words = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)  # a capitalised word starts a new part
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", words).lower()
+
+
 def _model_loss(y_true, y_pred):
     """The loss Keras minimises when `compile` got none: the model's own loss (passed as y_pred)."""
     return tf.reduce_mean(y_pred)
@@ -207,7 +213,7 @@ class TFRobertaPreTrainedModel(keras.Model):
         shards = split_shards(state, sizes, max_shard_size)
         config = copy.deepcopy(self.config)
         config.architectures = [type(self).__name__.removeprefix("TF")]  # as the reference names it
-        model_name = re.sub(r"(?<!^)(?=[A-Z])", "_", type(self).__name__).lower()  # as Keras names it
+        model_name = _snake_case(type(self).__name__)
         groups = self._h5_groups(state) if len(shards) == 1 else None
 
         def write(path: str, arrays: dict[str, np.ndarray], record: dict) -> None:
