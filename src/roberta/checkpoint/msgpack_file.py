@@ -176,7 +176,7 @@ def msgpack_record(path: str) -> Any:
 
 def _pack_array(array: np.ndarray):
     msgpack = _msgpack()
-    array = np.ascontiguousarray(array)
+    array = np.asarray(array, order="C")
     payload = msgpack.packb((list(array.shape), array.dtype.name, array.tobytes("C")), use_bin_type=True)
     return msgpack.ExtType(_NDARRAY, payload)
 

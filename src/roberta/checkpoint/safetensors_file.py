@@ -178,7 +178,7 @@ def write_safetensors(arrays: Mapping[str, np.ndarray], path: str, metadata: Map
     header: dict = {"__metadata__": dict(metadata or {})} if metadata else {}
     offset, ordered = 0, []
     for name in sorted(arrays):
-        a = np.ascontiguousarray(arrays[name])
+        a = np.asarray(arrays[name], order="C")  # (ascontiguousarray would make a 0-d array 1-d)
         header[name] = {"dtype": dtype_code(a), "shape": list(a.shape), "data_offsets": [offset, offset + a.nbytes]}
         ordered.append(a)
         offset += a.nbytes

@@ -55,7 +55,7 @@ def materialize(tensor: torch.Tensor | StoredArray) -> torch.Tensor:
 def to_torch(array: np.ndarray) -> torch.Tensor:
     """A writable torch copy of a NumPy array (bfloat16 kept)."""
     if array.dtype.name == "bfloat16":  # NumPy's bfloat16 (ml_dtypes) is not a dtype torch reads
-        return torch.from_numpy(np.ascontiguousarray(array).view(np.int16).copy()).view(torch.bfloat16)
+        return torch.from_numpy(np.asarray(array, order="C").view(np.int16).copy()).view(torch.bfloat16)
     return torch.from_numpy(np.array(array))
 
 
