@@ -187,7 +187,7 @@ class RobertaPreTrainedModel(ModuleUtilities, nn.Module):
     ) -> None:
         """Write `config.json` and the weights in the reference's layout, atomically across files: after a
         kill at any point the folder loads as the previous save or this one, never a mix (see
-        `roberta.checkpoint_dir`). Only files that earlier saves wrote are replaced or removed."""
+        `roberta.checkpoint.commit`). Only files that earlier saves wrote are replaced or removed."""
         if not is_main_process:
             return
         if state_dict is None:
