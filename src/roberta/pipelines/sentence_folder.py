@@ -300,7 +300,7 @@ def _read_dense(folder: Path) -> Dense:
     weights = [folder / n for n in ("model.safetensors", "pytorch_model.bin") if (folder / n).is_file()]
     if not weights:
         raise FileNotFoundError(f"{folder} holds no Dense weights (model.safetensors or pytorch_model.bin)")
-    with open_weight_files([str(weights[0])]) as state:  # plain tensors only (the weights-only readers)
+    with open_weight_files([str(weights[0])]) as state:  # plain tensors only (the tensors-only readers)
         tensors = {name: materialize(t).float() for name, t in state.items()}
     weight, bias = tensors.get("linear.weight"), tensors.get("linear.bias")
     if weight is None or tuple(weight.shape) != (n_out, n_in):
