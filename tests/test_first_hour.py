@@ -146,7 +146,7 @@ def test_an_untrained_head_warns_and_answers_the_same_every_time(tmp_path, caplo
     state = torch.get_rng_state()
     with caplog.at_level(logging.WARNING, logger="roberta"):
         first = roberta.pipeline("sentiment-analysis", model=base)(["good", "bad", "fine"], top_k=None)
-    assert "newly initialised" in caplog.text and "train this model" in caplog.text
+    assert all(part in caplog.text for part in ("newly initialized", "TRAIN this model", "roberta finetune"))
     assert roberta.pipeline("sentiment-analysis", model=base)(["good", "bad", "fine"], top_k=None) == first
     assert torch.equal(torch.get_rng_state(), state)  # the caller's random state is untouched
 

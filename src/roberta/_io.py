@@ -16,7 +16,7 @@ try:
 except ImportError:  # no flock (Windows): staging folders are never taken for stale there
     fcntl = None
 
-STAGING_PREFIX = ".saving-"  # staging folders inside a save directory (atomic_directory, PyTorch saves)
+STAGING_PREFIX = ".saving-"  # staging folders inside a checkpoint folder (roberta.checkpoint.commit)
 
 
 def _umask() -> int:
@@ -161,28 +161,6 @@ def remove_stale_staging(parent: str, is_stage: Callable[[str], bool]) -> None:
                 shutil.rmtree(path, ignore_errors=True)
             finally:
                 os.close(fd)
-
-
-@contextlib.contextmanager
-def atomic_directory(final_dir: str | os.PathLike) -> Iterator[str]:
-    """Yield a fresh staging directory; on success move each file it holds into `final_dir`.
-
-    Each file lands whole (`os.replace`), but not all of them at once: the PyTorch classes' saves tie their
-    files together with `roberta.checkpoint_dir` instead. The staging directory is removed on error, and
-    staging directories that killed saves left in `final_dir` are removed first.
-    """
-    final_dir = os.fspath(final_dir)
-    if os.path.isfile(final_dir):
-        raise ValueError(f"{final_dir} is a file, not a directory")
-    os.makedirs(final_dir, exist_ok=True)
-    remove_stale_staging(final_dir, lambda name: name.startswith(STAGING_PREFIX))
-    with staging_directory(final_dir, STAGING_PREFIX) as stage:
-        try:
-            yield stage
-        except BaseException as e:
-            raise_named(e, stage, final_dir, "nothing in the folder was replaced")
-        for name in sorted(os.listdir(stage)):
-            os.replace(os.path.join(stage, name), os.path.join(final_dir, name))
 
 
 def _new_directory_stage(final_dir: str) -> tuple[str, str, Callable[[str], bool]]:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ._io import atomic_write_text, read_json
-from .checkpoint_dir import CONFIG_NAME, committed_config
+from .checkpoint import CONFIG_NAME, committed_config
 from .config_common import COMMON_DEFAULTS, as_dtype, dtype_name
 from .hub import CheckpointNotFoundError, pop_hub_kwargs, resolve_file
 from .model_facts import PROBLEM_TYPES, check_activation, config_positions
@@ -248,7 +248,7 @@ class RobertaConfig:
         cls, name_or_path: str | os.PathLike | dict, *, return_unused_kwargs: bool = False, **kwargs: Any
     ) -> RobertaConfig | tuple[RobertaConfig, dict[str, Any]]:
         """Read the config of a checkpoint directory (the one that belongs to its committed weights, see
-        `roberta.checkpoint_dir`), a config.json path, a hub id in the local cache, or a config dict.
+        `roberta.checkpoint.records`), a config.json path, a hub id in the local cache, or a config dict.
 
         `subfolder` reads DIR/subfolder/config.json (or that path of a cached hub id); `revision` and
         `cache_dir` pick a hub id's cached snapshot; keywords that change nothing offline (`token`, `proxies`,

@@ -17,7 +17,7 @@ import os
 from typing import Any
 
 from ._io import atomic_write_text, read_json
-from .hub import CheckpointNotFoundError, resolve_file
+from .hub import CheckpointNotFoundError, pop_hub_kwargs, resolve_file
 
 logger = logging.getLogger(__name__)
 
@@ -260,7 +260,7 @@ class GenerationConfig:
     def from_pretrained(cls, name_or_path: str | os.PathLike, **kwargs: Any) -> GenerationConfig:
         """Read `generation_config.json` from a checkpoint directory or a hub id in the local cache (raises
         `CheckpointNotFoundError`, an `OSError`, when there is none); keyword options override the stored ones."""
-        hub = {k: kwargs.pop(k) for k in ("cache_dir", "revision") if k in kwargs}
+        hub = pop_hub_kwargs(kwargs)
         path = resolve_file(name_or_path, GENERATION_CONFIG_NAME, required=False, **hub)
         if path is None:
             raise CheckpointNotFoundError(f"{os.fspath(name_or_path)} has no {GENERATION_CONFIG_NAME}")

@@ -18,8 +18,11 @@ class CheckpointNotFoundError(FileNotFoundError):
     """Raised when a checkpoint directory or a cached hub file cannot be found."""
 
 
-# The reference's download keywords that change nothing offline: authentication, transport, telemetry.
-_OFFLINE_NO_OPS = (
+# The reference's hub keywords, the one list every `from_pretrained` (models of every framework, configs,
+# tokenizers, pipelines) takes them out by. Those that matter here, for finding the files:
+HUB_KWARGS = ("cache_dir", "revision", "subfolder", "force_download")
+# ...and those that change nothing offline: authentication, transport, telemetry.
+OFFLINE_NO_OPS = (
     "local_files_only",
     "token",
     "use_auth_token",
@@ -40,12 +43,12 @@ def pop_hub_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
     `cache_dir`, `revision`, `subfolder`, `force_download`. The ones that change nothing offline (`token`,
     `proxies`, `local_files_only`, ...) are dropped; one that would change what is loaded and cannot be
     honoured (`gguf_file`) is a ValueError."""
-    for key in _OFFLINE_NO_OPS:
+    for key in OFFLINE_NO_OPS:
         kwargs.pop(key, None)
     for key, why in _UNSUPPORTED.items():
         if kwargs.pop(key, None) is not None:
             raise ValueError(f"{key}= is not supported: {why}")
-    hub = {k: kwargs.pop(k) for k in ("cache_dir", "revision", "subfolder", "force_download") if k in kwargs}
+    hub = {k: kwargs.pop(k) for k in HUB_KWARGS if k in kwargs}
     subfolder = hub.get("subfolder")
     if subfolder is not None and not isinstance(subfolder, (str, os.PathLike)):
         raise TypeError(f"subfolder must be a str, got {type(subfolder).__name__}")

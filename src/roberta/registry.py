@@ -158,6 +158,7 @@ HEADS: tuple[Head, ...] = (
         pipelines=(
             Pipeline("text-classification", "label a text or a text pair"),
             Pipeline("zero-shot-classification", "score candidate labels with an NLI model", module="zero_shot"),
+            Pipeline("rerank", "score (query, document) pairs (cross-encoder)"),
         ),
         finetune=Finetune(128),
         served=True,

@@ -142,7 +142,7 @@ def test_the_bundled_model_embeds_without_a_pooler_warning(caplog):
     with caplog.at_level(logging.WARNING):
         features = roberta.pipeline("feature-extraction")(text)
         vector = roberta.pipeline("sentence-embedding")(text)
-    assert not [r for r in caplog.records if "newly initialised" in r.getMessage()], caplog.text
+    assert not [r for r in caplog.records if "newly initialized" in r.getMessage()], caplog.text
     torch.testing.assert_close(torch.tensor(features[0]), hidden, atol=1e-5, rtol=1e-5)  # the same outputs
     mean = hidden.mean(0)
     torch.testing.assert_close(torch.tensor(vector), mean / mean.norm(), atol=1e-5, rtol=1e-5)

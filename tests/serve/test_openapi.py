@@ -63,7 +63,15 @@ def examples(schema: dict) -> list:
             out += [[item] * max(1, schema.get("minItems", 0)) for item in items]
             out += [] if schema.get("minItems") else [[]]
         else:
-            simple = {"string": ["text"], "boolean": [True, False], "number": [0.5], "null": [None], "object": [{}]}
+            # an object: its required properties' first examples (none required: {})
+            required = {k: examples(schema["properties"][k])[0] for k in schema.get("required", [])}
+            simple = {
+                "string": ["text"],
+                "boolean": [True, False],
+                "number": [0.5],
+                "null": [None],
+                "object": [required],
+            }
             out += [schema.get("minimum", 0) + 2] if kind == "integer" else simple[kind]
     return out
 

@@ -173,7 +173,7 @@ ERRORS = [
     ("POST", "/", {"inputs": "a <mask>", "parameters": {"bogus": 1}}, 422, "invalid_request"),
     ("POST", "/", {"inputs": "a <mask>", "parameters": {"top_k": 0}}, 422, "invalid_request"),
     ("POST", "/decode", {"ids": [99999999]}, 422, "invalid_request"),
-    ("POST", "/v1/embeddings", {"input": "x", "model": "base", "dimensions": 7}, 422, "invalid_request"),
+    ("POST", "/v1/embeddings", {"input": "x", "model": "base", "dimensions": 33}, 422, "invalid_request"),
     ("POST", "/v1/embeddings", {"input": [10**9], "model": "base"}, 422, "invalid_request"),
 ]
 

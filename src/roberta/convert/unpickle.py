@@ -77,6 +77,10 @@ class RestrictedUnpickler(pickle._Unpickler):
     are small, the tensor data lies outside them.)"""
 
     max_storage_bytes = 0  # set per file by `load_checkpoint`: a storage may not claim more than the file holds
+    # Set per load by `load_checkpoint(admit=...)`: a narrower test of the names a pickle may look up (a weights
+    # file admits its tensors only), with the reason given when it refuses one.
+    admit: Callable[[str, str], bool] | None = None
+    refusal = "a weights file is read as a state dict of tensors only, and this object is not one"
 
     def __init__(self, file: BinaryIO, **kwargs: Any) -> None:
         super().__init__(file, **kwargs)
@@ -88,6 +92,10 @@ class RestrictedUnpickler(pickle._Unpickler):
             module, name = _compat_pickle.NAME_MAPPING[(module, name)]
         else:
             module = _compat_pickle.IMPORT_MAPPING.get(module, module)
+        if self.admit is not None and not self.admit(module, name):
+            raise UnsafeCheckpointError(
+                f"refused to load {module}.{name}: {self.refusal} (it could run code; nothing was run)"
+            )
         found = ALLOWED.get((module, name))
         if found is not None:
             return found
@@ -159,9 +167,10 @@ def _count(value: Any) -> bool:
     return type(value) is int and value >= 0
 
 
-def _pickle_module(max_storage_bytes: int) -> types.SimpleNamespace:
+def _pickle_module(max_storage_bytes: int, admit: Callable[[str, str], bool] | None) -> types.SimpleNamespace:
     """What torch.load needs of a pickle module, for one file."""
-    unpickler = type("RestrictedUnpickler", (RestrictedUnpickler,), {"max_storage_bytes": max_storage_bytes})
+    fields = {"max_storage_bytes": max_storage_bytes, "admit": staticmethod(admit) if admit else None}
+    unpickler = type("RestrictedUnpickler", (RestrictedUnpickler,), fields)
     return types.SimpleNamespace(
         __name__=__name__, Unpickler=unpickler, load=lambda file, **kwargs: unpickler(file, **kwargs).load()
     )
@@ -194,8 +203,9 @@ def _check_container(f: BinaryIO) -> None:
     f.seek(0)
 
 
-def load_checkpoint(path: str | os.PathLike) -> Any:
-    """Read a torch checkpoint (zip or pre-1.6 format) through `RestrictedUnpickler`, tensors on the CPU.
+def load_checkpoint(path: str | os.PathLike, admit: Callable[[str, str], bool] | None = None) -> Any:
+    """Read a torch checkpoint (zip or pre-1.6 format) through `RestrictedUnpickler`, tensors on the CPU;
+    `admit(module, name)` narrows the names it may look up further (`roberta.checkpoint.bin_file`: tensors only).
     `UnsafeCheckpointError` (naming the file) for what it refuses, ValueError for what cannot be read."""
     path = os.fspath(path)
     if not os.path.isfile(path):
@@ -204,7 +214,7 @@ def load_checkpoint(path: str | os.PathLike) -> Any:
         with open(path, "rb") as f:  # checked and read through one descriptor: the same bytes
             _check_container(f)
             size = os.fstat(f.fileno()).st_size
-            return torch.load(f, map_location="cpu", pickle_module=_pickle_module(size), weights_only=False)
+            return torch.load(f, map_location="cpu", pickle_module=_pickle_module(size, admit), weights_only=False)
     except UnsafeCheckpointError as e:
         raise UnsafeCheckpointError(f"{path}: {e}") from None
     except ValueError as e:

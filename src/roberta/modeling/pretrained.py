@@ -6,38 +6,23 @@ import contextlib
 import copy
 import logging
 import os
-import re
 from typing import Any
 
 import torch
 from torch import nn
 
-from ..checkpoint_dir import committed
+from ..checkpoint import detect, report
+from ..checkpoint.names import convert, match_prefix
 from ..config import _DEFAULTS, RobertaConfig
 from ..devices import parse_device, parse_dtype
-from ..hub import resolve_model_dir
+from ..hub import pop_hub_kwargs
 from . import precision
 from .attention import check_backend_name
-from .checkpoint_files import find_weight_files, materialize, open_weight_files, write_checkpoint
+from .checkpoint_files import materialize, open_weight_files, to_torch, write_checkpoint
 from .utilities import ModuleUtilities
-from .weights import add_or_strip_prefix, from_disk
 
 logger = logging.getLogger(__name__)
 
-_HUB_KWARGS = (
-    "cache_dir",
-    "revision",
-    "local_files_only",
-    "token",
-    "use_auth_token",
-    "force_download",
-    "proxies",
-    "resume_download",
-    "subfolder",
-    "trust_remote_code",
-    "low_cpu_mem_usage",
-    "use_safetensors",
-)
 _LABEL_KWARGS = ("num_labels", "id2label", "label2id")
 
 
@@ -203,7 +188,7 @@ class RobertaPreTrainedModel(ModuleUtilities, nn.Module):
     ) -> None:
         """Write `config.json` and the weights in the reference's layout, atomically across files: after a
         kill at any point the folder loads as the previous save or this one, never a mix (see
-        `roberta.checkpoint_dir`). Only files that earlier saves wrote are replaced or removed."""
+        `roberta.checkpoint.commit`). Only files that earlier saves wrote are replaced or removed."""
         if not is_main_process:
             return
         if state_dict is None:
@@ -258,46 +243,42 @@ class RobertaPreTrainedModel(ModuleUtilities, nn.Module):
         without it). Other keywords go to the model's constructor (e.g. `add_pooling_layer=False`).
         """
         path = os.fspath(pretrained_model_name_or_path)
-        subfolder = kwargs.pop("subfolder", None)
-        if subfolder:  # the checkpoint sits in a folder inside the model's folder (or its cached snapshot)
-            path = resolve_model_dir(path, subfolder=subfolder)
-        from_flax = kwargs.pop("from_flax", False)
-        from_tf = kwargs.pop("from_tf", False)
-        hub = {k: kwargs.pop(k) for k in _HUB_KWARGS if k in kwargs}
-        hub_for_files = {k: hub[k] for k in ("cache_dir", "revision") if k in hub}
+        hub = pop_hub_kwargs(kwargs)
+        from_tf, from_flax = kwargs.pop("from_tf", False), kwargs.pop("from_flax", False)
+        source = "tf" if from_tf else "flax" if from_flax else None
+        use_safetensors = kwargs.pop("use_safetensors", None)
+        kwargs.pop("low_cpu_mem_usage", None)  # loading never holds two copies of the weights
         config_fields = set(_DEFAULTS) | set(_LABEL_KWARGS) | {"problem_type"}
         overrides = {k: kwargs.pop(k) for k in list(kwargs) if k in config_fields}
-        use_safetensors = hub.get("use_safetensors")
-        files, save_id, stored_config, foreign = None, None, path, None
-        if state_dict is None:  # weights of another framework, as the reference's PyTorch names
-            from ..modeling_flax.weights import read_flax_for_pytorch  # NumPy only: no JAX
-            from ..modeling_tf.to_pytorch import read_tf_for_pytorch  # h5py / NumPy only: no TensorFlow
-
-            foreign = read_flax_for_pytorch(path, from_flax=from_flax, **hub_for_files)  # None: not Flax weights
-            if foreign is None:
-                foreign = read_tf_for_pytorch(path, from_tf=from_tf, **hub_for_files)  # None: not TF weights
-        if state_dict is None and foreign is None and os.path.isdir(path):
-            found = committed(path, use_safetensors)  # config and weights of one save, chosen together
-            files, save_id = found.files, (found.record or {}).get("id")
-            stored_config = found.config if found.config is not None else (found.config_path or path)
-        if config is None:
-            config = cls.config_class.from_pretrained(stored_config, **hub_for_files, **overrides)
+        found = None
+        if state_dict is None:  # the weights and the config of one save, chosen together
+            order = detect.reading_order("pt", source=source, use_safetensors=use_safetensors)
+            found = detect.locate(path, order, hub)
+            if source is not None:
+                detect.require_naming(found, source, f"from_{source}=True")
+        if config is None and found is not None:
+            config = cls.config_class.from_pretrained(found.config or found.directory, **overrides)
+        elif config is None:
+            config = cls.config_class.from_pretrained(path, **hub, **overrides)
         else:
             config = copy.deepcopy(config).updated(**overrides)
         if attn_implementation is not None:
             config._attn_implementation = check_backend_name(attn_implementation)
         torch_dtype = parse_dtype(dtype if dtype is not None else torch_dtype, auto=config.torch_dtype)
         device = _parse_device_map(device_map)
-        if state_dict is None and foreign is None and files is None:  # a hub id in the local cache
-            files = find_weight_files(path, use_safetensors=use_safetensors, **hub_for_files)
         with torch.device("meta"):  # no memory and no random init; loaded tensors are assigned in place
             model = cls(config, *model_args, **kwargs)
         with contextlib.ExitStack() as stack:
-            if state_dict is not None or foreign is not None:
-                disk = dict(state_dict if state_dict is not None else foreign)
-            else:
-                disk = stack.enter_context(open_weight_files(files, save_id))
-            info = model._load_disk_state(disk, ignore_mismatched_sizes=ignore_mismatched_sizes, dtype=torch_dtype)
+            naming = "pt"
+            if state_dict is not None:
+                disk = dict(state_dict)
+            elif found.naming == "pt":
+                disk = stack.enter_context(open_weight_files(found.files, found.save_id))
+            else:  # TF or Flax weights: read whole (kernels are transposed), renamed to ours
+                disk, naming = detect.read_arrays(found), found.naming
+            info = model._load_disk_state(
+                disk, naming=naming, source=path, ignore_mismatched_sizes=ignore_mismatched_sizes, dtype=torch_dtype
+            )
         if device is not None:
             model.to(device)
             model.hf_device_map = {"": str(device)}  # one device holds the whole model
@@ -311,57 +292,43 @@ class RobertaPreTrainedModel(ModuleUtilities, nn.Module):
         return model
 
     def _load_disk_state(
-        self, disk: dict[str, torch.Tensor], *, ignore_mismatched_sizes: bool, dtype: torch.dtype | None
+        self,
+        disk: dict[str, Any],
+        *,
+        naming: str = "pt",
+        source: str = "the state dict",
+        ignore_mismatched_sizes: bool,
+        dtype: torch.dtype | None,
     ) -> dict[str, list]:
-        ours, ignored = from_disk(disk)
+        """Load tensors named in `naming`'s framework (torch tensors or stored ones; NumPy arrays for TF and
+        Flax names) into the model, through the one rename rule and the one load report."""
+        ours, ignored = convert(disk, naming, "pt")
+        if naming != "pt":
+            ours = {k: to_torch(v) for k, v in ours.items()}
         expected = self.state_dict(keep_vars=True)
-        ours = add_or_strip_prefix(ours, expected.keys(), self.base_model_prefix)
-        tied = self._tied_names()
-        mismatched, unexpected, load = [], [], {}
-        for name, tensor in ours.items():
-            if name in tied:
-                continue  # the tie gives it its value; a stored copy is never read
-            if name not in expected:
-                if not any(re.search(p, name) for p in self._ignore_unexpected):
-                    unexpected.append(name)
-                continue
-            want = expected[name]
-            if tuple(tensor.shape) != tuple(want.shape):
-                mismatched.append((name, tuple(tensor.shape), tuple(want.shape)))
-                continue
-            tensor = materialize(tensor)  # read from the file now that it is known to be needed
-            if tensor.is_floating_point() and tensor.dtype != (dtype or want.dtype):
-                tensor = tensor.to(dtype or want.dtype)  # the reference loads into float32 unless told otherwise
-            load[name] = tensor
-        if mismatched and not ignore_mismatched_sizes:
-            listing = "; ".join(f"{n}: checkpoint {a}, model {b}" for n, a, b in mismatched)
-            raise ValueError(
-                f"checkpoint shapes differ from the model's: {listing}. Pass "
-                f"ignore_mismatched_sizes=True to re-initialise them (e.g. a new num_labels)"
-            )
-        missing = [n for n in expected if n not in load and n not in tied]
+        ours = match_prefix(ours, expected.keys(), self.base_model_prefix, ".")
+        result = report.compare(
+            {k: tuple(v.shape) for k, v in ours.items()},
+            {k: tuple(v.shape) for k, v in expected.items()},
+            skip=self._tied_names(),  # the tie gives them their value; a stored copy is never read
+            ignore_unexpected=self._ignore_unexpected,
+            ignored=ignored,
+        )
+        name = type(self).__name__
+        report.check(result, name, source, ignore_mismatched_sizes=ignore_mismatched_sizes, found=len(ours))
+        load = {}
+        for key in result.loaded:
+            tensor = materialize(ours[key])  # read from the file now that it is known to be needed
+            want = expected[key].dtype
+            if tensor.is_floating_point() and tensor.dtype != (dtype or want):
+                tensor = tensor.to(dtype or want)  # the reference loads into float32 unless told otherwise
+            load[key] = tensor
         self.load_state_dict(load, strict=False, assign=True)
         self.tie_weights()  # first, so a tied output layer is not allocated and initialised for nothing
         self._materialize_missing(dtype)
         self.tie_weights()
-        info = {
-            "missing_keys": missing,
-            "unexpected_keys": unexpected,
-            "mismatched_keys": mismatched,
-            "error_msgs": [],
-            "ignored_keys": ignored,
-        }
-        if missing or mismatched:
-            logger.warning(
-                "Some weights of %s were not in the checkpoint and are newly initialised: %s. You should probably "
-                "train this model on a downstream task (roberta finetune ...) before using it for predictions.",
-                type(self).__name__,
-                ", ".join(missing + [m[0] for m in mismatched]),
-            )
-        if unexpected:  # expected when loading another head's checkpoint (the reference then says it at info)
-            warn = logger.warning if type(self).__name__ in (self.config.architectures or []) else logger.info
-            warn("Some checkpoint weights were not used by %s: %s", type(self).__name__, ", ".join(unexpected))
-        return info
+        report.log(result, name, source, logger, same_class=name in (self.config.architectures or []))
+        return {**result.info(), "ignored_keys": ignored}
 
     def _tied_names(self) -> set[str]:
         """Parameter names that share storage with an earlier name (not expected on disk)."""

@@ -3,8 +3,8 @@ layout with the PyTorch classes.
 
 Importing the package imports no framework: its model classes (one per head of the registry for every model
 family, and each family's PreTrainedModel) are imported on first use, by name (`from roberta.modeling_flax
-import FlaxRobertaModel`, or `from roberta import ...`), and `weights.py` (Flax weights for the PyTorch
-classes) needs NumPy only.
+import FlaxRobertaModel`, or `from roberta import ...`). Their weight files are `roberta.checkpoint`'s (NumPy
+only), which the PyTorch classes read too.
 
     spec.py        the config unpacked once (ModelSpec)
     layers.py      linen blocks: embeddings, attention (+ cache), feed-forward, layer stack, pooler
@@ -14,10 +14,7 @@ classes) needs NumPy only.
     base.py        FlaxRobertaPreTrainedModel: params, the call, init_cache, dtype casts
     classes.py     the RoBERTa family's public classes, one per head of the registry
     bucketing.py   length bucketing of padded batches into a few static shapes
-    names.py       Flax parameter paths <-> the reference's PyTorch names on disk
-    weights.py     finding and reading weight files (NumPy only)
-    msgpack_format.py   reading flax_model.msgpack without JAX
-    pretrained.py  from_pretrained / save_pretrained
+    pretrained.py  from_pretrained / save_pretrained (on roberta.checkpoint)
     generation.py  greedy and sampled decoding
     auto.py        FlaxAutoModel*
     runner.py      the pipelines' runner

@@ -17,11 +17,11 @@ import jax.numpy as jnp
 import numpy as np
 from flax.core import unfreeze
 
+from ..checkpoint.names import flatten, unflatten
 from ..config import RobertaConfig
 from . import bucketing
 from .heads import build_module
 from .inputs import TOKEN_INPUTS, cache_index, check_inputs
-from .names import flatten, unflatten
 from .spec import ModelSpec
 
 _FLAGS = ("train", "output_attentions", "output_hidden_states")

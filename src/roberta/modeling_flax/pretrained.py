@@ -1,12 +1,15 @@
 """`from_pretrained` / `save_pretrained` of the Flax classes, on the reference's file layout.
 
-Loading builds the model without random initialisation (`_do_init=False` shapes only), renames and checks
-the checkpoint's arrays against the parameter shapes, and initialises only what the checkpoint lacks.
+Loading builds the model without random initialisation (`_do_init=False` shapes only), renames the checkpoint's
+arrays by the one naming rule (`roberta.checkpoint.names`), checks them against the parameter shapes (the one
+load report) and initialises only what the checkpoint lacks. Saving goes through the checkpoint package's save
+protocol (atomic across files) and shards past `max_shard_size` as the reference does.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import os
 from typing import Any
@@ -14,37 +17,26 @@ from typing import Any
 import jax.numpy as jnp
 import numpy as np
 
-from .._io import atomic_directory
+from ..checkpoint import detect, report
+from ..checkpoint.commit import write_save
+from ..checkpoint.files import BIN, MSGPACK, SAFETENSORS, SAVE_KEY, split_shards
+from ..checkpoint.msgpack_file import write_msgpack
+from ..checkpoint.names import convert, flatten, match_prefix, unflatten
+from ..checkpoint.safetensors_file import write_safetensors
 from ..config import _DEFAULTS, RobertaConfig
-from .names import Path, flatten, unflatten
-from .weights import FLAX_INDEX, FLAX_WEIGHTS, SAFE_INDEX, SAFE_WEIGHTS, find_weights, read_flat
+from ..hub import pop_hub_kwargs
 
 logger = logging.getLogger(__name__)
 
-_HUB_FILES = ("cache_dir", "revision")
-_HUB_IGNORED = ("local_files_only", "token", "use_auth_token", "force_download", "proxies", "resume_download",
-                "subfolder", "trust_remote_code", "from_auto")  # fmt: skip
 _CONFIG_KWARGS = set(_DEFAULTS) | {"num_labels", "id2label", "label2id", "problem_type"}
 
 
-def _config(cls: type, path: str, config: RobertaConfig | None, overrides: dict, hub: dict) -> RobertaConfig:
+def _config(cls: type, source: dict | str, config: RobertaConfig | None, overrides: dict) -> RobertaConfig:
     if config is None:
-        return cls.config_class.from_pretrained(path, **hub, **overrides)
+        return cls.config_class.from_pretrained(source, **overrides)
     if not isinstance(config, RobertaConfig):
         raise TypeError(f"config must be a RobertaConfig, got {type(config).__name__}")
     return copy.deepcopy(config).updated(**overrides)
-
-
-def _match_prefix(flat: dict[Path, np.ndarray], expected: set[Path], prefix: str) -> dict[Path, np.ndarray]:
-    """A base checkpoint for a head model gains the `roberta` level; a head checkpoint for the bare model
-    keeps only its `roberta` subtree."""
-    wants = any(k[0] == prefix for k in expected)
-    has = any(k[0] == prefix for k in flat)
-    if wants and not has:
-        return {(prefix, *k): v for k, v in flat.items()}
-    if has and not wants:
-        return {(k[1:] if k[0] == prefix else k): v for k, v in flat.items()}
-    return flat
 
 
 def _as_param(array: np.ndarray) -> jnp.ndarray:
@@ -73,43 +65,27 @@ def load(
     `model.init_weights(rng, input_shape, params)` fills them), `ignore_mismatched_sizes`, `input_shape`,
     `seed`, `output_loading_info`. Other keywords go to the constructor (e.g. `add_pooling_layer=False`)."""
     path = os.fspath(pretrained_model_name_or_path)
-    hub = {k: kwargs.pop(k) for k in _HUB_FILES if k in kwargs}
-    for key in _HUB_IGNORED:
-        kwargs.pop(key, None)
+    hub = pop_hub_kwargs(kwargs)
     overrides = {k: kwargs.pop(k) for k in list(kwargs) if k in _CONFIG_KWARGS}
-    config = _config(cls, path, config, overrides, hub)
-    flat = read_flat(find_weights(path, from_pt=from_pt, **hub))
+    found = detect.locate(path, detect.reading_order("flax", source="pt" if from_pt else None), hub)
+    if found.format is BIN and not from_pt:
+        raise FileNotFoundError(f"{found.directory} holds PyTorch weights ({os.path.basename(found.entry)}) only: "
+                                f"pass from_pt=True to convert them")  # fmt: skip
+    config = _config(cls, found.config or found.directory, config, overrides)
+    flat, ignored = convert(detect.read_arrays(found), found.naming, "flax")
 
     model = cls(config, *model_args, input_shape=input_shape, seed=seed, dtype=dtype, _do_init=False, **kwargs)
-    expected = flatten(model.params_shape_tree)
-    flat = _match_prefix(flat, set(expected), cls.base_model_prefix)
-    state, unexpected, mismatched = {}, [], []
-    for key, array in flat.items():
-        if key not in expected:
-            tied_decoder = key[-2:] == ("decoder", "kernel") and config.tie_word_embeddings
-            if not tied_decoder:  # a tied LM head has no decoder of its own
-                unexpected.append("/".join(key))
-            continue
-        if tuple(array.shape) != tuple(expected[key].shape):
-            mismatched.append(("/".join(key), tuple(array.shape), tuple(expected[key].shape)))
-            continue
-        state[key] = _as_param(array)
-    if mismatched and not ignore_mismatched_sizes:
-        listing = "; ".join(f"{n}: checkpoint {a}, model {b}" for n, a, b in mismatched)
-        raise ValueError(
-            f"checkpoint shapes differ from the model's: {listing}. Pass ignore_mismatched_sizes=True to "
-            f"re-initialise them (e.g. a new num_labels)"
-        )
-    missing = sorted("/".join(k) for k in expected if k not in state)
-    if missing:
-        logger.warning("Some weights of %s were not in the checkpoint and are newly initialised: %s",
-                       cls.__name__, ", ".join(missing))  # fmt: skip
-    if unexpected:
-        logger.warning("Some checkpoint weights were not used by %s: %s", cls.__name__, ", ".join(unexpected))
-    params = unflatten(state)
-    if missing and _do_init:
+    expected = {"/".join(k): v.shape for k, v in flatten(model.params_shape_tree).items()}
+    flat = match_prefix(flat, expected, cls.base_model_prefix, "/")
+    tied = {k for k in flat if k.endswith("decoder/kernel") and config.tie_word_embeddings}  # a tied LM head
+    result = report.compare({k: v.shape for k, v in flat.items()}, expected, skip=tied, ignored=ignored)
+    report.check(result, cls.__name__, found.entry, ignore_mismatched_sizes=ignore_mismatched_sizes, found=len(flat))
+    same_class = cls.__name__.removeprefix("Flax") in (config.architectures or [])
+    report.log(result, cls.__name__, found.entry, logger, same_class=same_class)
+    params = unflatten({tuple(k.split("/")): _as_param(flat[k]) for k in result.loaded})
+    if result.missing + [m[0] for m in result.mismatched] and _do_init:
         params = model.init_weights(model.key, input_shape, params)
-    info = {"missing_keys": missing, "unexpected_keys": unexpected, "mismatched_keys": mismatched}
+    info = result.info()
     if not _do_init:
         return (model, params, info) if output_loading_info else (model, params)
     model._is_initialized = True
@@ -118,30 +94,26 @@ def load(
 
 
 def save(model, save_directory: str | os.PathLike, params: dict | None = None, *, safe_serialization: bool = False,
-         **_: Any) -> None:  # fmt: skip
+         max_shard_size: int | str = "10GB", **_: Any) -> None:  # fmt: skip
     """Write `config.json` and the parameters: `flax_model.msgpack` (flax.serialization's format) or, with
     `safe_serialization=True`, `model.safetensors` tagged "flax" with dot-joined Flax paths, as the reference
-    writes them. Files land atomically; shards of an older save in the same format are removed."""
-    from flax.serialization import msgpack_serialize
-    from safetensors.numpy import save_file
-
-    params = model.params if params is None else params
+    writes them. Past `max_shard_size`, msgpack shards and `flax_model.msgpack.index.json` whatever
+    `safe_serialization` says, as the reference writes them too. Atomic across files (`roberta.checkpoint.commit`)."""
+    flat = {"/".join(k): np.asarray(v) for k, v in flatten(model.params if params is None else params).items()}
+    sizes = {k: v.nbytes for k, v in flat.items()}
+    shards = split_shards(flat, sizes, max_shard_size)
     config = copy.deepcopy(model.config)
     config.architectures = [type(model).__name__.removeprefix("Flax")]
-    save_directory = os.fspath(save_directory)
-    with atomic_directory(save_directory) as stage:
-        if safe_serialization:
-            arrays = {".".join(k): np.asarray(v) for k, v in flatten(params).items()}
-            save_file(arrays, os.path.join(stage, SAFE_WEIGHTS), metadata={"format": "flax"})
+    fmt = SAFETENSORS if safe_serialization and len(shards) == 1 else MSGPACK
+
+    def write(path: str, arrays: dict[str, np.ndarray], record: dict) -> None:
+        if fmt is SAFETENSORS:
+            metadata = {"format": "flax", SAVE_KEY: json.dumps(record)}
+            write_safetensors({k.replace("/", "."): v for k, v in arrays.items()}, path, metadata)
         else:
-            with open(os.path.join(stage, FLAX_WEIGHTS), "wb") as f:
-                f.write(msgpack_serialize(jax_to_numpy(params)))
-        config.save_pretrained(stage)
-    single, index = (SAFE_WEIGHTS, SAFE_INDEX) if safe_serialization else (FLAX_WEIGHTS, FLAX_INDEX)
-    stem, ext = single.rsplit(".", 1)
-    for name in os.listdir(save_directory):
-        if name == index or (name.startswith(stem + "-") and name.endswith("." + ext)):
-            os.remove(os.path.join(save_directory, name))
+            write_msgpack(unflatten({tuple(k.split("/")): v for k, v in arrays.items()}), path, record)
+
+    write_save(os.fspath(save_directory), fmt, shards, config.to_dict(), write, framework="flax", sizes=sizes)
 
 
 def jax_to_numpy(tree: dict) -> dict:

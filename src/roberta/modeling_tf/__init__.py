@@ -2,8 +2,8 @@
 
 Importing the package imports no framework: its model classes (one per head of the registry for every model
 family, and each family's PreTrainedModel) are imported on first use, by name (`from roberta.modeling_tf import
-TFRobertaForMaskedLM`, or `from roberta import ...`), so that its torch- and TensorFlow-free modules (`names`,
-`checkpoints`, `to_pytorch`) can be imported by the PyTorch side without pulling TensorFlow in.
+TFRobertaForMaskedLM`, or `from roberta import ...`), so that importing roberta pulls no TensorFlow in. Their
+weight files are `roberta.checkpoint`'s (NumPy and h5py only), which the PyTorch classes read too.
 """
 
 from .. import model_classes, registry

@@ -1,14 +1,16 @@
 """`TFRobertaPreTrainedModel`: a `tf_keras.Model` that loads and saves checkpoints and trains with `fit`.
 
-Loading reads `tf_model.h5` or a TF-tagged `model.safetensors` by name, and PyTorch checkpoints (with
-`from_pt=True`, or whenever they are the only weights present) through the naming rule of `names.py`. Saving
-writes `tf_model.h5` in the reference's Keras layout (or TF-tagged safetensors) through a staging directory, so
-an interrupted save leaves the previous files intact.
+Loading reads `tf_model.h5` (or its shards) or a TF-tagged `model.safetensors` by name, and PyTorch checkpoints
+(with `from_pt=True`, or whenever they are the only weights present) through the one naming rule
+(`roberta.checkpoint.names`). Saving writes `tf_model.h5` in the reference's Keras layout, or TF-tagged
+safetensors, sharded past `max_shard_size`, through the checkpoint package's save protocol: a kill at any point
+leaves the previous save or the new one.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import os
 import re
@@ -16,22 +18,24 @@ from typing import Any
 
 import numpy as np
 
-from .._io import atomic_directory
+from ..checkpoint import detect, report
+from ..checkpoint.commit import write_save
+from ..checkpoint.files import H5, SAFETENSORS, SAVE_KEY, split_shards
+from ..checkpoint.h5_file import write_h5
+from ..checkpoint.names import convert, match_prefix
+from ..checkpoint.safetensors_file import write_safetensors
 from ..config import RobertaConfig
-from ..weight_arrays import SAFE_WEIGHTS
+from ..hub import pop_hub_kwargs
 from ._keras import keras, tf
-from .checkpoints import TF_WEIGHTS, find_weights, read_weights, write_h5, write_safetensors
 from .layers import Slot
-from .names import tf_state_from_pt
 
 logger = logging.getLogger(__name__)
 
-_HUB = ("cache_dir", "revision")
-_ACCEPTED_HUB = ("local_files_only", "token", "use_auth_token", "force_download", "proxies", "resume_download")
 
-
-def _transpose(a: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(a.T)
+def _snake_case(name: str) -> str:
+    """A class name as Keras names the model's variables: "TFRobertaForMaskedLM" -> "tf_roberta_for_masked_lm"."""
+    words = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)  # a capitalised word starts a new part
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", words).lower()
 
 
 def _model_loss(y_true, y_pred):
@@ -129,94 +133,103 @@ class TFRobertaPreTrainedModel(keras.Model):
         differs instead of failing), `output_loading_info` (also return missing / unexpected names).
         """
         path = os.fspath(pretrained_model_name_or_path)
-        hub = {k: kwargs.pop(k) for k in _HUB if k in kwargs}
-        for k in _ACCEPTED_HUB:
-            kwargs.pop(k, None)  # always offline
+        hub = pop_hub_kwargs(kwargs)
+        source = "pt" if from_pt else None
+        found = detect.locate(path, detect.reading_order("tf", source=source, use_safetensors=use_safetensors), hub)
         if config is None:
-            config = cls.config_class.from_pretrained(path, **hub, **kwargs)
+            config = cls.config_class.from_pretrained(found.config or found.directory, **kwargs)
         else:
             if not isinstance(config, RobertaConfig):
                 raise TypeError(f"config must be a RobertaConfig, got {type(config).__name__}")
             config = copy.deepcopy(config).updated(**kwargs)
         model = cls(config, *model_args)
-        files = find_weights(path, from_pt=bool(from_pt), use_safetensors=use_safetensors, **hub)
-        state = read_weights(files.paths)
-        if not files.tf_names:
-            state = tf_state_from_pt(state, _transpose)
-        info = model.load_named(state, source=files.paths[0], ignore_mismatched_sizes=ignore_mismatched_sizes)
+        state, ignored = convert(detect.read_arrays(found), found.naming, "tf")
+        info = model.load_named(
+            state, source=found.entry, ignore_mismatched_sizes=ignore_mismatched_sizes, ignored=ignored
+        )
         return (model, info) if output_loading_info else model
 
     def load_named(
-        self, state: dict[str, np.ndarray], *, source: str = "the checkpoint", ignore_mismatched_sizes: bool = False
+        self,
+        state: dict[str, np.ndarray],
+        *,
+        source: str = "the checkpoint",
+        ignore_mismatched_sizes: bool = False,
+        ignored: list[str] | None = None,
     ) -> dict[str, list]:
         """Assign TF-named arrays to the model's variables; returns the missing / unexpected / mismatched names."""
         expected = self.named_slots()
+        state = match_prefix(state, expected, self.base_model_prefix, "/")
+        result = report.compare(
+            {k: tuple(v.shape) for k, v in state.items()},
+            {k: tuple(slot.shape) for k, slot in expected.items()},
+            ignore_unexpected=self._ignore_unexpected,
+            ignored=ignored or [],
+        )
+        name = type(self).__name__
+        report.check(result, name, source, ignore_mismatched_sizes=ignore_mismatched_sizes, found=len(state))
         values: dict[int, tuple[tf.Variable, np.ndarray]] = {}  # the new value of each variable written to
-        loaded, unexpected, mismatched = set(), [], []
-        for name, array in state.items():
-            slot = expected.get(name)
-            if slot is None:
-                if not any(re.search(p, name) for p in self._ignore_unexpected):
-                    unexpected.append(name)
-                continue
-            if tuple(array.shape) != slot.shape:
-                mismatched.append((name, tuple(array.shape), slot.shape))
-                continue
-            array = np.asarray(array, dtype=slot.variable.dtype.as_numpy_dtype)
+        for key in result.loaded:
+            slot = expected[key]
+            array = np.asarray(state[key], dtype=slot.variable.dtype.as_numpy_dtype)
             if slot.index is None:
                 values[id(slot.variable)] = (slot.variable, array)
             else:  # a part of a fused variable: fill it into the variable's current value
                 _, value = values.setdefault(id(slot.variable), (slot.variable, slot.variable.numpy()))
                 value[slot.index] = array
-            loaded.add(name)
-        if state and not loaded:
-            shown = ", ".join(sorted(state)[:3])
-            raise ValueError(
-                f"none of the {len(state)} weights in {source} belong to a {type(self).__name__} (they are named "
-                f"{shown}, ...); is it a checkpoint of another architecture?"
-            )
-        if mismatched and not ignore_mismatched_sizes:
-            listing = "; ".join(f"{n}: checkpoint {a}, model {b}" for n, a, b in mismatched)
-            raise ValueError(
-                f"checkpoint shapes differ from the model's: {listing}. Pass ignore_mismatched_sizes=True to "
-                f"re-initialise them (e.g. a new num_labels)"
-            )
         keras.backend.batch_set_value(list(values.values()))
-        missing = [n for n in expected if n not in loaded]
-        if missing:
-            logger.warning(
-                "Some weights of %s were not in %s and are newly initialised: %s",
-                type(self).__name__,
-                source,
-                ", ".join(missing),
-            )
-        if unexpected:
-            logger.warning(
-                "Some weights of %s were not used by %s: %s", source, type(self).__name__, ", ".join(unexpected)
-            )
-        return {"missing_keys": missing, "unexpected_keys": unexpected, "mismatched_keys": mismatched}
+        same_class = name.removeprefix("TF") in (self.config.architectures or [])
+        report.log(result, name, source, logger, same_class=same_class)
+        return result.info()
 
     # ------------------------------------------------------------------ saving
-    def save_pretrained(self, save_directory: str | os.PathLike, *, safe_serialization: bool = False, **_: Any) -> None:
+    def save_pretrained(
+        self,
+        save_directory: str | os.PathLike,
+        *,
+        safe_serialization: bool = False,
+        max_shard_size: int | str = "5GB",
+        **_: Any,
+    ) -> None:
         """Write `config.json` and `tf_model.h5` (the reference's Keras layout, which its TF classes load), or a
-        TF-tagged `model.safetensors` with `safe_serialization=True`. Our PyTorch classes load either (pass
-        `from_tf=True` for the .h5)."""
-        save_directory = os.fspath(save_directory)
+        TF-tagged `model.safetensors` with `safe_serialization=True`; past `max_shard_size`, shards and an index
+        as the reference names them (`tf_model-00001-of-00002.h5`, `tf_model.h5.index.json`). Atomic across
+        files (`roberta.checkpoint.commit`). Our PyTorch classes load either (pass `from_tf=True` for the .h5)."""
         state = self.named_arrays()
+        sizes = {k: v.nbytes for k, v in state.items()}
+        shards = split_shards(state, sizes, max_shard_size)
         config = copy.deepcopy(self.config)
-        config.architectures = [type(self).__name__]
-        with atomic_directory(save_directory) as stage:
-            if safe_serialization:
-                write_safetensors(state, os.path.join(stage, SAFE_WEIGHTS))
+        config.architectures = [type(self).__name__.removeprefix("TF")]  # as the reference names it
+        model_name = _snake_case(type(self).__name__)
+        groups = self._h5_groups(state) if len(shards) == 1 else None
+
+        def write(path: str, arrays: dict[str, np.ndarray], record: dict) -> None:
+            if safe_serialization:  # names end in `:0`, as the reference writes them
+                metadata = {"format": "tf", SAVE_KEY: json.dumps(record)}
+                write_safetensors({f"{k}:0": v for k, v in arrays.items()}, path, metadata)
             else:
-                groups = {}
-                for layer in self._flatten_layers(include_self=False, recursive=False):
-                    shared = self._h5_shared.get(layer.name)
-                    names = [n for n in state if n.startswith(layer.name + "/")]
-                    groups[layer.name] = names + [n for n in state if shared and n.startswith(shared)]
-                model_name = re.sub(r"(?<!^)(?=[A-Z])", "_", type(self).__name__).lower()  # as Keras names it
-                write_h5(state, os.path.join(stage, TF_WEIGHTS), model_name=model_name, groups=groups)
-            config.save_pretrained(stage)
+                write_h5(arrays, path, model_name=model_name, groups=groups, record=record)
+
+        fmt = SAFETENSORS if safe_serialization else H5
+        write_save(
+            os.fspath(save_directory),
+            fmt,
+            shards,
+            config.to_dict(),
+            write,
+            framework="tf",
+            sizes=sizes,
+            index_key=lambda k: f"{model_name}/{k}:0",
+        )
+
+    def _h5_groups(self, state: dict[str, np.ndarray]) -> dict[str, list[str]]:
+        """Each top-level layer and the variables it lists in a single `tf_model.h5` (`_h5_shared` too)."""
+        groups = {}
+        for layer in self._flatten_layers(include_self=False, recursive=False):
+            shared = self._h5_shared.get(layer.name)
+            names = [n for n in state if n.startswith(layer.name + "/")]
+            groups[layer.name] = names + [n for n in state if shared and n.startswith(shared)]
+        return groups
 
     # ------------------------------------------------------------------ Keras training
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Any = None, **kwargs: Any) -> None:

@@ -7,11 +7,14 @@ from typing import Any
 
 import torch
 
-from .base import Pipeline, check_text
+from .base import Pipeline, check_text, to_json
+from .embedding_vectors import Embedder, truncate_and_normalize
+from .quantize import check_precision, check_truncate_dim, quantize
 from .sentence_folder import SentenceFolder, read_sentence_folder
-from .sentence_pooling import l2_normalize, sentence_vector
+from .windows import EMBED_AGGREGATES, Window, check_fits, parse_window, split
 
 _TOKENIZE_OPTIONS = {"truncation", "max_length", "add_special_tokens"}
+OUTPUT_VALUES = ("sentence_embedding", "token_embeddings")
 
 
 def _tokenize_options(truncation: bool | None, tokenize_kwargs: dict[str, Any] | None) -> dict[str, Any]:
@@ -87,12 +90,21 @@ class SentenceEmbeddingPipeline(FeatureExtractionPipeline):
     see `sentence_folder.py`): what `SentenceTransformer(folder).encode(text)` gives, its Pooling, Dense and
     Normalize modules, `max_seq_length`, `do_lower_case` and prompts included.
 
-    Call options: `normalize` (None: True for a plain checkpoint, the folder's own modules for a
-    sentence-transformers folder; True: L2-normalise the result; False: do not add a normalisation, as
-    `encode(normalize_embeddings=False)`: a folder's Normalize module still applies), `prompt_name` (one of the
-    folder's prompts; default: its `default_prompt_name`), `prompt` (a text put before the input; wins over
-    `prompt_name`), `return_tensors` (False: a list of floats; True: a 1-D tensor), `truncation` (True: inputs
-    longer than the model, or the folder's `max_seq_length`, accepts are cut), `tokenize_kwargs`.
+    Call options, as `encode` takes them where it has them:
+        normalize: None (True for a plain checkpoint, the folder's own modules for a sentence-transformers
+            folder); True: L2-normalise the result (after `truncate_dim`); False: add no normalisation, as
+            `encode(normalize_embeddings=False)` (a folder's Normalize module still applies).
+        truncate_dim: keep the first N dimensions (Matryoshka), before `normalize`.
+        prompt_name / prompt: one of the folder's prompts (default: its `default_prompt_name`), or a text put
+            before the input (wins over `prompt_name`).
+        precision: "float32", "int8", "uint8", "binary", "ubinary" (`quantize.py`: sentence-transformers'
+            semantics; int8 / uint8 ranges from `quantization_ranges` (2, dim) or `calibration_embeddings`
+            when given, else from the call's own embeddings).
+        output_value: "sentence_embedding" (default) or "token_embeddings" (each token's state, (tokens, dim)).
+        window: `(length, stride)` or `{"length", "stride", "aggregate": "mean" | "late"}` for documents
+            longer than the model (`windows.py`); "late" gives one vector per span.
+        return_tensors (False: lists; True: tensors), truncation (True: inputs longer than the model, or the
+            folder's `max_seq_length`, are cut; False: they are an error), tokenize_kwargs.
     """
 
     task = "sentence-embedding"
@@ -103,6 +115,7 @@ class SentenceEmbeddingPipeline(FeatureExtractionPipeline):
         self.folder: SentenceFolder | None = None if model_dir is None else read_sentence_folder(model_dir)
         if self.folder is not None:
             self.folder.output_size(model.config.hidden_size)  # the modules' widths must chain
+        self.embedder = Embedder(self.folder)
         super().__init__(model, tokenizer, **kwargs)
 
     @property
@@ -112,6 +125,12 @@ class SentenceEmbeddingPipeline(FeatureExtractionPipeline):
         wanted = self.folder.max_seq_length if self.folder is not None else None
         return min(limit, wanted) if wanted else limit
 
+    @property
+    def embedding_size(self) -> int:
+        """The width of the vectors (before `truncate_dim`)."""
+        size = self.model.config.hidden_size
+        return size if self.folder is None else self.folder.output_size(size)
+
     def _sanitize(
         self,
         return_tensors: bool = False,
@@ -120,6 +139,12 @@ class SentenceEmbeddingPipeline(FeatureExtractionPipeline):
         tokenize_kwargs: dict[str, Any] | None = None,
         prompt_name: str | None = None,
         prompt: str | None = None,
+        truncate_dim: int | None = None,
+        precision: str = "float32",
+        quantization_ranges: Any = None,
+        calibration_embeddings: Any = None,
+        output_value: str = "sentence_embedding",
+        window: Any = None,
         **unknown: Any,
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         if unknown:
@@ -135,22 +160,48 @@ class SentenceEmbeddingPipeline(FeatureExtractionPipeline):
                 f"prompt_name={prompt_name!r} needs the prompts of a sentence-transformers folder "
                 f"(config_sentence_transformers.json); this model has none"
             )
-        if normalize is None:
-            normalize = self.folder is None
-        pre = self._truncated(_tokenize_options(truncation, tokenize_kwargs))
-        pre["prompt"] = prompt
+        if output_value not in OUTPUT_VALUES:
+            raise ValueError(f"output_value must be one of {OUTPUT_VALUES}, got {output_value!r}")
+        check_precision(precision)
+        tokens = output_value == "token_embeddings"
+        if tokens and (truncate_dim is not None or precision != "float32" or normalize):
+            raise ValueError("truncate_dim, precision and normalize apply to sentence embeddings, not token_embeddings")
+        post = {
+            "return_tensors": bool(return_tensors),
+            "normalize": self.folder is None if normalize is None else normalize,
+            "truncate_dim": check_truncate_dim(truncate_dim, self.embedding_size),
+            "output_value": output_value,
+            "window": parse_window(window, max_length=self.max_length, aggregates=EMBED_AGGREGATES),
+        }
+        options = _tokenize_options(truncation, tokenize_kwargs)
+        if post["window"] is not None:
+            if options.get("truncation"):
+                raise ValueError("truncation=True and window exclude each other: a document is cut, or windowed")
+            pre = {**options, "truncation": False}
+        else:
+            pre = self._truncated(options)
+        pre["window"], pre["prompt"] = post["window"], prompt
         if self.folder is not None:  # the leading tokens its Pooling leaves out: the same for every input
             pre["prompt_length"] = self.folder.prompt_length(self.tokenizer, prompt, self.max_length)
-        return pre, {"return_tensors": bool(return_tensors), "normalize": normalize}
+        return pre, post
 
     def preprocess(
-        self, item: Any, prompt: str | None = None, prompt_length: int = 0, **tokenize_kwargs: Any
+        self,
+        item: Any,
+        prompt: str | None = None,
+        prompt_length: int = 0,
+        window: Window | None = None,
+        **tokenize_kwargs: Any,
     ) -> list[dict[str, Any]]:
         text = check_text(item, f"{self.task} input")
-        if self.folder is None:
-            return super().preprocess((prompt or "") + text, **tokenize_kwargs)
-        ids = self.tokenizer(self.folder.text_for(text, prompt), **tokenize_kwargs)["input_ids"]
-        return [{"input_ids": list(ids), "prompt_length": prompt_length}]
+        text = (prompt or "") + text if self.folder is None else self.folder.text_for(text, prompt)
+        ids = list(self.tokenizer(text, **tokenize_kwargs)["input_ids"])
+        if window is None:
+            check_fits(len(ids), self.max_length)
+            return [{"input_ids": ids, "prompt_length": prompt_length}]
+        return [
+            {"input_ids": w, "prompt_length": prompt_length if i == 0 else 0} for i, w in enumerate(split(ids, window))
+        ]
 
     def postprocess(
         self,
@@ -159,18 +210,47 @@ class SentenceEmbeddingPipeline(FeatureExtractionPipeline):
         outputs: list[dict[str, torch.Tensor]],
         return_tensors: bool = False,
         normalize: bool = True,
+        truncate_dim: int | None = None,
+        output_value: str = "sentence_embedding",
+        window: Window | None = None,
     ) -> Any:
-        hidden = outputs[0]["features"]  # (tokens, hidden)
-        if self.folder is None:
-            vector = mean_pool(hidden.unsqueeze(0), torch.ones(1, hidden.shape[0]))[0]
-        else:
-            vector = sentence_vector(hidden, self.folder, features[0]["prompt_length"])
-        if normalize:
-            vector = l2_normalize(vector)
-        return vector if return_tensors else vector.tolist()
+        if output_value == "token_embeddings":
+            states = self.embedder.tokens(features, outputs, window)
+            return states if return_tensors else states.tolist()
+        vectors = truncate_and_normalize(self.embedder.embed(features, outputs, window), truncate_dim, normalize)
+        vectors = vectors if window is not None and window.aggregate == "late" else vectors[0]
+        return vectors if return_tensors else vectors.tolist()
+
+    def _run(self, single: bool, items: list[Any], kwargs: dict[str, Any]) -> Any:
+        """The pipeline's run, then `precision` over the call's embeddings together (as `encode`)."""
+        options = {**self._defaults, **kwargs}
+        precision = options.get("precision", "float32")
+        if precision == "float32":
+            return super()._run(single, items, kwargs)
+        results = super()._run(False, items, {**kwargs, "return_tensors": True})
+        coded = quantize_results(
+            results, precision, options.get("quantization_ranges"), options.get("calibration_embeddings")
+        )
+        if not options.get("return_tensors"):
+            coded = [c.tolist() for c in coded]
+        return coded[0] if single else coded
 
     def render(self, result: Any) -> str:
-        return " ".join(f"{v:.6f}" for v in result)
+        if result and isinstance(result[0], list):  # token embeddings, or late chunking's span vectors
+            return to_json(result)
+        return " ".join(f"{v:.6f}" if isinstance(v, float) else str(v) for v in result)
+
+
+def quantize_results(results: list[torch.Tensor], precision: str, ranges: Any, calibration: Any) -> list[torch.Tensor]:
+    """Each input's vector(s) (a (dim,) or, late-chunked, a (spans, dim) tensor) at `precision`, the ranges
+    taken over every vector of the call together."""
+    rows = [r.reshape(-1, r.shape[-1]) for r in results]
+    coded = torch.from_numpy(quantize(torch.cat(rows).numpy(), precision, ranges, calibration))
+    out, at = [], 0
+    for r, block in zip(results, rows):
+        out.append(coded[at : at + len(block)].reshape(*r.shape[:-1], -1))
+        at += len(block)
+    return out
 
 
 def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:

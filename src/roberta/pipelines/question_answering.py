@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from .base import Pipeline, is_stream, positive_int, softmax
+from .windows import QA_AGGREGATES, parse_window
 
 
 def decode_spans(
@@ -61,10 +62,16 @@ class QuestionAnsweringPipeline(Pipeline):
         handle_impossible_answer: bool | None = None,
         align_to_words: bool | None = None,
         topk: int | None = None,
+        window: Any = None,
         **unknown: Any,
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         if unknown:
             raise TypeError(f"question-answering got unexpected option(s) {sorted(unknown)}")
+        window = parse_window(window, max_length=self.max_length, aggregates=QA_AGGREGATES)
+        if window is not None:  # the shared option's name for max_seq_len and doc_stride
+            if max_seq_len is not None or doc_stride is not None:
+                raise ValueError("window sets max_seq_len and doc_stride; give one or the other")
+            max_seq_len, doc_stride = window.length, window.stride
         if not self.tokenizer.is_fast:
             raise ValueError("question-answering needs a fast tokenizer (RobertaTokenizerFast) for its offsets")
         pre: dict[str, Any] = {}

@@ -289,7 +289,7 @@ def _read_dense(folder: Path) -> Dense:
     n_out = _get(config, "out_features", int, file, required=True, positive=True)
     has_bias = _get(config, "bias", bool, file)
     has_bias = True if has_bias is None else has_bias
-    activation = _activation(config.get("activation_function", "torch.nn.modules.activation.Tanh"), file)
+    activation = activation_name(config.get("activation_function", "torch.nn.modules.activation.Tanh"), file)
     source = config.get("module_input_name") or "sentence_embedding"
     target = config.get("module_output_name") or source
     if source != target or source not in ("sentence_embedding", "token_embeddings"):
@@ -300,7 +300,7 @@ def _read_dense(folder: Path) -> Dense:
     weights = [folder / n for n in ("model.safetensors", "pytorch_model.bin") if (folder / n).is_file()]
     if not weights:
         raise FileNotFoundError(f"{folder} holds no Dense weights (model.safetensors or pytorch_model.bin)")
-    with open_weight_files([str(weights[0])]) as state:  # plain tensors only (the weights-only readers)
+    with open_weight_files([str(weights[0])]) as state:  # plain tensors only (the tensors-only readers)
         tensors = {name: materialize(t).float() for name, t in state.items()}
     weight, bias = tensors.get("linear.weight"), tensors.get("linear.bias")
     if weight is None or tuple(weight.shape) != (n_out, n_in):
@@ -312,7 +312,7 @@ def _read_dense(folder: Path) -> Dense:
     return Dense(weight, bias if has_bias else None, activation, on_tokens=source == "token_embeddings")
 
 
-def _activation(value: Any, file: Path) -> str:
+def activation_name(value: Any, file: Path) -> str:
     name = value.rsplit(".", 1)[-1] if isinstance(value, str) else None
     if name not in ACTIVATIONS or not any(value == p + name for p in _ACTIVATION_MODULES):
         raise ValueError(

@@ -20,17 +20,33 @@ def sentence_vector(
 
     `prompt_length`: leading tokens the Pooling module leaves out (see `SentenceFolder.prompt_length`).
     `final_normalize=False` skips a Normalize module that ends the chain (the server's `normalize: false`)."""
-    modules = list(folder.modules)
+    return after_pooling(pooled(hidden, folder, prompt_length), folder, final_normalize=final_normalize)
+
+
+def token_states(hidden: torch.Tensor, folder: SentenceFolder) -> torch.Tensor:
+    """(tokens, width) the token embeddings sentence-transformers gives (`output_value="token_embeddings"`):
+    the last hidden state through the Dense modules that run on tokens, before the Pooling."""
+    for module in folder.modules:
+        if isinstance(module, Pooling):
+            break
+        hidden = dense(hidden, module)  # the parser lets only token-level Dense modules before the Pooling
+    return hidden
+
+
+def pooled(hidden: torch.Tensor, folder: SentenceFolder, prompt_length: int = 0) -> torch.Tensor:
+    """The Pooling module's vector of one input (its token-level Dense modules applied first)."""
+    return pool(token_states(hidden, folder), folder.pooling, prompt_length)
+
+
+def after_pooling(vector: torch.Tensor, folder: SentenceFolder, *, final_normalize: bool = True) -> torch.Tensor:
+    """The modules after the Pooling (Dense, Normalize) on a pooled vector; `final_normalize=False` skips a
+    Normalize module that ends the chain."""
+    at = next(i for i, m in enumerate(folder.modules) if isinstance(m, Pooling))
+    modules = list(folder.modules[at + 1 :])
     if not final_normalize and modules and isinstance(modules[-1], Normalize):
         modules.pop()
-    vector = hidden  # (tokens, width) until the Pooling, (width,) after it
     for module in modules:
-        if isinstance(module, Pooling):
-            vector = pool(vector, module, prompt_length)
-        elif isinstance(module, Dense):
-            vector = dense(vector, module)
-        else:
-            vector = l2_normalize(vector)
+        vector = dense(vector, module) if isinstance(module, Dense) else l2_normalize(vector)
     return vector
 
 

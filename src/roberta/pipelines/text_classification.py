@@ -9,6 +9,8 @@ import numpy as np
 import torch
 
 from .base import Pipeline, is_stream, softmax
+from .windows import CLASSIFY_AGGREGATES as CLASSIFY
+from .windows import Window, check_fits, combine_logits, parse_window, split
 
 _FUNCTIONS = ("sigmoid", "softmax", "none")
 _UNSET = ""  # `top_k=None` means "all labels", so the reference uses "" for "not given"
@@ -30,6 +32,10 @@ class TextClassificationPipeline(Pipeline):
         function_to_apply: "softmax", "sigmoid" or "none"; by default sigmoid for one label or
             multi-label problems, softmax otherwise, none for regression.
         return_all_scores: legacy; True is `top_k=None` in input order, False is the default.
+        window: `(length, stride)` or `{"length", "stride", "aggregate": "mean" | "max" | "first"}`: a text
+            longer than `length` tokens is read in overlapping windows and their logits combined (`windows.py`);
+            a text that fits in one window gives the unwindowed answer. Single texts only, not pairs.
+        truncation: True (the default) cuts a long input to the model's limit; False makes it an error.
     """
 
     task = "text-classification"
@@ -39,9 +45,10 @@ class TextClassificationPipeline(Pipeline):
         top_k: Any = _UNSET,
         function_to_apply: str | None = None,
         return_all_scores: bool | None = None,
+        window: Any = None,
         **tokenizer_kwargs: Any,
     ) -> tuple[dict[str, Any], dict[str, Any]]:
-        post: dict[str, Any] = {}
+        post: dict[str, Any] = {"window": parse_window(window, max_length=self.max_length, aggregates=CLASSIFY)}
         if top_k is None or (isinstance(top_k, int) and not isinstance(top_k, bool)):
             if top_k is not None and top_k < 1:
                 raise ValueError(f"top_k must be an int >= 1 or None, got {top_k!r}")
@@ -58,11 +65,17 @@ class TextClassificationPipeline(Pipeline):
         allowed = {"truncation", "max_length", "padding"}
         if set(tokenizer_kwargs) - allowed:
             raise TypeError(f"text-classification got unexpected option(s) {sorted(set(tokenizer_kwargs) - allowed)}")
+        if post["window"] is not None:
+            if tokenizer_kwargs.get("truncation"):
+                raise ValueError("truncation=True and window exclude each other: a text is cut, or windowed")
+            return {**tokenizer_kwargs, "truncation": False, "window": post["window"]}, post
         if "truncation" not in tokenizer_kwargs:  # long texts are cut to what the model reads
             tokenizer_kwargs = {"truncation": True, "max_length": self.max_length, **tokenizer_kwargs}
         return tokenizer_kwargs, post
 
-    def preprocess(self, item: Any, **tokenizer_kwargs: Any) -> list[dict[str, Any]]:
+    def preprocess(self, item: Any, window: Window | None = None, **tokenizer_kwargs: Any) -> list[dict[str, Any]]:
+        if window is not None and isinstance(item, dict) and item.get("text_pair") is not None:
+            raise ValueError("window reads single texts in windows; a text pair is not windowed")
         if isinstance(item, dict):
             if "text" not in item or set(item) - {"text", "text_pair"}:
                 raise ValueError(
@@ -82,7 +95,11 @@ class TextClassificationPipeline(Pipeline):
             )
         else:
             raise TypeError(f"text-classification inputs must be str or dict, got {type(item).__name__}")
-        return [{"input_ids": list(enc["input_ids"])}]
+        ids = list(enc["input_ids"])
+        if window is not None:
+            return [{"input_ids": w} for w in split(ids, window)]
+        check_fits(len(ids), self.max_length)
+        return [{"input_ids": ids}]
 
     def _default_function(self) -> str:
         config = self.model.config
@@ -101,8 +118,9 @@ class TextClassificationPipeline(Pipeline):
         top_k: int | None = 1,
         legacy: bool = True,
         function_to_apply: str | None = None,
+        window: Window | None = None,
     ) -> Any:
-        logits = outputs[0]["logits"].numpy()
+        logits = combine_logits([o["logits"] for o in outputs], window.aggregate if window else "first").numpy()
         fn = function_to_apply or self._default_function()
         scores = _sigmoid(logits) if fn == "sigmoid" else softmax(logits) if fn == "softmax" else logits
         id2label = self.model.config.id2label

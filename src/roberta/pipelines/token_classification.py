@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from .base import Pipeline, check_text, softmax
+from .windows import TOKEN_AGGREGATES, parse_window
 
 STRATEGIES = ("none", "simple", "first", "average", "max")
 
@@ -44,11 +45,17 @@ class TokenClassificationPipeline(Pipeline):
         aggregation_strategy: Any = None,
         ignore_labels: Sequence[str] | None = None,
         stride: int | None = None,
+        window: Any = None,
         **unknown: Any,
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         if unknown:
             raise TypeError(f"token-classification got unexpected option(s) {sorted(unknown)}")
         pre: dict[str, Any] = {}
+        window = parse_window(window, max_length=self.max_length, aggregates=TOKEN_AGGREGATES)
+        if window is not None:  # the shared option: windows of its length, sharing its stride
+            if stride is not None:
+                raise ValueError("window sets the stride; give window or stride, not both")
+            pre["length"], stride = window.length, window.stride
         if stride is not None:
             if not isinstance(stride, int) or isinstance(stride, bool) or stride < 0:
                 raise ValueError(f"stride must be an int >= 0, got {stride!r}")
@@ -73,7 +80,7 @@ class TokenClassificationPipeline(Pipeline):
             post["ignore_labels"] = list(ignore_labels)
         return pre, post
 
-    def preprocess(self, item: Any, stride: int | None = None) -> list[dict[str, Any]]:
+    def preprocess(self, item: Any, stride: int | None = None, length: int | None = None) -> list[dict[str, Any]]:
         """One feature per window: a text longer than the model reads is cut into windows that overlap by
         `stride` tokens (default: a quarter of a window, at most 128), as the reference does with `stride`."""
         text = check_text(item, "token-classification input")
@@ -83,7 +90,7 @@ class TokenClassificationPipeline(Pipeline):
         enc = self.tokenizer(
             text,
             truncation=True,
-            max_length=self.max_length,
+            max_length=length or self.max_length,
             stride=min(self.max_length // 4, 128) if stride is None else stride,
             return_overflowing_tokens=True,
             return_special_tokens_mask=True,

@@ -21,7 +21,9 @@ from typing import Any
 
 from .. import registry
 from .._io import read_json
+from ..pipelines.rerank import is_cross_encoder, read_cross_encoder
 from ..pipelines.sentence_folder import read_sentence_folder
+from ..pipelines.windows import Window, split
 from .errors import ServeError
 
 logger = logging.getLogger("roberta.serve")
@@ -99,7 +101,7 @@ class ModelBackend:
         self.config = model.config
         self.dtype = str(self.task_pipe.dtype).replace("torch.", "") + (" (int8 linears)" if int8 else "")
         #: the sentence-transformers folder the model was saved as, or None (`pooling` then pools)
-        self.sentence = read_sentence_folder(path)
+        self.sentence = None if is_cross_encoder(path) else read_sentence_folder(path)
         limit = self.task_pipe.max_length  # the model's usable positions, or the tokenizer's limit if lower
         if self.sentence is not None and self.sentence.max_seq_length:  # a folder saved before 5.x says it here
             limit = min(limit, self.sentence.max_seq_length)
@@ -108,6 +110,8 @@ class ModelBackend:
                 f"model {name!r} takes at most {limit} tokens per input; --max-input-tokens {max_input_tokens} is more"
             )
         self.max_input_tokens = max_input_tokens or limit
+        #: the activation /rerank applies (a cross-encoder folder's, else CrossEncoder's default for its labels)
+        self.cross_encoder = read_cross_encoder(path, self.config.num_labels)
         self.embedding_size = self.config.hidden_size
         self.prompt, self.prompt_length = None, 0  # the folder's default prompt; its tokens the Pooling leaves out
         if self.sentence is not None:
@@ -143,25 +147,74 @@ class ModelBackend:
                 self.run(kind, self.prepare(kind, rows))
 
     # ------------------------------------------------------------------ what routes need
-    def encode(self, text: str, pair: str | None = None, *, truncate: bool, side: str = "right") -> list[int]:
+    def encode(
+        self,
+        text: str | list[str],
+        pair: str | list[str] | None = None,
+        *,
+        truncate: bool,
+        side: str = "right",
+        window: Window | None = None,
+    ) -> list[int]:
         """Token ids of one input (with special tokens); longer than the limit is an error unless `truncate`
-        (then it is cut on `side`)."""
-        if truncate:
+        (then it is cut on `side`). With a `window` (see `windows`) nothing is cut: callers split the ids.
+        `[text], [pair]` tokenizes the pair as a batch of one (as CrossEncoder does)."""
+        if truncate and window is None:
             tok = self.left_tokenizer if side == "left" else self.tokenizer
             ids = tok(text, pair, truncation=True, max_length=self.max_input_tokens)["input_ids"]
         else:
             ids = self.tokenizer(text, pair)["input_ids"]
-        self.check_length(len(ids))
+        ids = ids[0] if isinstance(text, list) else ids
+        if window is None:
+            self.check_length(len(ids))
         return list(ids)
 
-    def embedding_input(self, text: str, *, truncate: bool, side: str = "right") -> dict[str, Any]:
-        """One input of the pooled embedding routes as a feature: for a sentence-transformers folder, the text
-        as it prepares it (its default prompt put first, lower-cased if it says so), and in `prompt_length`
-        the leading tokens its Pooling leaves out."""
+    def windows(
+        self, text: str, *, truncate: bool, side: str = "right", window: Window | None = None
+    ) -> list[dict[str, Any]]:
+        """One input as features: one, or one per window of a `window`."""
+        ids = self.encode(text, truncate=truncate, side=side, window=window)
+        return [{"input_ids": w} for w in (split(ids, window) if window is not None else [ids])]
+
+    def embedding_input(
+        self,
+        text: str,
+        *,
+        truncate: bool,
+        side: str = "right",
+        window: Window | None = None,
+        prompt: tuple[str | None, int] | None = None,
+    ) -> list[dict[str, Any]]:
+        """One input of the pooled embedding routes as features (one, or one per window): for a
+        sentence-transformers folder, the text as it prepares it (`prompt`, (text, tokens its Pooling leaves
+        out), default: the folder's default prompt, put first; lower-cased if it says so), and in
+        `prompt_length` (the first feature's) the leading tokens its Pooling leaves out."""
+        text_prompt, length = prompt or (self.prompt, self.prompt_length)
         if self.sentence is None:
-            return {"input_ids": self.encode(text, truncate=truncate, side=side)}
-        ids = self.encode(self.sentence.text_for(text, self.prompt), truncate=truncate, side=side)
-        return {"input_ids": ids, "prompt_length": self.prompt_length}
+            text, length = (text_prompt or "") + text, 0
+        else:
+            text = self.sentence.text_for(text, text_prompt)
+        features = self.windows(text, truncate=truncate, side=side, window=window)
+        for i, f in enumerate(features):
+            f["prompt_length"] = length if i == 0 else 0
+        return features
+
+    def request_prompt(self, prompt_name: str | None, prompt: str | None) -> tuple[str | None, int] | None:
+        """A request's prompt (`prompt` wins over `prompt_name`, as in `encode`) and the tokens the folder's
+        Pooling leaves out of it; None for neither (the folder's default prompt then applies)."""
+        if prompt_name is None and prompt is None:
+            return None
+        if self.sentence is None:
+            if prompt_name is not None:
+                raise ServeError(
+                    "invalid_request", f"model {self.name!r} has no prompts (no sentence-transformers folder)"
+                )
+            return prompt, 0
+        try:
+            chosen = self.sentence.choose_prompt(prompt_name, prompt)
+        except ValueError as e:
+            raise ServeError("invalid_request", str(e)) from None
+        return chosen, self.sentence.prompt_length(self.tokenizer, chosen, self.max_input_tokens)
 
     def check_length(self, n: int) -> None:
         if n > self.max_input_tokens:

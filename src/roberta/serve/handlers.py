@@ -13,8 +13,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..pipelines.feature_extraction import mean_pool
-from ..pipelines.sentence_pooling import l2_normalize, sentence_vector
+from ..pipelines.embedding_vectors import Embedder, truncate_and_normalize
+from ..pipelines.feature_extraction import quantize_results
+from ..pipelines.quantize import check_truncate_dim
+from ..pipelines.rerank import score
+from ..pipelines.windows import CLASSIFY_AGGREGATES, EMBED_AGGREGATES, Window, parse_window
 from . import limits
 from .backend import HIDDEN, TASK, ModelBackend
 from .errors import ServeError
@@ -31,33 +34,69 @@ from .request_types import (
 from .work import Work
 
 
-def _pooled(
-    backend: ModelBackend, features: list[dict[str, Any]], outputs: list[dict[str, Any]], normalize: bool
-) -> np.ndarray:
-    """(inputs, embedding_size) float32: each input's vector, L2-normalised if asked. A sentence-transformers
-    folder's modules make the vector (a Normalize module that ends them is the `normalize` step); other
-    models pool their last hidden state by --pooling (mean, or <s>)."""
-    if backend.sentence is not None:
-        vectors = torch.stack(
-            [
-                sentence_vector(o["features"], backend.sentence, f.get("prompt_length", 0), final_normalize=normalize)
-                for f, o in zip(features, outputs)
-            ]
-        )
-    elif backend.pooling == "cls":
-        vectors = torch.stack([o["features"][0] for o in outputs])
-    else:
-        vectors = torch.cat([mean_pool(o["features"][None], torch.ones(1, len(o["features"]))) for o in outputs])
-    if normalize:
-        vectors = l2_normalize(vectors)
-    return vectors.numpy()
+def _window(backend: ModelBackend, value: dict[str, Any] | None, aggregates: tuple[str, ...]) -> Window | None:
+    """A request's `window`, bounded by the model's input limit (422 naming what is wrong)."""
+    try:
+        return parse_window(value, max_length=backend.max_input_tokens, aggregates=aggregates)
+    except (TypeError, ValueError) as e:
+        raise ServeError("invalid_request", f"field 'window': {e}") from None
 
 
-def embed(work: Work, backend: ModelBackend, req: EmbedRequest) -> np.ndarray:
-    """`/embed`: one pooled vector per input."""
-    truncate = work.truncate(req.truncate)
-    features = [backend.embedding_input(t, truncate=truncate, side=req.truncation_direction) for t in req.inputs]
-    return _pooled(backend, features, work.run(backend, HIDDEN, features), req.normalize)
+def _truncate(work: Work, asked: bool | None, window: Window | None) -> bool:
+    if window is not None and asked:
+        raise ServeError("invalid_request", '"truncate": true and "window" exclude each other')
+    return work.truncate(asked)
+
+
+def _grouped(work: Work, backend: ModelBackend, kind: str, groups: list[list[dict[str, Any]]]) -> list[list[Any]]:
+    """Run every feature of every input together; the outputs grouped back by input."""
+    outputs = work.run(backend, kind, [f for group in groups for f in group])
+    out, at = [], 0
+    for group in groups:
+        out.append(outputs[at : at + len(group)])
+        at += len(group)
+    return out
+
+
+def _embedded(
+    work: Work,
+    backend: ModelBackend,
+    groups: list[list[dict[str, Any]]],
+    window: Window | None,
+    *,
+    normalize: bool,
+    truncate_dim: int | None = None,
+) -> list[torch.Tensor]:
+    """Each input's vectors ((dim,), or (spans, dim) late-chunked). A sentence-transformers folder's modules
+    make the vector (a Normalize module that ends them is the `normalize` step); other models pool their last
+    hidden state by --pooling (mean, or <s>); then the first `truncate_dim` dimensions, L2-normalised if asked."""
+    try:
+        truncate_dim = check_truncate_dim(truncate_dim, backend.embedding_size)
+    except ValueError as e:
+        raise ServeError("invalid_request", str(e)) from None
+    embedder = Embedder(backend.sentence, backend.pooling)
+    vectors = []
+    for features, outputs in zip(groups, _grouped(work, backend, HIDDEN, groups)):
+        v = embedder.embed(features, outputs, window, final_normalize=normalize)
+        v = truncate_and_normalize(v, truncate_dim, normalize)
+        vectors.append(v if window is not None and window.aggregate == "late" else v[0])
+    return vectors
+
+
+def embed(work: Work, backend: ModelBackend, req: EmbedRequest) -> Any:
+    """`/embed`: one pooled vector per input (a list of span vectors per input with a "late" window), at
+    `precision` (int8 / uint8 ranges from the request's own vectors, as `encode` computes them)."""
+    window = _window(backend, req.window, EMBED_AGGREGATES)
+    truncate = _truncate(work, req.truncate, window)
+    prompt = backend.request_prompt(req.prompt_name, req.prompt)
+    side = req.truncation_direction
+    groups = [
+        backend.embedding_input(t, truncate=truncate, side=side, window=window, prompt=prompt) for t in req.inputs
+    ]
+    vectors = _embedded(work, backend, groups, window, normalize=req.normalize, truncate_dim=req.truncate_dim)
+    if req.precision != "float32":
+        vectors = quantize_results(vectors, req.precision, None, None)
+    return [v.numpy() for v in vectors]
 
 
 def embed_all(work: Work, backend: ModelBackend, req: EmbedAllRequest) -> list[np.ndarray]:
@@ -71,20 +110,28 @@ def predict(work: Work, backend: ModelBackend, req: PredictRequest) -> list:
     """`/predict`: every label with its score, best first (softmax / sigmoid as the pipeline picks; raw
     logits with raw_scores)."""
     backend.require("text-classification", "/predict")
-    truncate = work.truncate(req.truncate)
+    window = _window(backend, req.window, CLASSIFY_AGGREGATES)
+    truncate = _truncate(work, req.truncate, window)
     side = req.truncation_direction
-    features = [{"input_ids": backend.encode(a, b, truncate=truncate, side=side)} for a, b in req.inputs.pairs]
-    outputs = work.run(backend, TASK, features)
+    if window is not None and any(b is not None for _, b in req.inputs.pairs):
+        raise ServeError("invalid_request", '"window" reads single texts in windows; a text pair is not windowed')
+    groups = [
+        [{"input_ids": backend.encode(a, b, truncate=truncate, side=side)}]
+        if window is None
+        else backend.windows(a, truncate=truncate, window=window)
+        for a, b in req.inputs.pairs
+    ]
     function = "none" if req.raw_scores else None
     results = [
-        backend.task_pipe.postprocess(None, [f], [o], top_k=None, legacy=False, function_to_apply=function)
-        for f, o in zip(features, outputs)
+        backend.task_pipe.postprocess(None, f, o, top_k=None, legacy=False, function_to_apply=function, window=window)
+        for f, o in zip(groups, _grouped(work, backend, TASK, groups))
     ]
     return results[0] if req.inputs.single else results
 
 
 def rerank(work: Work, backend: ModelBackend, req: RerankRequest) -> list[dict[str, Any]]:
-    """`/rerank`: each text scored with the query by a one-label classifier, best first."""
+    """`/rerank`: each text scored with the query by a one-label classifier, best first, as
+    `CrossEncoder.rank` scores it: the cross-encoder folder's activation (default sigmoid) of the logit."""
     backend.require("text-classification", "/rerank")
     if backend.config.num_labels != 1:
         raise ServeError(
@@ -94,13 +141,14 @@ def rerank(work: Work, backend: ModelBackend, req: RerankRequest) -> list[dict[s
         )
     truncate = work.truncate(req.truncate)
     side = req.truncation_direction
-    features = [{"input_ids": backend.encode(req.query, t, truncate=truncate, side=side)} for t in req.texts]
+    # as a batch of one, as CrossEncoder tokenizes (a single call reads an empty text as no pair)
+    features = [{"input_ids": backend.encode([req.query], [t], truncate=truncate, side=side)} for t in req.texts]
     outputs = work.run(backend, TASK, features)
-    function = "none" if req.raw_scores else "sigmoid"
+    activation = "Identity" if req.raw_scores else backend.cross_encoder.activation
     ranks = []
-    for index, (f, o, text) in enumerate(zip(features, outputs, req.texts)):
-        score = backend.task_pipe.postprocess(None, [f], [o], top_k=None, legacy=False, function_to_apply=function)
-        ranks.append({"index": index, "score": score[0]["score"], **({"text": text} if req.return_text else {})})
+    for index, (o, text) in enumerate(zip(outputs, req.texts)):
+        value = float(score(o["logits"], activation)[0])
+        ranks.append({"index": index, "score": value, **({"text": text} if req.return_text else {})})
     return sorted(ranks, key=lambda r: -r["score"])
 
 
@@ -145,22 +193,23 @@ def decode(work: Work, backend: ModelBackend, req: DecodeRequest) -> list[str]:
 
 
 def openai_embeddings(work: Work, backend: ModelBackend, req: OpenAIEmbeddingRequest) -> dict[str, Any]:
-    """`/v1/embeddings`: OpenAI's answer shape; vectors L2-normalised, as float lists or base64 float32. Token
-    ids are used as given (no prompt is put before them)."""
+    """`/v1/embeddings`: OpenAI's answer shape; vectors L2-normalised (after keeping the first `dimensions`),
+    as float lists or base64 float32. Token ids are used as given (no prompt is put before them)."""
+    window = _window(backend, req.window, EMBED_AGGREGATES[:1])
     size = backend.embedding_size
-    if req.dimensions is not None and req.dimensions != size:
+    if req.dimensions is not None and req.dimensions > size:
         raise ServeError("invalid_request", f"model {backend.name!r} gives {size} dimensions, not {req.dimensions}")
-    features = []
+    groups = []
     for item in req.input:
         if isinstance(item, str):
-            features.append(backend.embedding_input(item, truncate=work.auto_truncate))
+            groups.append(backend.embedding_input(item, truncate=work.auto_truncate and not window, window=window))
         elif max(item) >= backend.config.vocab_size:
             raise ServeError(
                 "invalid_request", f"token id {max(item)} is outside the vocabulary ({backend.config.vocab_size})"
             )
         else:
-            features.append({"input_ids": list(item)})
-    vectors = _pooled(backend, features, work.run(backend, HIDDEN, features), normalize=True)
+            groups.append([{"input_ids": list(item)}])
+    vectors = torch.stack(_embedded(work, backend, groups, window, normalize=True, truncate_dim=req.dimensions)).numpy()
     if req.encoding_format == "base64":
         data = [base64.b64encode(v.astype("<f4").tobytes()).decode("ascii") for v in vectors]
     else:

@@ -36,6 +36,19 @@ def check_parameters(task: str, parameters: dict[str, Any], max_tokens: int) -> 
         _few(parameters, "ignore_labels")
     elif task in ("feature-extraction", "sentence-embedding"):
         _tokenizer_options(parameters, "tokenize_kwargs", max_tokens)
+    _window(parameters, max_tokens)
+
+
+def _window(parameters: dict[str, Any], max_tokens: int) -> None:
+    """A `window` parameter's length within the server's input limit (each window is one input of the
+    queue, counted against the request's token limits like any other)."""
+    window = parameters.get("window")
+    length = window.get("length") if isinstance(window, dict) else window[0] if isinstance(window, list) else None
+    if isinstance(length, int) and not isinstance(length, bool) and length > max_tokens:
+        raise ServeError(
+            "invalid_request",
+            f"parameter 'window' may be at most {max_tokens} tokens long on this server, got {length}",
+        )
 
 
 def fill_mask_predictions(parameters: dict[str, Any], masks: int) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from ..pipelines.quantize import PRECISIONS
+from ..pipelines.windows import CLASSIFY_AGGREGATES, EMBED_AGGREGATES
 from .schema import Anything, Choice, Scalar, Shape, Texts, batch_schema, check_count, invalid, is_int, spec
 
 SIDES = ("right", "left")
@@ -105,6 +107,36 @@ class _EmbeddingInputs(Shape):
         return {"oneOf": [{"type": "string"}, self._ONE_IDS, batch_schema(one, max_batch)]}
 
 
+class _Window(Shape):
+    """A `window` object, `{"length": N, "stride": S, "aggregate": A}` (stride and aggregate optional), held
+    as a dict; its bounds (the model's input limit, the route's aggregates) are checked by the handler."""
+
+    what = 'an object {"length": N, "stride": S, "aggregate": A}'
+    _KEYS = {"length": {"type": "integer", "minimum": 3}, "stride": {"type": "integer", "minimum": 0}}
+
+    def parse(self, value: Any, name: str, max_batch: int) -> dict[str, Any]:
+        if not isinstance(value, dict) or "length" not in value or set(value) - {*self._KEYS, "aggregate"}:
+            raise self.wrong(name, value)
+        if not all(is_int(value.get(k, 0)) for k in self._KEYS) or not isinstance(value.get("aggregate", ""), str):
+            raise invalid(f"field {name!r}: length and stride must be integers, aggregate a string")
+        return dict(value)
+
+    def schema(self, max_batch: int) -> dict[str, Any]:
+        aggregate = {"type": "string", "enum": sorted({*CLASSIFY_AGGREGATES, *EMBED_AGGREGATES})}
+        return {
+            "type": "object",
+            "required": ["length"],
+            "properties": {**self._KEYS, "aggregate": aggregate},
+            "additionalProperties": False,
+        }
+
+
+def window_spec(aggregates: tuple[str, ...]) -> Any:
+    """The `window` field of a route whose windows combine by one of `aggregates` (the first by default)."""
+    doc = f"read long inputs in windows of length tokens sharing stride; aggregate: one of {list(aggregates)}"
+    return spec(doc, None, shape=_Window())
+
+
 @dataclass(frozen=True, kw_only=True)
 class Request:
     """What every request body may name: the model (else the path's, on /models/NAME, else the first)."""
@@ -130,6 +162,13 @@ class EmbedRequest(EmbedAllRequest):
     """`/embed` (one pooled vector per input)."""
 
     normalize: bool = spec("L2-normalise each vector", True)
+    truncate_dim: int | None = spec(
+        "keep the first N dimensions (Matryoshka)", None, shape=Scalar("integer", minimum=1)
+    )
+    prompt_name: str | None = spec("one of a sentence-transformers folder's prompts", None)
+    prompt: str | None = spec("a text put before each input (wins over prompt_name)", None)
+    precision: str = spec("float32, or quantized as sentence-transformers does", "float32", shape=Choice(PRECISIONS))
+    window: dict[str, Any] | None = window_spec(EMBED_AGGREGATES)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -138,6 +177,7 @@ class PredictRequest(_Truncated):
 
     inputs: PredictInputs = spec('a text, a pair ["text", "pair"], or a batch of those', shape=_PredictInputs())
     raw_scores: bool = spec("the logits instead of probabilities", False)
+    window: dict[str, Any] | None = window_spec(CLASSIFY_AGGREGATES)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -146,7 +186,7 @@ class RerankRequest(_Truncated):
 
     query: str = spec("the query each text is scored with")
     texts: list[str] = spec("the texts to rank", shape=Texts(single=False))
-    raw_scores: bool = spec("the logits instead of sigmoid scores", False)
+    raw_scores: bool = spec("the logits instead of the cross-encoder's activation (default: sigmoid)", False)
     return_text: bool = spec("give each text back with its score", False)
 
 
@@ -172,7 +212,10 @@ class OpenAIEmbeddingRequest(Request):
 
     input: list[str | list[int]] = spec("a text, token ids, or an array of those", shape=_EmbeddingInputs())
     encoding_format: str = spec("float lists, or base64 float32", "float", shape=Choice(("float", "base64")))
-    dimensions: int | None = spec("the model's embedding size, if given", None, shape=Scalar("integer", minimum=1))
+    dimensions: int | None = spec(
+        "keep the first N dimensions (Matryoshka), then L2-normalise", None, shape=Scalar("integer", minimum=1)
+    )
+    window: dict[str, Any] | None = window_spec(EMBED_AGGREGATES[:1])
     user: str | None = spec("accepted and ignored (OpenAI's end-user id)", None)
 
 

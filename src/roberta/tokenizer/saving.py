@@ -8,24 +8,16 @@ import os
 from typing import Any, TypeVar
 
 from .._io import atomic_write_text, read_json
-from ..hub import resolve_file
+from ..hub import pop_hub_kwargs, resolve_file
 from .bpe import format_merges
 from .special_tokens import SPECIAL_TOKEN_ATTRIBUTES, added_token_from_json, added_token_to_dict
 
 CONFIG_FILE = "tokenizer_config.json"
 SPECIAL_TOKENS_FILE = "special_tokens_map.json"
 ADDED_TOKENS_FILE = "added_tokens.json"
-_HUB_KWARGS = ("cache_dir", "revision", "local_files_only", "token", "subfolder", "force_download")
-# from_pretrained arguments of the reference that do not apply here (one tokenizer class per file layout)
-_IGNORED_KWARGS = (
-    "use_fast",
-    "trust_remote_code",
-    "force_download",
-    "resume_download",
-    "proxies",
-    "_from_auto",
-    "from_slow",
-)
+# from_pretrained arguments of the reference that do not apply here (one tokenizer class per file layout); the
+# hub and offline no-op keywords are hub.pop_hub_kwargs's
+_IGNORED_KWARGS = ("use_fast", "from_slow")
 # Keys of tokenizer_config.json that become constructor arguments.
 _CONFIG_KEYS = (
     "model_max_length",
@@ -183,7 +175,7 @@ class SavingMixin:
         cls: type[_Tokenizer], pretrained_model_name_or_path: str | os.PathLike, *init_inputs: Any, **kwargs: Any
     ) -> _Tokenizer:
         """Load from a directory (or a hub id already in the local cache); `kwargs` override saved settings."""
-        hub = {k: kwargs.pop(k) for k in _HUB_KWARGS if k in kwargs}
+        hub = pop_hub_kwargs(kwargs)
         for ignored in _IGNORED_KWARGS:
             kwargs.pop(ignored, None)
         init = read_init_kwargs(pretrained_model_name_or_path, hub)

@@ -9,12 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from .._io import atomic_write_with, read_json
-from ..hub import resolve_file
+from ..hub import HUB_KWARGS, resolve_file
 from .saving import CONFIG_FILE, write_config_files
 from .spm_convert import FairseqLayout
 
 SPM_FILE = "sentencepiece.bpe.model"
-_HUB_KWARGS = ("cache_dir", "revision", "local_files_only", "token", "subfolder", "force_download")
 # tokenizer_config.json settings of these classes that RoBERTa's do not have
 _OWN_SETTINGS = ("sp_model_kwargs",)
 
@@ -88,7 +87,7 @@ class SentencePieceFilesMixin:
     def from_pretrained(cls, pretrained_model_name_or_path: str | os.PathLike, *init_inputs: Any, **kwargs: Any):
         """Load from a directory (or a hub id already in the local cache) that holds sentencepiece.bpe.model
         and/or tokenizer.json; `kwargs` override the saved settings."""
-        hub = {k: kwargs[k] for k in _HUB_KWARGS if k in kwargs}
+        hub = {k: kwargs[k] for k in HUB_KWARGS if k in kwargs}
         path = resolve_file(pretrained_model_name_or_path, CONFIG_FILE, required=False, **hub)
         stored = read_json(path) if path else {}
         own = {k: stored[k] for k in _OWN_SETTINGS if isinstance(stored, dict) and k in stored}

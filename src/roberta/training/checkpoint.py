@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from .._io import atomic_write_text, new_directory, read_json
-from ..checkpoint_dir import remove_temporaries
+from ..checkpoint.records import remove_temporaries
 from ..modeling.checkpoint_files import read_safetensors, write_safetensors
 
 STATE_JSON = "training_state.json"

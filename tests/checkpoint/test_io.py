@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from roberta import _io
-from roberta._io import atomic_directory, atomic_new_directory, atomic_write_text, atomic_write_with
+from roberta._io import (
+    STAGING_PREFIX,
+    atomic_new_directory,
+    atomic_write_text,
+    atomic_write_with,
+    remove_stale_staging,
+    staging_directory,
+)
 from roberta_testing import failing_writes, killed_when
 
 
@@ -65,18 +72,21 @@ def test_a_killed_writer_leaves_a_staging_folder_that_only_the_next_run_for_it_r
 def test_a_staging_folder_in_use_by_a_live_process_is_kept(tmp_path):
     ready_r, ready_w = os.pipe()
     done_r, done_w = os.pipe()
+    model = tmp_path / "model"
+    model.mkdir()
     pid = os.fork()
     if pid == 0:  # a slow save: holds its staging folder until told to stop
-        with atomic_directory(tmp_path / "model"):
+        with staging_directory(str(model), STAGING_PREFIX):
             os.write(ready_w, b"x")
             os.read(done_r, 1)
         os._exit(0)
     try:
         assert os.read(ready_r, 1) == b"x"
-        (live,) = _hidden(tmp_path / "model")
-        with atomic_directory(tmp_path / "model") as stage:  # a second save meanwhile
+        (live,) = _hidden(model)
+        remove_stale_staging(str(model), lambda name: name.startswith(STAGING_PREFIX))  # a second save's cleanup
+        with staging_directory(str(model), STAGING_PREFIX) as stage:  # ...and its own staging folder
             (Path(stage) / "config.json").write_text("{}")
-        assert _hidden(tmp_path / "model") == [live]
+        assert _hidden(model) == [live]
     finally:
         os.write(done_w, b"x")
         os.waitpid(pid, 0)
@@ -92,8 +102,8 @@ def test_a_failed_write_names_the_file_and_keeps_the_old_one(tmp_path, monkeypat
         with pytest.raises(OSError) as info:
             atomic_write_text(path, "new content")
         with pytest.raises(OSError) as in_folder:
-            with atomic_directory(tmp_path) as stage, _io.open(os.path.join(stage, "weights"), "wb") as f:
+            with atomic_new_directory(tmp_path / "new") as stage, _io.open(os.path.join(stage, "weights"), "wb") as f:
                 f.write(b"too much")  # _io.open: the patched open, as a writer in _io would call it
     assert info.value.errno == error and info.value.filename == str(path) and "nothing was replaced" in str(info.value)
-    assert in_folder.value.errno == error and in_folder.value.filename == str(tmp_path)
+    assert in_folder.value.errno == error and in_folder.value.filename == str(tmp_path / "new")
     assert path.read_text() == "old" and os.listdir(tmp_path) == ["config.json"]
