@@ -98,6 +98,29 @@ def test_windowed_sentence_embedding(models, loaded, tmp_path, aggregate):
         assert max(len(r[column]) for r in out) > 1
 
 
+def test_windowed_token_classification_and_question_answering(models, loaded, tmp_path):
+    window = (16, 4)
+    rows = [{"text": d, "question": "who?", "context": d} for d in DOCS]
+    source = write_input(tmp_path / "in.parquet", rows)
+    for task, inputs, keep in [
+        ("token-classification", DOCS, ["question"]),
+        ("question-answering", [{"question": "who?", "context": d} for d in DOCS], ["text"]),
+    ]:
+        out_path = tmp_path / f"{task}.jsonl"
+        predict(task, models[task], source, out_path, part_rows=3, keep_columns=keep, options={"window": window})
+        want = loaded(task, models[task])(inputs, window=window)
+        got = read_output(out_path)
+        if task == "token-classification":
+            assert [[(e["word"], e["start"], e["entity"]) for e in r["entities"]] for r in got] == [
+                [(e["word"], e["start"], e["entity"]) for e in w] for w in want
+            ]
+        else:
+            assert [(r["answer"], r["start"], r["end"]) for r in got] == [
+                (w["answer"], w["start"], w["end"]) for w in want
+            ]
+            np.testing.assert_allclose([r["score"] for r in got], [w["score"] for w in want], atol=TOL)
+
+
 @pytest.fixture(scope="module")
 def st_folder(models, tmp_path_factory):
     """A sentence-transformers folder of the base checkpoint, with a query prompt."""
