@@ -17,12 +17,20 @@ import sys
 from ..progress import on_terminal
 from .errors import user_errors
 from .options import parse_key_values
+from .window_options import add_window_arguments, add_window_option
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from ..predict.tasks import TASKS
+    from ..predict.tasks import task_choices, task_names
+    from ..registry import describe_tasks
 
-    parser.add_argument("--task", required=True, choices=[*TASKS, "sentiment-analysis", "ner"], help="the task")
+    parser.add_argument(
+        "--task",
+        required=True,
+        choices=task_choices(),
+        metavar="TASK",
+        help=f"the pipeline task: {describe_tasks(task_names())}",
+    )
     parser.add_argument("--model", required=True, metavar="DIR", help="checkpoint folder or cached hub id")
     parser.add_argument("--input", required=True, metavar="PATH", help="a .jsonl, .csv or .parquet file")
     parser.add_argument(
@@ -31,13 +39,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input-format", choices=("jsonl", "csv", "parquet"), default=None, dest="input_format")
     parser.add_argument("--output-format", choices=("jsonl", "parquet"), default=None, dest="output_format")
     parser.add_argument(
-        "--text-column", default=None, dest="text_column", help="default: text (question-answering: question)"
+        "--text-column",
+        default=None,
+        dest="text_column",
+        help="default: text (question-answering: question; rerank: query)",
     )
     parser.add_argument(
         "--pair-column",
         default=None,
         dest="pair_column",
-        help="text-classification: the second text of a pair; question-answering: the context (default: context)",
+        help="text-classification: the second text of a pair; question-answering: the context (default: "
+        "context); rerank: the document (default: document)",
     )
     parser.add_argument("--id-column", default="id", dest="id_column", help="kept; without it, the row numbers")
     parser.add_argument(
@@ -55,8 +67,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--top-k", type=int, default=None, dest="top_k", help="number of predictions per row")
     parser.add_argument(
-        "--option", "-o", action="append", default=[], metavar="KEY=VALUE", help="any other pipeline option"
+        "--option",
+        "-o",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="any other pipeline option (VALUE as JSON where it parses), e.g. -o precision=binary",
     )
+    add_window_arguments(parser)
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:N (default: cpu)")
     parser.add_argument("--dtype", default=None, help="float32, float16, bfloat16 or auto (default: as saved)")
     parser.add_argument("--overwrite", action="store_true", help="replace the output / an interrupted job's work")
@@ -77,6 +95,7 @@ def main(args: argparse.Namespace) -> int:
     options = parse_key_values(args.option, "--option")
     if args.top_k is not None:
         options["top_k"] = args.top_k
+    add_window_option(args, options)
     keep = None
     if args.keep_columns is not None:
         keep = [c.strip() for c in args.keep_columns.split(",") if c.strip()]
