@@ -242,6 +242,7 @@ class FlaxRobertaPreTrainedModel:
         return self._cast(params, jnp.float32, mask)
 
     # ------------------------------------------------------------------ the call
+    # The reference's argument list (the Flax model, trunk and heads share its start): users call it positionally.
     def __call__(
         self,
         input_ids,

@@ -48,6 +48,7 @@ class RobertaModule(nn.Module):
     add_pooling_layer: bool = True
     gradient_checkpointing: bool = False
 
+    # The reference's argument list (the Flax model, trunk and heads share its start): users call it positionally.
     @nn.compact
     def __call__(
         self,
