@@ -8,6 +8,7 @@ import argparse
 import textwrap
 
 from .errors import user_errors
+from .options import arg_values
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,15 +52,7 @@ def main(args: argparse.Namespace) -> int:
     from ..onnx.export import export_onnx
 
     with user_errors():
-        result = export_onnx(
-            args.model,
-            args.output,
-            task=args.task,
-            int8=args.int8,
-            fp16=args.fp16,
-            opset=args.opset,
-            tolerance=args.tolerance,
-        )
+        result = export_onnx(args.model, args.output, **arg_values(args, "task", "int8", "fp16", "opset", "tolerance"))
     print(f"wrote {result.output_dir}/model.onnx: {result.model_class} ({result.task}), {result.variant}")
     for c in result.checks:
         bound = f" (allowed {c.bound:.0e})" if c.bound is not None else ""
