@@ -18,6 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     tasks = describe_tasks(TASK_NAMES)
     parser.epilog = textwrap.fill(f"export onnx --task TASK: {tasks}", width=100)
+    # Kept repeat: argparse's subcommand set-up, like convert.py's; the help texts differ.
     targets = parser.add_subparsers(dest="target", metavar="TARGET", required=True)
     p = targets.add_parser(
         "onnx",

@@ -15,6 +15,8 @@ class TrunkInputs:
     shares, so heads pass those positionally and the rest by keyword.
     """
 
+    # Kept repeat: a field list of the trunk's inputs; tokenizer/options.py's EncodeOptions is another record of like
+    # shape.
     input_ids: Any = None
     attention_mask: Any = None
     token_type_ids: Any = None

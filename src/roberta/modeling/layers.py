@@ -204,6 +204,7 @@ class RobertaLayer(nn.Module):
     def __init__(self, config, layer_idx: int = 0) -> None:
         super().__init__()
         c = config
+        # Kept repeat: config fields to layer keywords; the TF and Flax models map their own names alike.
         common = dict(
             hidden_size=c.hidden_size,
             num_heads=c.num_attention_heads,

@@ -70,6 +70,7 @@ class RobertaModel(RobertaPreTrainedModel):
     def __init__(self, config: RobertaConfig, add_pooling_layer: bool = True) -> None:
         super().__init__(config)
         c = config
+        # Kept repeat: config fields to the embeddings' keywords, as in the TF and Flax models.
         self.embeddings = RobertaEmbeddings(
             vocab_size=c.vocab_size,
             hidden_size=c.hidden_size,

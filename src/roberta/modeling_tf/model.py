@@ -29,6 +29,7 @@ class MainLayer(Block):
         self.padding_idx, self.max_positions = c.pad_token_id, c.max_position_embeddings
         self.is_decoder, self.absolute = c.is_decoder, c.position_embedding_type == "absolute"
         self.add_pooling_layer = add_pooling_layer
+        # Kept repeat: config fields to the encoder's and embeddings' keywords, as in the PyTorch and Flax models.
         self.encoder = Encoder(
             num_layers=c.num_hidden_layers,
             std=c.initializer_range,
