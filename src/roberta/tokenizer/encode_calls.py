@@ -98,11 +98,10 @@ class EncodeCallsMixin:
                     f"{name} must be a str (one example), a list[str] (a batch, or one pre-split "
                     f"example) or a list[list[str]] (a batch of pre-split examples); got {value!r:.80}"
                 )
-        split_special_tokens = kwargs.pop("split_special_tokens", None)
-        options = self._options(  # in _options's order, which is the signature's
+        options = self._options(  # in _options's order, which is the signature's (split_special_tokens: in kwargs)
             add_special_tokens, padding, truncation, max_length, stride, is_split_into_words, pad_to_multiple_of,
             padding_side, return_tensors, return_token_type_ids, return_attention_mask, return_overflowing_tokens,
-            return_special_tokens_mask, return_offsets_mapping, return_length, verbose, split_special_tokens, kwargs,
+            return_special_tokens_mask, return_offsets_mapping, return_length, verbose, None, kwargs,
         )  # fmt: skip
         encodings = None if text is None else self._call_one(text, text_pair, options)
         if text_target is None:
@@ -153,9 +152,12 @@ class EncodeCallsMixin:
         split_special_tokens: bool | None,
         extra: dict[str, Any],
     ) -> EncodeOptions:
-        """The arguments of one call, checked and resolved (`split_special_tokens` None: the tokenizer's).
+        """The arguments of one call, checked and resolved (`split_special_tokens` None: `extra`'s, else the
+        tokenizer's).
 
         The callers pass them positionally: the parameters are in the order of the reference's signatures."""
+        if split_special_tokens is None:
+            split_special_tokens = extra.pop("split_special_tokens", None)
         pad, trunc, max_length = resolve_strategies(self, padding, truncation, max_length, pad_to_multiple_of)
         if padding_side is not None and padding_side not in ("left", "right"):
             raise ValueError(f"padding_side must be 'left' or 'right', got {padding_side!r}")
@@ -205,11 +207,10 @@ class EncodeCallsMixin:
         **kwargs: Any,
     ) -> BatchEncoding:
         """Encode one example (a string, pre-split words or ids) or one pair; returns unbatched lists."""
-        split_special_tokens = kwargs.pop("split_special_tokens", None)
-        options = self._options(  # in _options's order, which is the signature's
+        options = self._options(  # in _options's order, which is the signature's (split_special_tokens: in kwargs)
             add_special_tokens, padding, truncation, max_length, stride, is_split_into_words, pad_to_multiple_of,
             padding_side, return_tensors, return_token_type_ids, return_attention_mask, return_overflowing_tokens,
-            return_special_tokens_mask, return_offsets_mapping, return_length, verbose, split_special_tokens, kwargs,
+            return_special_tokens_mask, return_offsets_mapping, return_length, verbose, None, kwargs,
         )  # fmt: skip
         return self._encode_batch([(text, text_pair)], single=True, options=options)
 
