@@ -53,6 +53,11 @@ def add_model_arguments(parser: argparse.ArgumentParser, default_format: str = "
     )
 
 
+def arg_values(args: argparse.Namespace, *names: str) -> dict[str, Any]:
+    """`{name: args.<name>}` for each name: the options a command passes on unchanged, under their own names."""
+    return {name: getattr(args, name) for name in names}
+
+
 def parse_key_values(pairs: list[str], flag: str) -> dict[str, Any]:
     """KEY=VALUE strings -> dict. VALUE is JSON when it parses (numbers, true/false/null, lists, strings in
     quotes), True/False/None in any case, else the text as it is."""

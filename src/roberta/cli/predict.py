@@ -16,7 +16,7 @@ import sys
 
 from ..progress import on_terminal
 from .errors import user_errors
-from .options import parse_key_values
+from .options import arg_values, parse_key_values
 from .window_options import add_window_arguments, add_window_option
 
 
@@ -88,6 +88,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+# The options that go to `predict` unchanged, under their own names.
+_PASSED_ON = (
+    "engine",
+    "text_column",
+    "pair_column",
+    "id_column",
+    "input_format",
+    "output_format",
+    "errors",
+    "max_errors",
+    "batch_tokens",
+    "part_rows",
+    "device",
+    "dtype",
+    "overwrite",
+    "num_actors",
+    "cpus_per_actor",
+    "gpus_per_actor",
+    "ray_address",
+)
+
+
 def main(args: argparse.Namespace) -> int:
     from ..predict import predict
     from ..predict.local import TooManyErrors, duration
@@ -107,26 +129,10 @@ def main(args: argparse.Namespace) -> int:
                 args.model,
                 args.input,
                 args.output,
-                engine=args.engine,
-                text_column=args.text_column,
-                pair_column=args.pair_column,
-                id_column=args.id_column,
                 keep_columns=keep,
                 options=options,
-                input_format=args.input_format,
-                output_format=args.output_format,
-                errors=args.errors,
-                max_errors=args.max_errors,
-                batch_tokens=args.batch_tokens,
-                part_rows=args.part_rows,
-                device=args.device,
-                dtype=args.dtype,
-                overwrite=args.overwrite,
                 progress=progress,
-                num_actors=args.num_actors,
-                cpus_per_actor=args.cpus_per_actor,
-                gpus_per_actor=args.gpus_per_actor,
-                ray_address=args.ray_address,
+                **arg_values(args, *_PASSED_ON),
             )
     except TooManyErrors as e:
         print(f"roberta predict: error: {e}", file=sys.stderr)

@@ -24,25 +24,9 @@ _ANSWER = pa.struct([("score", pa.float64()), ("start", pa.int64()), ("end", pa.
 _TOKEN = pa.struct(
     [("score", pa.float64()), ("token", pa.int64()), ("token_str", pa.string()), ("sequence", pa.string())]
 )
-_ENTITY = pa.struct(
-    [
-        ("entity", pa.string()),
-        ("score", pa.float64()),
-        ("index", pa.int64()),
-        ("word", pa.string()),
-        ("start", pa.int64()),
-        ("end", pa.int64()),
-    ]
-)
-_GROUP = pa.struct(
-    [
-        ("entity_group", pa.string()),
-        ("score", pa.float64()),
-        ("word", pa.string()),
-        ("start", pa.int64()),
-        ("end", pa.int64()),
-    ]
-)
+_SPAN = [("word", pa.string()), ("start", pa.int64()), ("end", pa.int64())]  # where an entity stands
+_ENTITY = pa.struct([("entity", pa.string()), ("score", pa.float64()), ("index", pa.int64()), *_SPAN])
+_GROUP = pa.struct([("entity_group", pa.string()), ("score", pa.float64()), *_SPAN])
 
 Columns = dict[str, pa.Array]
 FLOAT32 = pa.float32()
