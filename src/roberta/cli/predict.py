@@ -16,7 +16,7 @@ import sys
 
 from ..progress import on_terminal
 from .errors import user_errors
-from .options import arg_values, parse_key_values
+from .options import add_option_argument, arg_values, parse_key_values
 from .window_options import add_window_arguments, add_window_option
 
 
@@ -66,14 +66,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--part-rows", type=int, default=1024, dest="part_rows", help="rows read and committed together"
     )
     parser.add_argument("--top-k", type=int, default=None, dest="top_k", help="number of predictions per row")
-    parser.add_argument(
-        "--option",
-        "-o",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="any other pipeline option (VALUE as JSON where it parses), e.g. -o precision=binary",
-    )
+    add_option_argument(parser, "-o precision=binary")
     add_window_arguments(parser)
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:N (default: cpu)")
     parser.add_argument("--dtype", default=None, help="float32, float16, bfloat16 or auto (default: as saved)")
