@@ -185,6 +185,28 @@ def killed_at(k: int, fn) -> bool:
     return _in_child(lambda: _Kill(k).install(), fn, f"at file operation {k}")
 
 
+def file_operations(fn) -> int:
+    """How many file operations (as `killed_at` counts them) `fn` does, counted in a forked child: `killed_at(k,
+    fn)` for k from 1 to this number kills it, at every point of its work."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        counter = _Kill(0)  # never kills: the count starts at 1
+        try:
+            counter.install()
+            fn()
+            os.write(write, str(counter.count).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as f:
+        data = f.read()
+    os.waitpid(pid, 0)
+    assert data, "the forked child failed before it finished"
+    return int(data)
+
+
 def killed_when(obj, name: str, fn) -> bool:
     """Run `fn` in a forked child killed (os._exit: no cleanup runs) when it calls `obj.name`. True when the
     kill happened, False when `fn` completed without calling it."""

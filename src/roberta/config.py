@@ -9,9 +9,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ._io import atomic_write_text, read_json
+from ._io import atomic_write_text
 from .checkpoint import CONFIG_NAME, committed_config
-from .config_common import COMMON_DEFAULTS, as_dtype, dtype_name
+from .config_common import COMMON_DEFAULTS, as_dtype, dtype_name, read_json_object
 from .hub import CheckpointNotFoundError, pop_hub_kwargs, resolve_file
 from .model_facts import PROBLEM_TYPES, check_activation, config_positions
 
@@ -232,10 +232,7 @@ class RobertaConfig:
 
     @classmethod
     def from_json_file(cls, path: str | os.PathLike) -> RobertaConfig:
-        data = read_json(path)
-        if not isinstance(data, dict):
-            raise ValueError(f"{path} does not hold a JSON object")
-        return cls(**data)
+        return cls(**read_json_object(path))
 
     def save_pretrained(self, save_directory: str | os.PathLike) -> None:
         if os.path.isfile(save_directory):

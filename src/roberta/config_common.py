@@ -3,11 +3,25 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
+from ._io import read_json
+
 # transformers 4.56.2's `PretrainedConfig().to_dict()`, in the form `RobertaConfig.to_dict` writes (label ids
 # as strings). A field listed here is left out of a diff where it keeps both this default and RobertaConfig's.
+# Generation options with the same defaults in the config's legacy attributes and in GenerationConfig,
+# at the same place in both of the reference's tables.
+GENERATION_FILTER_DEFAULTS: dict[str, Any] = {
+    "forced_bos_token_id": None,
+    "forced_eos_token_id": None,
+    "remove_invalid_values": False,
+    "exponential_decay_length_penalty": None,
+    "suppress_tokens": None,
+    "begin_suppress_tokens": None,
+}
+
 COMMON_DEFAULTS: dict[str, Any] = {
     "return_dict": True,
     "output_hidden_states": False,
@@ -55,12 +69,7 @@ COMMON_DEFAULTS: dict[str, Any] = {
     "num_return_sequences": 1,
     "output_scores": False,
     "return_dict_in_generate": False,
-    "forced_bos_token_id": None,
-    "forced_eos_token_id": None,
-    "remove_invalid_values": False,
-    "exponential_decay_length_penalty": None,
-    "suppress_tokens": None,
-    "begin_suppress_tokens": None,
+    **GENERATION_FILTER_DEFAULTS,
     "tf_legacy_loss": False,
     "use_bfloat16": False,
     "model_type": "",
@@ -101,3 +110,11 @@ def dtype_name(value: Any) -> Any:
     if value is None or isinstance(value, (str, int)):
         return value
     return str(value).split(".")[-1]
+
+
+def read_json_object(path: str | os.PathLike) -> dict[str, Any]:
+    """The JSON object a config file holds; a ValueError naming the file when it holds something else."""
+    data = read_json(path)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path} does not hold a JSON object")
+    return data

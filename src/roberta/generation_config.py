@@ -16,7 +16,8 @@ import logging
 import os
 from typing import Any
 
-from ._io import atomic_write_text, read_json
+from ._io import atomic_write_text
+from .config_common import GENERATION_FILTER_DEFAULTS, read_json_object
 from .hub import CheckpointNotFoundError, pop_hub_kwargs, resolve_file
 
 logger = logging.getLogger(__name__)
@@ -65,12 +66,7 @@ UNSUPPORTED: dict[str, Any] = {
     "force_words_ids": None,
     "renormalize_logits": False,
     "constraints": None,
-    "forced_bos_token_id": None,
-    "forced_eos_token_id": None,
-    "remove_invalid_values": False,
-    "exponential_decay_length_penalty": None,
-    "suppress_tokens": None,
-    "begin_suppress_tokens": None,
+    **GENERATION_FILTER_DEFAULTS,
     "sequence_bias": None,
     "token_healing": False,
     "guidance_scale": None,
@@ -251,10 +247,7 @@ class GenerationConfig:
 
     @classmethod
     def from_json_file(cls, path: str | os.PathLike) -> GenerationConfig:
-        data = read_json(path)
-        if not isinstance(data, dict):
-            raise ValueError(f"{path} does not hold a JSON object")
-        return cls(**data)
+        return cls(**read_json_object(path))
 
     @classmethod
     def from_pretrained(cls, name_or_path: str | os.PathLike, **kwargs: Any) -> GenerationConfig:

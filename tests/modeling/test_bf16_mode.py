@@ -95,7 +95,7 @@ def test_bf16_products_take_onednn_where_the_cpu_has_bf16(ref_dir, monkeypatch):
     monkeypatch.setattr(linear_module, "_onednn", spy)
     for has, expected in ((False, 0), (True, 6 * SIZE["num_hidden_layers"])):
         calls.clear()
-        monkeypatch.setattr(linear_module, "_BF16_CPU", [has])
+        monkeypatch.setattr(linear_module, "_bf16_cpu", lambda has=has: has)
         with torch.no_grad():
             model(input_ids=ids, attention_mask=mask)
         assert len(calls) == expected and set(calls) <= {(torch.bfloat16, torch.bfloat16)}

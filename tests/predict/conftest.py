@@ -43,6 +43,38 @@ def models(tmp_path_factory, roberta_base_dir) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
+def loaded():
+    """`loaded(task, path)`: our pipeline of a checkpoint, loaded once for the session."""
+    from roberta.pipelines import pipeline
+
+    cache: dict = {}
+
+    def load(task: str, path: Path):
+        if (task, str(path)) not in cache:
+            cache[task, str(path)] = pipeline(task, model=str(path))
+        return cache[task, str(path)]
+
+    return load
+
+
+@pytest.fixture(autouse=True)
+def one_load_per_model(monkeypatch, loaded):
+    """`predict()` in this process reuses `loaded`'s pipeline of the job's model instead of loading it for every
+    job: the runner gives the job's options with every call, so a pipeline built without them answers the same.
+    (The CLI subprocess and the Ray actors still load their own.)"""
+    from roberta.predict import runner
+
+    real = runner.load_pipeline
+
+    def load(job):
+        if job.device is not None or job.dtype is not None:
+            return real(job)
+        return loaded(job.task, job.model)
+
+    monkeypatch.setattr(runner, "load_pipeline", load)
+
+
+@pytest.fixture(scope="session")
 def ref_pipeline_factory():
     """The reference's `transformers.pipeline` for a checkpoint (cached)."""
     import transformers

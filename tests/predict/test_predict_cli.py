@@ -9,11 +9,11 @@ from roberta.cli import main
 TASK = "text-classification"
 
 
-def args(models, source, out, *extra):
+def args(models, source, out, *extra, task=TASK):
     return [
         "predict",
         "--task",
-        TASK,
+        task,
         "--model",
         str(models[TASK]),
         "--input",
@@ -30,7 +30,10 @@ def test_predict_writes_rows_and_says_so(models, tmp_path, capsys):
     data = [{"id": i, "text": t} for i, t in enumerate(texts(6, seed=31))]
     data[2]["text"] = ""
     source = write_input(tmp_path / "in.csv", data)
-    assert main(args(models, source, tmp_path / "out.jsonl", "--top-k", "2", "--part-rows", "2")) == 0
+    assert (
+        main(args(models, source, tmp_path / "out.jsonl", "--top-k", "2", "--part-rows", "2", task="classification"))
+        == 0
+    )
     err = capsys.readouterr().err
     assert "5 rows to" in err and "1 bad rows to" in err and "rows/s" in err
     out = read_output(tmp_path / "out.jsonl")
@@ -51,3 +54,12 @@ def test_exit_statuses(models, tmp_path, capsys):
     assert "--output-format" in capsys.readouterr().err
     assert main(args(models, source, tmp_path / "p.parquet", "-o", "nope=1")) == 2
     assert "unexpected option" in capsys.readouterr().err
+
+
+def test_task_names_are_the_registrys_as_roberta_run_lists_them():
+    from roberta.cli.options import task_choices as run_choices
+    from roberta.pipelines import resolve_task
+    from roberta.predict.tasks import TASKS, task_choices
+
+    assert task_choices() == [name for name in run_choices() if resolve_task(name) in TASKS]
+    assert set(TASKS) < set(task_choices())  # and the aliases

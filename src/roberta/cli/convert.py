@@ -14,6 +14,7 @@ _DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    # Kept repeat: argparse's subcommand set-up, like export.py's; the help texts differ.
     formats = parser.add_subparsers(dest="format", metavar="FORMAT", required=True)
     p = formats.add_parser(
         "fairseq",

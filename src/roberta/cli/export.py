@@ -8,6 +8,7 @@ import argparse
 import textwrap
 
 from .errors import user_errors
+from .options import arg_values
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -17,6 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     tasks = describe_tasks(TASK_NAMES)
     parser.epilog = textwrap.fill(f"export onnx --task TASK: {tasks}", width=100)
+    # Kept repeat: argparse's subcommand set-up, like convert.py's; the help texts differ.
     targets = parser.add_subparsers(dest="target", metavar="TARGET", required=True)
     p = targets.add_parser(
         "onnx",
@@ -51,15 +53,7 @@ def main(args: argparse.Namespace) -> int:
     from ..onnx.export import export_onnx
 
     with user_errors():
-        result = export_onnx(
-            args.model,
-            args.output,
-            task=args.task,
-            int8=args.int8,
-            fp16=args.fp16,
-            opset=args.opset,
-            tolerance=args.tolerance,
-        )
+        result = export_onnx(args.model, args.output, **arg_values(args, "task", "int8", "fp16", "opset", "tolerance"))
     print(f"wrote {result.output_dir}/model.onnx: {result.model_class} ({result.task}), {result.variant}")
     for c in result.checks:
         bound = f" (allowed {c.bound:.0e})" if c.bound is not None else ""

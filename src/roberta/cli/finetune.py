@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 
+from .options import arg_values
 from .training_options import add_train_arguments, recipe_keywords, run_training
 
 
@@ -80,18 +81,10 @@ def main(args: argparse.Namespace) -> int:
     from ..training.finetuning import TaskOptions, finetune
     from .errors import CommandError
 
-    options = {name: getattr(args, name) for name in TaskOptions.__dataclass_fields__}
+    options = arg_values(args, *TaskOptions.__dataclass_fields__)
     options.update(labels=_list(args.labels), ending_columns=_list(args.ending_columns))
-    call = recipe_keywords(
-        args,
-        task=args.task,
-        model=args.model,
-        train_file=args.train_file,
-        validation_file=args.validation_file,
-        tokenizer=args.tokenizer,
-        max_seq_length=args.max_seq_length,
-        **options,
-    )
+    named = arg_values(args, "task", "model", "train_file", "validation_file", "tokenizer", "max_seq_length")
+    call = recipe_keywords(args, **named, **options)
     for key, what in (("task", "the TASK"), ("model", "--model DIR"), ("train_file", "--train-file FILE")):
         if call[key] is None:
             raise CommandError(f"give {what} (or --resume -o RUN to continue a saved run)")

@@ -42,15 +42,24 @@ def add_model_arguments(parser: argparse.ArgumentParser, default_format: str = "
         default=default_format,
         help="json: one JSON value per input; text: human-readable",
     )
+    add_option_argument(parser, "-o aggregation_strategy=simple -o max_answer_len=30")
+
+
+def add_option_argument(parser: argparse.ArgumentParser, example: str) -> None:
+    """--option / -o KEY=VALUE (repeatable): any other pipeline option, VALUE parsed as JSON where it can be."""
     parser.add_argument(
         "--option",
         "-o",
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="any other pipeline option; VALUE is parsed as JSON when it can be "
-        "(e.g. -o aggregation_strategy=simple -o max_answer_len=30)",
+        help=f"any other pipeline option; VALUE is parsed as JSON when it can be (e.g. {example})",
     )
+
+
+def arg_values(args: argparse.Namespace, *names: str) -> dict[str, Any]:
+    """`{name: args.<name>}` for each name: the options a command passes on unchanged, under their own names."""
+    return {name: getattr(args, name) for name in names}
 
 
 def parse_key_values(pairs: list[str], flag: str) -> dict[str, Any]:

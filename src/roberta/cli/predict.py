@@ -16,13 +16,21 @@ import sys
 
 from ..progress import on_terminal
 from .errors import user_errors
-from .options import parse_key_values
+from .options import add_option_argument, arg_values, parse_key_values
+from .window_options import add_window_arguments, add_window_option
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from ..predict.tasks import TASKS
+    from ..predict.tasks import task_choices, task_names
+    from ..registry import describe_tasks
 
-    parser.add_argument("--task", required=True, choices=[*TASKS, "sentiment-analysis", "ner"], help="the task")
+    parser.add_argument(
+        "--task",
+        required=True,
+        choices=task_choices(),
+        metavar="TASK",
+        help=f"the pipeline task: {describe_tasks(task_names())}",
+    )
     parser.add_argument("--model", required=True, metavar="DIR", help="checkpoint folder or cached hub id")
     parser.add_argument("--input", required=True, metavar="PATH", help="a .jsonl, .csv or .parquet file")
     parser.add_argument(
@@ -31,13 +39,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input-format", choices=("jsonl", "csv", "parquet"), default=None, dest="input_format")
     parser.add_argument("--output-format", choices=("jsonl", "parquet"), default=None, dest="output_format")
     parser.add_argument(
-        "--text-column", default=None, dest="text_column", help="default: text (question-answering: question)"
+        "--text-column",
+        default=None,
+        dest="text_column",
+        help="default: text (question-answering: question; rerank: query)",
     )
     parser.add_argument(
         "--pair-column",
         default=None,
         dest="pair_column",
-        help="text-classification: the second text of a pair; question-answering: the context (default: context)",
+        help="text-classification: the second text of a pair; question-answering: the context (default: "
+        "context); rerank: the document (default: document)",
     )
     parser.add_argument("--id-column", default="id", dest="id_column", help="kept; without it, the row numbers")
     parser.add_argument(
@@ -54,9 +66,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--part-rows", type=int, default=1024, dest="part_rows", help="rows read and committed together"
     )
     parser.add_argument("--top-k", type=int, default=None, dest="top_k", help="number of predictions per row")
-    parser.add_argument(
-        "--option", "-o", action="append", default=[], metavar="KEY=VALUE", help="any other pipeline option"
-    )
+    add_option_argument(parser, "-o precision=binary")
+    add_window_arguments(parser)
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:N (default: cpu)")
     parser.add_argument("--dtype", default=None, help="float32, float16, bfloat16 or auto (default: as saved)")
     parser.add_argument("--overwrite", action="store_true", help="replace the output / an interrupted job's work")
@@ -70,6 +81,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+# The options that go to `predict` unchanged, under their own names.
+_PASSED_ON = (
+    "engine",
+    "text_column",
+    "pair_column",
+    "id_column",
+    "input_format",
+    "output_format",
+    "errors",
+    "max_errors",
+    "batch_tokens",
+    "part_rows",
+    "device",
+    "dtype",
+    "overwrite",
+    "num_actors",
+    "cpus_per_actor",
+    "gpus_per_actor",
+    "ray_address",
+)
+
+
 def main(args: argparse.Namespace) -> int:
     from ..predict import predict
     from ..predict.local import TooManyErrors, duration
@@ -77,6 +110,7 @@ def main(args: argparse.Namespace) -> int:
     options = parse_key_values(args.option, "--option")
     if args.top_k is not None:
         options["top_k"] = args.top_k
+    add_window_option(args, options)
     keep = None
     if args.keep_columns is not None:
         keep = [c.strip() for c in args.keep_columns.split(",") if c.strip()]
@@ -88,26 +122,10 @@ def main(args: argparse.Namespace) -> int:
                 args.model,
                 args.input,
                 args.output,
-                engine=args.engine,
-                text_column=args.text_column,
-                pair_column=args.pair_column,
-                id_column=args.id_column,
                 keep_columns=keep,
                 options=options,
-                input_format=args.input_format,
-                output_format=args.output_format,
-                errors=args.errors,
-                max_errors=args.max_errors,
-                batch_tokens=args.batch_tokens,
-                part_rows=args.part_rows,
-                device=args.device,
-                dtype=args.dtype,
-                overwrite=args.overwrite,
                 progress=progress,
-                num_actors=args.num_actors,
-                cpus_per_actor=args.cpus_per_actor,
-                gpus_per_actor=args.gpus_per_actor,
-                ray_address=args.ray_address,
+                **arg_values(args, *_PASSED_ON),
             )
     except TooManyErrors as e:
         print(f"roberta predict: error: {e}", file=sys.stderr)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 
+from .options import arg_values
 from .training_options import add_train_arguments, recipe_keywords, run_training
 
 
@@ -36,18 +37,18 @@ def main(args: argparse.Namespace) -> int:
     from ..training import pretrain
     from .errors import CommandError
 
-    call = recipe_keywords(
+    named = arg_values(
         args,
-        files=args.files,
-        tokenizer=args.tokenizer,
-        model=args.model,
-        size=args.size,
-        max_seq_length=args.max_seq_length,
-        document_per_file=args.document_per_file,
-        validation_files=args.validation_file,
-        data_dir=args.data_dir,
-        mlm_probability=args.mlm_probability,
+        "files",
+        "tokenizer",
+        "model",
+        "size",
+        "max_seq_length",
+        "document_per_file",
+        "data_dir",
+        "mlm_probability",
     )
+    call = recipe_keywords(args, **named, validation_files=args.validation_file)
     if not call["files"]:
         raise CommandError("give the training text FILEs (or --resume -o RUN to continue a saved run)")
     if call["tokenizer"] is None and call["model"] is None:

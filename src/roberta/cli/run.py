@@ -29,6 +29,7 @@ from .._io import decode_lines
 from ..progress import Progress, on_terminal
 from .errors import CommandError
 from .options import add_model_arguments, build_pipeline, emit, parse_key_values, task_choices, task_help
+from .window_options import add_window_arguments, add_window_option
 
 PROGRESS_THRESHOLD = 50
 
@@ -52,19 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="zero-shot-classification: the labels to score each line against, comma-separated (required; "
         "-o hypothesis_template='This text is about {}.' and -o multi_label=true set the other options)",
     )
-    window = parser.add_argument_group(
-        "long documents", "read inputs longer than the model in overlapping windows (docs/embeddings.md)"
-    )
-    window.add_argument("--window-length", type=int, default=None, dest="window_length", help="tokens per window")
-    window.add_argument(
-        "--window-stride", type=int, default=0, dest="window_stride", help="tokens consecutive windows share (0)"
-    )
-    window.add_argument(
-        "--window-aggregate",
-        default=None,
-        dest="window_aggregate",
-        help="how windows combine: mean, max, first (text-classification); mean, late (sentence-embedding)",
-    )
+    add_window_arguments(parser)
     parser.add_argument(
         "--progress",
         choices=("auto", "always", "never"),
@@ -141,12 +130,7 @@ def main(args: argparse.Namespace) -> int:
         options["candidate_labels"] = args.candidate_labels
     if task == "zero-shot-classification" and "candidate_labels" not in options:
         raise CommandError('--task zero-shot-classification needs --candidate-labels, e.g. --candidate-labels "a,b"')
-    if args.window_length is not None:
-        options["window"] = {"length": args.window_length, "stride": args.window_stride}
-        if args.window_aggregate is not None:
-            options["window"]["aggregate"] = args.window_aggregate
-    elif args.window_aggregate is not None or args.window_stride:
-        raise CommandError("--window-stride and --window-aggregate need --window-length")
+    add_window_option(args, options)
     pipe = build_pipeline(task, args, **options)
     if args.seed is not None:
         import torch

@@ -26,6 +26,7 @@ from ..serve.settings import (
     split_hosts,
 )
 from .errors import user_errors
+from .options import arg_values
 
 
 def _served_tasks() -> str:
@@ -118,30 +119,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--access-log", action="store_true", help="log every request (it costs time under load)")
 
 
+# The options that go to ServeSettings unchanged, under their own names.
+_PASSED_ON = (
+    "host",
+    "port",
+    "max_batch_tokens",
+    "max_queue_tokens",
+    "max_client_batch",
+    "max_input_tokens",
+    "auto_truncate",
+    "request_timeout",
+    "dtype",
+    "int8",
+    "device",
+    "pooling",
+    "payload_limit",
+    "max_concurrent_requests",
+    "drain_timeout",
+    "header_timeout",
+    "max_connections",
+)
+
+
 def settings_from(args: argparse.Namespace) -> ServeSettings:
     from ..pipelines import default_model_dir
 
     return ServeSettings(
         models=parse_models(args.model, args.task, default_model_dir()),
-        host=args.host,
-        port=args.port,
         api_key=api_key_from(args.api_key),
-        max_batch_tokens=args.max_batch_tokens,
-        max_queue_tokens=args.max_queue_tokens,
-        max_client_batch=args.max_client_batch,
-        max_input_tokens=args.max_input_tokens,
-        auto_truncate=args.auto_truncate,
-        request_timeout=args.request_timeout,
-        dtype=args.dtype,
-        int8=args.int8,
-        device=args.device,
-        pooling=args.pooling,
-        payload_limit=args.payload_limit,
-        max_concurrent_requests=args.max_concurrent_requests,
-        drain_timeout=args.drain_timeout,
         allowed_hosts=split_hosts(args.allowed_hosts),
-        header_timeout=args.header_timeout,
-        max_connections=args.max_connections,
+        **arg_values(args, *_PASSED_ON),
     )
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .errors import user_errors
-from .options import parse_key_values
+from .options import arg_values, parse_key_values
 
 
 def add_train_arguments(
@@ -79,33 +79,39 @@ def add_train_arguments(
     )
 
 
+# The training options that go to `TrainArgs.for_data` unchanged, under their own names.
+_PASSED_ON = (
+    "max_steps",
+    "epochs",
+    "warmup",
+    "lr",
+    "batch_size",
+    "grad_accum",
+    "weight_decay",
+    "seed",
+    "save_steps",
+    "keep_checkpoints",
+    "log_steps",
+    "eval_steps",
+    "resume",
+    "overwrite",
+    "force",
+    "stop_at_step",
+    "optimizer",
+    "bf16",
+)
+
+
 def training_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     """The library's training keywords (`TrainArgs.for_data`) from the parsed options."""
     return dict(
-        max_steps=args.max_steps,
-        epochs=args.epochs,
-        warmup=args.warmup,
-        lr=args.lr,
-        batch_size=args.batch_size,
-        grad_accum=args.grad_accum,
-        weight_decay=args.weight_decay,
         betas=tuple(args.adam_betas),
         eps=args.adam_eps,
         max_grad_norm=args.max_grad_norm or None,
-        seed=args.seed,
         shuffle=not args.no_shuffle,
-        save_steps=args.save_steps,
-        keep_checkpoints=args.keep_checkpoints,
-        log_steps=args.log_steps,
-        eval_steps=args.eval_steps,
-        resume=args.resume,
-        overwrite=args.overwrite,
-        force=args.force,
-        stop_at_step=args.stop_at_step,
         progress=not args.no_progress,
-        optimizer=args.optimizer,
-        bf16=args.bf16,
         config_overrides=parse_key_values(args.config_override, "--config-override"),
+        **arg_values(args, *_PASSED_ON),
     )
 
 

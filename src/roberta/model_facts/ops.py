@@ -14,6 +14,7 @@ Array = Any  # a torch.Tensor, tf.Tensor or jax.Array
 class ArrayOps(Protocol):
     """What `activations.py`, `positions.py` and `sampling.py` need from a framework."""
 
+    # Kept repeat: a Protocol's one-line stubs: one per operation a framework provides.
     # activations: the framework's own kernels (exact erf GELU, tanh-approximated GELU, ...)
     @staticmethod
     def gelu(x: Array) -> Array: ...

@@ -9,8 +9,14 @@ from typing import Any
 
 @dataclass(frozen=True)
 class TrunkInputs:
-    """One call's trunk inputs (arrays of the framework in use, or None; flags None take the config's)."""
+    """One call's trunk inputs (arrays of the framework in use, or None; flags None take the config's).
 
+    The first six fields are in the order of the reference's first six forward arguments, which every head
+    shares, so heads pass those positionally and the rest by keyword.
+    """
+
+    # Kept repeat: a field list of the trunk's inputs; tokenizer/options.py's EncodeOptions is another record of like
+    # shape.
     input_ids: Any = None
     attention_mask: Any = None
     token_type_ids: Any = None

@@ -15,6 +15,7 @@ def position_ids_from_input_ids(input_ids: torch.Tensor, padding_idx: int, past_
     return model_facts.position_ids_from_input_ids(TorchOps, input_ids, padding_idx, past_length).long()
 
 
+# Kept repeat: the embeddings' keyword-only sizes, as in modeling_tf/layers.py: each framework's own constructor.
 class RobertaEmbeddings(nn.Module):
     def __init__(
         self,

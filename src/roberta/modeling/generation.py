@@ -15,7 +15,6 @@ from __future__ import annotations
 import copy
 import logging
 import os
-from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -23,6 +22,7 @@ import torch
 from .. import model_facts
 from ..generation_config import GenerationConfig
 from ..hub import CheckpointNotFoundError
+from ..model_facts.outputs import GENERATE_DOCS, GENERATE_OUTPUTS, make_outputs
 from ..model_output import ModelOutput
 from .array_ops import TorchOps
 from .beam_search import beam_search, draw
@@ -31,35 +31,12 @@ logger = logging.getLogger(__name__)
 
 # Model inputs generate() passes on to the forward pass (the rest of its keywords are decoding options).
 MODEL_KWARGS = ("attention_mask", "token_type_ids", "encoder_hidden_states", "encoder_attention_mask")
-Tensors = tuple[torch.Tensor, ...] | None
 
 
-@dataclass
-class GenerateDecoderOnlyOutput(ModelOutput):
-    """Greedy or sampled output with `return_dict_in_generate=True`: `scores` are the processed scores of each
-    step, (batch, vocab) each, `logits` the raw ones."""
-
-    sequences: torch.Tensor = None
-    scores: Tensors = None
-    logits: Tensors = None
-    attentions: Tensors = None
-    hidden_states: Tensors = None
-    past_key_values: Any = None
-
-
-@dataclass
-class GenerateBeamDecoderOnlyOutput(ModelOutput):
-    """Beam-search output with `return_dict_in_generate=True`: `sequences_scores` (with `output_scores`) are the
-    final length-penalised scores, `beam_indices` (sequences, new tokens) the flat beam each token came from."""
-
-    sequences: torch.Tensor = None
-    sequences_scores: torch.Tensor | None = None
-    scores: Tensors = None
-    logits: Tensors = None
-    beam_indices: torch.Tensor | None = None
-    attentions: Tensors = None
-    hidden_states: Tensors = None
-    past_key_values: Any = None
+# Made from the shared field table and bound here, where pickle finds them by qualified name.
+GenerateDecoderOnlyOutput, GenerateBeamDecoderOnlyOutput = make_outputs(
+    __name__, ModelOutput, GENERATE_OUTPUTS, docs=GENERATE_DOCS
+).values()
 
 
 def filter_logits(

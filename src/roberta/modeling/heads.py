@@ -45,6 +45,12 @@ def _finish(output, return_dict: bool):
     return output if return_dict else output.to_tuple()
 
 
+def _logits_output(cls: type, config: RobertaConfig, return_dict: bool | None, out, loss, logits):
+    """A (loss, logits, hidden_states, attentions) output from the trunk's `out`, or its tuple."""
+    output = cls(loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions)
+    return _finish(output, _return_dict(config, return_dict))
+
+
 class _LMBase(RobertaPreTrainedModel):
     _tied_weights_keys = ["lm_head.decoder.weight", "lm_head.decoder.bias"]
     _keys_to_ignore_on_save = _tied_weights_keys  # stored once, under the input embeddings and lm_head.bias
@@ -70,6 +76,7 @@ class RobertaForMaskedLM(_LMBase):
             logger.warning("RobertaForMaskedLM wants config.is_decoder=False for bi-directional self-attention.")
         super().__init__(config)
 
+    # The reference's argument list, repeated per head: users and Keras call heads positionally.
     def forward(
         self,
         input_ids=None,
@@ -90,8 +97,7 @@ class RobertaForMaskedLM(_LMBase):
         the loss is the same, and `logits` then holds those rows only, shaped (num_labelled, vocab). By default
         `logits` has the reference's shape (batch, seq, vocab), in training too."""
         trunk = TrunkInputs(
-            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
-            position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
+            input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
             output_attentions=output_attentions, output_hidden_states=output_hidden_states,
             encoder_hidden_states=encoder_hidden_states, encoder_attention_mask=encoder_attention_mask,
         )  # fmt: skip
@@ -109,10 +115,7 @@ class RobertaForMaskedLM(_LMBase):
             logits = layout.unpack(self.lm_head(layout.pack(hidden)))  # the vocabulary projection on real tokens
             if labels is not None:
                 loss = F.cross_entropy(logits.view(-1, logits.size(-1)), labels.to(logits.device).view(-1))
-        return _finish(
-            MaskedLMOutput(loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions),
-            _return_dict(self.config, return_dict),
-        )
+        return _logits_output(MaskedLMOutput, self.config, return_dict, out, loss, logits)
 
 
 class RobertaForCausalLM(GenerationMixin, _LMBase):
@@ -149,8 +152,7 @@ class RobertaForCausalLM(GenerationMixin, _LMBase):
         if labels is not None:
             use_cache = False
         trunk = TrunkInputs(
-            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
-            position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
+            input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
             output_attentions=output_attentions, output_hidden_states=output_hidden_states,
             encoder_hidden_states=encoder_hidden_states, encoder_attention_mask=encoder_attention_mask,
             past_key_values=past_key_values, use_cache=use_cache,
@@ -226,19 +228,13 @@ class RobertaForSequenceClassification(RobertaPreTrainedModel):
         return_dict=None,
     ):
         trunk = TrunkInputs(
-            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
-            position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
+            input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
             output_attentions=output_attentions, output_hidden_states=output_hidden_states,
         )  # fmt: skip
         out, _ = self.roberta.encode(trunk)
         logits = self.classifier(out.last_hidden_state)
         loss = None if labels is None else sequence_classification_loss(self.config, logits, labels.to(logits.device))
-        return _finish(
-            SequenceClassifierOutput(
-                loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions
-            ),
-            _return_dict(self.config, return_dict),
-        )
+        return _logits_output(SequenceClassifierOutput, self.config, return_dict, out, loss, logits)
 
 
 class RobertaForMultipleChoice(RobertaPreTrainedModel):
@@ -282,12 +278,7 @@ class RobertaForMultipleChoice(RobertaPreTrainedModel):
         out, _ = self.roberta.encode(trunk)
         logits = self.classifier(self.dropout(out.pooler_output)).view(-1, num_choices)
         loss = None if labels is None else F.cross_entropy(logits, labels.to(logits.device))
-        return _finish(
-            MultipleChoiceModelOutput(
-                loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions
-            ),
-            _return_dict(self.config, return_dict),
-        )
+        return _logits_output(MultipleChoiceModelOutput, self.config, return_dict, out, loss, logits)
 
 
 class RobertaForTokenClassification(RobertaPreTrainedModel):
@@ -315,8 +306,7 @@ class RobertaForTokenClassification(RobertaPreTrainedModel):
         return_dict=None,
     ):
         trunk = TrunkInputs(
-            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
-            position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
+            input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
             output_attentions=output_attentions, output_hidden_states=output_hidden_states,
         )  # fmt: skip
         out, _ = self.roberta.encode(trunk, keep=_labelled(labels))
@@ -324,10 +314,7 @@ class RobertaForTokenClassification(RobertaPreTrainedModel):
         loss = None
         if labels is not None:
             loss = F.cross_entropy(logits.view(-1, self.num_labels), labels.to(logits.device).view(-1))
-        return _finish(
-            TokenClassifierOutput(loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions),
-            _return_dict(self.config, return_dict),
-        )
+        return _logits_output(TokenClassifierOutput, self.config, return_dict, out, loss, logits)
 
 
 class RobertaForQuestionAnswering(RobertaPreTrainedModel):
@@ -356,8 +343,7 @@ class RobertaForQuestionAnswering(RobertaPreTrainedModel):
     ):
         # the loss's softmax runs over every position, padding included, as in the reference
         trunk = TrunkInputs(
-            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
-            position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
+            input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
             output_attentions=output_attentions, output_hidden_states=output_hidden_states,
         )  # fmt: skip
         out, _ = self.roberta.encode(trunk, every_position=start_positions is not None)

@@ -133,17 +133,25 @@ class RobertaSelfAttention(nn.Module):
         return ctx, probs
 
 
-class RobertaSelfOutput(nn.Module):
-    """Output projection, dropout, residual and LayerNorm (post-norm)."""
+class _ProjectAddNorm(nn.Module):
+    """Projection (in_size -> hidden_size), dropout, residual and LayerNorm (post-norm): the end of the
+    attention block and of the feed-forward block alike."""
 
-    def __init__(self, *, hidden_size: int, eps: float, dropout: float) -> None:
+    def __init__(self, in_size: int, hidden_size: int, eps: float, dropout: float) -> None:
         super().__init__()
-        self.dense = nn.Linear(hidden_size, hidden_size)
+        self.dense = nn.Linear(in_size, hidden_size)
         self.LayerNorm = nn.LayerNorm(hidden_size, eps=eps)
         self.dropout = nn.Dropout(dropout)
 
-    def forward(self, ctx: torch.Tensor, residual: torch.Tensor, fast: bool = False) -> torch.Tensor:
-        return self.LayerNorm(self.dropout(linear(self.dense, ctx, fast)) + residual)
+    def forward(self, x: torch.Tensor, residual: torch.Tensor, fast: bool = False) -> torch.Tensor:
+        return self.LayerNorm(self.dropout(linear(self.dense, x, fast)) + residual)
+
+
+class RobertaSelfOutput(_ProjectAddNorm):
+    """The attention block's output projection, dropout, residual and LayerNorm."""
+
+    def __init__(self, *, hidden_size: int, eps: float, dropout: float) -> None:
+        super().__init__(hidden_size, hidden_size, eps, dropout)
 
 
 class RobertaAttention(nn.Module):
@@ -183,15 +191,11 @@ class RobertaIntermediate(nn.Module):
         return self.intermediate_act_fn(linear(self.dense, x, fast))
 
 
-class RobertaOutput(nn.Module):
-    def __init__(self, *, hidden_size: int, intermediate_size: int, eps: float, dropout: float) -> None:
-        super().__init__()
-        self.dense = nn.Linear(intermediate_size, hidden_size)
-        self.LayerNorm = nn.LayerNorm(hidden_size, eps=eps)
-        self.dropout = nn.Dropout(dropout)
+class RobertaOutput(_ProjectAddNorm):
+    """The feed-forward block's down projection, dropout, residual and LayerNorm."""
 
-    def forward(self, h: torch.Tensor, residual: torch.Tensor, fast: bool = False) -> torch.Tensor:
-        return self.LayerNorm(self.dropout(linear(self.dense, h, fast)) + residual)
+    def __init__(self, *, hidden_size: int, intermediate_size: int, eps: float, dropout: float) -> None:
+        super().__init__(intermediate_size, hidden_size, eps, dropout)
 
 
 class RobertaLayer(nn.Module):
@@ -200,6 +204,7 @@ class RobertaLayer(nn.Module):
     def __init__(self, config, layer_idx: int = 0) -> None:
         super().__init__()
         c = config
+        # Kept repeat: config fields to layer keywords; the TF and Flax models map their own names alike.
         common = dict(
             hidden_size=c.hidden_size,
             num_heads=c.num_attention_heads,

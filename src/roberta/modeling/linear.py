@@ -25,6 +25,7 @@ Measured gains: docs/performance.md.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 
 import torch
@@ -221,14 +222,15 @@ def low_product(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor | None) -> tor
     return F.linear(x, w, b)
 
 
-_BF16_CPU: list[bool] = []  # whether this CPU has oneDNN bf16 kernels, asked once
+@functools.cache
+def _bf16_cpu() -> bool:
+    """Whether this CPU has oneDNN bf16 kernels (asked once)."""
+    return _ONEDNN and bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
 
 def bf16_kernels() -> bool:
     """Whether bf16 products may run on oneDNN's bf16 kernels here (AVX512-BF16 / AMX CPUs), oneDNN on."""
-    if not _BF16_CPU:
-        _BF16_CPU.append(_ONEDNN and bool(torch.ops.mkldnn._is_mkldnn_bf16_supported()))
-    return _BF16_CPU[0] and torch.backends.mkldnn.enabled
+    return _bf16_cpu() and torch.backends.mkldnn.enabled
 
 
 _compiled_op = None  # the prepacked product as a custom op, registered on first use under torch.compile

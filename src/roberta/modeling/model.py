@@ -70,6 +70,7 @@ class RobertaModel(RobertaPreTrainedModel):
     def __init__(self, config: RobertaConfig, add_pooling_layer: bool = True) -> None:
         super().__init__(config)
         c = config
+        # Kept repeat: config fields to the embeddings' keywords, as in the TF and Flax models.
         self.embeddings = RobertaEmbeddings(
             vocab_size=c.vocab_size,
             hidden_size=c.hidden_size,
@@ -90,6 +91,7 @@ class RobertaModel(RobertaPreTrainedModel):
     def set_input_embeddings(self, value: nn.Embedding) -> None:
         self.embeddings.word_embeddings = value
 
+    # The reference's argument list (the heads repeat it in part): users and Keras call it positionally.
     def forward(
         self,
         input_ids=None,
@@ -109,8 +111,7 @@ class RobertaModel(RobertaPreTrainedModel):
     ):
         out, _ = self.encode(
             TrunkInputs(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
-                position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
+                input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
                 encoder_hidden_states=encoder_hidden_states, encoder_attention_mask=encoder_attention_mask,
                 past_key_values=past_key_values, use_cache=use_cache, output_attentions=output_attentions,
                 output_hidden_states=output_hidden_states, cache_position=cache_position,

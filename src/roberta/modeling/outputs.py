@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from typing import Any
 
-import torch
 import torch.utils._pytree as pytree
 
-Tensors = tuple[torch.Tensor, ...] | None
+from ..model_facts.outputs import HEAD_OUTPUTS, make_outputs
 
 
 class ModelOutput(OrderedDict):
@@ -79,62 +78,6 @@ def _rebuild(cls: type, values: dict) -> ModelOutput:
     return cls(**values)
 
 
-@dataclass
-class BaseModelOutputWithPoolingAndCrossAttentions(ModelOutput):
-    last_hidden_state: torch.Tensor = None
-    pooler_output: torch.Tensor | None = None
-    past_key_values: Any = None
-    hidden_states: Tensors = None
-    attentions: Tensors = None
-    cross_attentions: Tensors = None
-
-
-@dataclass
-class MaskedLMOutput(ModelOutput):
-    loss: torch.Tensor | None = None
-    logits: torch.Tensor = None
-    hidden_states: Tensors = None
-    attentions: Tensors = None
-
-
-@dataclass
-class CausalLMOutputWithCrossAttentions(ModelOutput):
-    loss: torch.Tensor | None = None
-    logits: torch.Tensor = None
-    past_key_values: Any = None
-    hidden_states: Tensors = None
-    attentions: Tensors = None
-    cross_attentions: Tensors = None
-
-
-@dataclass
-class SequenceClassifierOutput(ModelOutput):
-    loss: torch.Tensor | None = None
-    logits: torch.Tensor = None
-    hidden_states: Tensors = None
-    attentions: Tensors = None
-
-
-@dataclass
-class MultipleChoiceModelOutput(ModelOutput):
-    loss: torch.Tensor | None = None
-    logits: torch.Tensor = None
-    hidden_states: Tensors = None
-    attentions: Tensors = None
-
-
-@dataclass
-class TokenClassifierOutput(ModelOutput):
-    loss: torch.Tensor | None = None
-    logits: torch.Tensor = None
-    hidden_states: Tensors = None
-    attentions: Tensors = None
-
-
-@dataclass
-class QuestionAnsweringModelOutput(ModelOutput):
-    loss: torch.Tensor | None = None
-    start_logits: torch.Tensor = None
-    end_logits: torch.Tensor = None
-    hidden_states: Tensors = None
-    attentions: Tensors = None
+# The classes come from the shared field table, bound here as module attributes (pickle and the pytree
+# registration find them as `roberta.modeling.outputs.<name>`).
+globals().update(make_outputs(__name__, ModelOutput, HEAD_OUTPUTS))

@@ -242,6 +242,7 @@ class FlaxRobertaPreTrainedModel:
         return self._cast(params, jnp.float32, mask)
 
     # ------------------------------------------------------------------ the call
+    # The reference's argument list (the Flax model, trunk and heads share its start): users call it positionally.
     def __call__(
         self,
         input_ids,
@@ -276,6 +277,7 @@ class FlaxRobertaPreTrainedModel:
             raise TypeError(f"{type(self).__name__} takes no past_key_values (FlaxRobertaForCausalLM does)")
         traced_params = params is not None and _any_leaf_traced(params)  # own params are concrete arrays
         params = self.params if params is None else params
+        # Kept repeat: the call's arguments handed to the module by name (Flax's apply takes keywords).
         inputs = dict(
             input_ids=input_ids,
             attention_mask=attention_mask,

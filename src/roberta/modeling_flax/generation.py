@@ -88,6 +88,7 @@ def _decode(module, params, input_ids, attention_mask, encoder_states, encoder_m
     return lax.while_loop(cond, body, state)[1]
 
 
+# Kept repeat: the reference's generate() options, as TF's GenerationMixin.generate lists them.
 def generate(
     model,
     input_ids,

@@ -131,6 +131,7 @@ class HeadModule(nn.Module):
     dtype: Any = jnp.float32
     gradient_checkpointing: bool = False
 
+    # The reference's argument list (the Flax model, trunk and heads share its start): users call it positionally.
     @nn.compact
     def __call__(
         self,

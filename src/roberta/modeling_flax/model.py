@@ -48,6 +48,7 @@ class RobertaModule(nn.Module):
     add_pooling_layer: bool = True
     gradient_checkpointing: bool = False
 
+    # The reference's argument list (the Flax model, trunk and heads share its start): users call it positionally.
     @nn.compact
     def __call__(
         self,
@@ -97,6 +98,7 @@ class RobertaModule(nn.Module):
         cross_keep = cross_attention_keep(encoder_attention_mask)
         if encoder_hidden_states is not None:
             encoder_hidden_states = encoder_hidden_states.astype(self.dtype)
+        # Kept repeat: config fields to layer keywords; the PyTorch and TF models map their own names alike.
         layer = dict(
             hidden_size=s.hidden_size,
             num_heads=s.num_heads,

@@ -33,6 +33,7 @@ def _check(max_new_tokens, temperature, top_k, top_p) -> None:
 class GenerationMixin:
     """Adds `generate` to a causal LM whose call takes position_ids, past_key_values and use_cache."""
 
+    # Kept repeat: the reference's generate() options, as the Flax generate() lists them.
     def generate(
         self,
         input_ids,

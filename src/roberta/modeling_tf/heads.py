@@ -48,6 +48,12 @@ def _labelled(labels, shift: bool = False):
     return used
 
 
+def _logits_output(model: TFRobertaPreTrainedModel, cls: type, return_dict, out, loss, logits):
+    """A (loss, logits, hidden_states, attentions) output from the trunk's `out`, or its tuple."""
+    output = cls(loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions)
+    return model._finish(output, return_dict)
+
+
 class LMHead(Block):
     """dense -> gelu -> LayerNorm -> projection on the word embeddings (tied) + bias."""
 
@@ -102,6 +108,7 @@ class TFRobertaForMaskedLM(_LMBase):
             logger.warning("TFRobertaForMaskedLM wants config.is_decoder=False for bi-directional self-attention.")
         super().__init__(config, *inputs, **kwargs)
 
+    # The reference's argument list, repeated per head: users and Keras call heads positionally.
     @unpack_inputs
     def call(
         self,
@@ -118,15 +125,13 @@ class TFRobertaForMaskedLM(_LMBase):
         training=False,
     ):
         trunk = TrunkInputs(
-            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
-            position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
+            input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
             output_attentions=output_attentions, output_hidden_states=output_hidden_states,
         )  # fmt: skip
         out = self.roberta.forward(trunk, keep=_labelled(labels), training=training)
         logits = self._logits(out["last_hidden_state"], attention_mask, _labelled(labels))
         loss = None if labels is None else masked_lm_loss(labels, logits)
-        output = TFMaskedLMOutput(loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions)
-        return self._finish(output, return_dict)
+        return _logits_output(self, TFMaskedLMOutput, return_dict, out, loss, logits)
 
 
 class TFRobertaForCausalLM(GenerationMixin, _LMBase):
@@ -160,8 +165,7 @@ class TFRobertaForCausalLM(GenerationMixin, _LMBase):
         training=False,
     ):
         trunk = TrunkInputs(
-            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
-            position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
+            input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
             output_attentions=output_attentions, output_hidden_states=output_hidden_states,
             encoder_hidden_states=encoder_hidden_states, encoder_attention_mask=encoder_attention_mask,
             past_key_values=past_key_values, use_cache=use_cache and labels is None,
@@ -231,17 +235,13 @@ class TFRobertaForSequenceClassification(TFRobertaPreTrainedModel):
         training=False,
     ):
         trunk = TrunkInputs(
-            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
-            position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
+            input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
             output_attentions=output_attentions, output_hidden_states=output_hidden_states,
         )  # fmt: skip
         out = self.roberta.forward(trunk, training=training)
         logits = self.classifier.forward(out["last_hidden_state"], training)
         loss = None if labels is None else sequence_classification_loss(self.config, labels, logits)
-        output = TFSequenceClassifierOutput(
-            loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions
-        )
-        return self._finish(output, return_dict)
+        return _logits_output(self, TFSequenceClassifierOutput, return_dict, out, loss, logits)
 
 
 class TFRobertaForMultipleChoice(TFRobertaPreTrainedModel):
@@ -289,10 +289,7 @@ class TFRobertaForMultipleChoice(TFRobertaPreTrainedModel):
         pooled = dropout(out["pooler_output"], self.rate, training)
         logits = tf.reshape(self.classifier.forward(pooled), [-1, num_choices])
         loss = None if labels is None else multiple_choice_loss(labels, logits)
-        output = TFMultipleChoiceModelOutput(
-            loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions
-        )
-        return self._finish(output, return_dict)
+        return _logits_output(self, TFMultipleChoiceModelOutput, return_dict, out, loss, logits)
 
 
 class TFRobertaForTokenClassification(TFRobertaPreTrainedModel):
@@ -325,17 +322,13 @@ class TFRobertaForTokenClassification(TFRobertaPreTrainedModel):
         training=False,
     ):
         trunk = TrunkInputs(
-            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
-            position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
+            input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
             output_attentions=output_attentions, output_hidden_states=output_hidden_states,
         )  # fmt: skip
         out = self.roberta.forward(trunk, keep=None if labels is None else labels >= 0, training=training)
         logits = self.classifier.forward(dropout(out["last_hidden_state"], self.rate, training))
         loss = None if labels is None else token_classification_loss(labels, logits)
-        output = TFTokenClassifierOutput(
-            loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions
-        )
-        return self._finish(output, return_dict)
+        return _logits_output(self, TFTokenClassifierOutput, return_dict, out, loss, logits)
 
 
 class TFRobertaForQuestionAnswering(TFRobertaPreTrainedModel):
@@ -375,8 +368,7 @@ class TFRobertaForQuestionAnswering(TFRobertaPreTrainedModel):
             ref = input_ids if input_ids is not None else inputs_embeds[..., 0]
             keep = tf.ones(tf.shape(ref)[:2], tf.bool)
         trunk = TrunkInputs(
-            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
-            position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
+            input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
             output_attentions=output_attentions, output_hidden_states=output_hidden_states,
         )  # fmt: skip
         out = self.roberta.forward(trunk, keep=keep, training=training)

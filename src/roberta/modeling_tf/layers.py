@@ -133,6 +133,7 @@ class Linear(Block):
         return linear(x, self.kernel_bias)
 
 
+# Kept repeat: the embeddings' keyword-only sizes, as in modeling/embeddings.py: each framework's own constructor.
 class Embeddings(Block):
     def __init__(
         self,

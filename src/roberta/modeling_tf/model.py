@@ -29,6 +29,7 @@ class MainLayer(Block):
         self.padding_idx, self.max_positions = c.pad_token_id, c.max_position_embeddings
         self.is_decoder, self.absolute = c.is_decoder, c.position_embedding_type == "absolute"
         self.add_pooling_layer = add_pooling_layer
+        # Kept repeat: config fields to the encoder's and embeddings' keywords, as in the PyTorch and Flax models.
         self.encoder = Encoder(
             num_layers=c.num_hidden_layers,
             std=c.initializer_range,
@@ -171,6 +172,7 @@ class TFRobertaModel(TFRobertaPreTrainedModel):
         super().__init__(config, *inputs, **kwargs)
         self.roberta = MainLayer(config, add_pooling_layer=add_pooling_layer)
 
+    # The reference's argument list (the heads repeat it in part): users and Keras call it positionally.
     @unpack_inputs
     def call(
         self,
@@ -190,8 +192,7 @@ class TFRobertaModel(TFRobertaPreTrainedModel):
         training=False,
     ):
         trunk = TrunkInputs(
-            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
-            position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
+            input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
             output_attentions=output_attentions, output_hidden_states=output_hidden_states,
             encoder_hidden_states=encoder_hidden_states, encoder_attention_mask=encoder_attention_mask,
             past_key_values=past_key_values, use_cache=use_cache,

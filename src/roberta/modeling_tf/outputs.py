@@ -7,13 +7,8 @@ and Keras (`predict`, `fit`) can return and rebuild them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
+from ..model_facts.outputs import HEAD_OUTPUTS, make_outputs
 from ..model_output import ModelOutput
-
-Tensor = Any
-Tensors = tuple[Tensor, ...] | None
 
 
 class TFModelOutput(ModelOutput):
@@ -28,60 +23,5 @@ class TFModelOutput(ModelOutput):
         return cls(**dict(zip(names, components)))
 
 
-@dataclass
-class TFBaseModelOutputWithPoolingAndCrossAttentions(TFModelOutput):
-    last_hidden_state: Tensor = None
-    pooler_output: Tensor = None
-    past_key_values: Any = None
-    hidden_states: Tensors = None
-    attentions: Tensors = None
-    cross_attentions: Tensors = None
-
-
-@dataclass
-class _LogitsOutput(TFModelOutput):
-    """The fields of every head whose output is (loss, logits, hidden_states, attentions)."""
-
-    loss: Tensor = None
-    logits: Tensor = None
-    hidden_states: Tensors = None
-    attentions: Tensors = None
-
-
-@dataclass
-class TFMaskedLMOutput(_LogitsOutput):
-    pass
-
-
-@dataclass
-class TFCausalLMOutputWithCrossAttentions(TFModelOutput):
-    loss: Tensor = None
-    logits: Tensor = None
-    past_key_values: Any = None
-    hidden_states: Tensors = None
-    attentions: Tensors = None
-    cross_attentions: Tensors = None
-
-
-@dataclass
-class TFSequenceClassifierOutput(_LogitsOutput):
-    pass
-
-
-@dataclass
-class TFMultipleChoiceModelOutput(_LogitsOutput):
-    pass
-
-
-@dataclass
-class TFTokenClassifierOutput(_LogitsOutput):
-    pass
-
-
-@dataclass
-class TFQuestionAnsweringModelOutput(TFModelOutput):
-    loss: Tensor = None
-    start_logits: Tensor = None
-    end_logits: Tensor = None
-    hidden_states: Tensors = None
-    attentions: Tensors = None
+# The classes come from the shared field table, bound here as module attributes (pickle finds them here).
+globals().update(make_outputs(__name__, TFModelOutput, HEAD_OUTPUTS, prefix="TF"))

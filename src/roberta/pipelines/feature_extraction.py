@@ -243,7 +243,9 @@ class SentenceEmbeddingPipeline(FeatureExtractionPipeline):
 
 def quantize_results(results: list[torch.Tensor], precision: str, ranges: Any, calibration: Any) -> list[torch.Tensor]:
     """Each input's vector(s) (a (dim,) or, late-chunked, a (spans, dim) tensor) at `precision`, the ranges
-    taken over every vector of the call together."""
+    taken over every vector of the call together (no inputs: no vectors)."""
+    if not results:
+        return []
     rows = [r.reshape(-1, r.shape[-1]) for r in results]
     coded = torch.from_numpy(quantize(torch.cat(rows).numpy(), precision, ranges, calibration))
     out, at = [], 0

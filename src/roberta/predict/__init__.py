@@ -55,17 +55,20 @@ def predict(
 
     Args:
         task: fill-mask, text-classification (sentiment-analysis), token-classification (ner),
-            question-answering, feature-extraction or sentence-embedding.
+            question-answering, feature-extraction, sentence-embedding or rerank (the registry's aliases
+            too).
         model: the model directory (or cached hub id).
         input: a JSON Lines, CSV or Parquet file (format from the extension, or `input_format`).
         output: where the results go: a Parquet or JSON Lines file (format from the extension, or
             `output_format`); on Ray, a folder of Parquet files.
-        text_column: the column holding the text (default "text"; "question" for question-answering).
-        pair_column: the second text of a pair (text-classification) or the context (question-answering,
-            default "context").
+        text_column: the column holding the text (default "text"; "question" for question-answering, "query"
+            for rerank).
+        pair_column: the second text of a pair (text-classification), the context (question-answering,
+            default "context") or the document (rerank, default "document").
         id_column: the id column, kept in the output; an input without it gets the row numbers (from 0) there.
         keep_columns: the input columns copied to the output (default: all but the text and pair columns).
-        options: pipeline call options (`top_k`, `aggregation_strategy`, ...).
+        options: pipeline call options (`top_k`, `aggregation_strategy`, `window`, a sentence embedding's
+            `normalize`, `truncate_dim`, `prompt_name`, `precision`, ...).
         errors: the errors file (JSON Lines: id, row number, reason per bad row); default `OUTPUT.errors.jsonl`.
         max_errors: stop once more rows than this are bad (None: no bound).
         batch_tokens: tokens per model batch (real tokens, the unpadded path's cost).

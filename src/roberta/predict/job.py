@@ -82,6 +82,7 @@ class PredictJob:
         clash = set(self.options) & set(self.spec.fixed_options)
         if clash:
             raise ValueError(f"roberta predict sets {sorted(clash)} itself for {self.task}")
+        self.spec.check(self.options, self.pair_column is not None)
         if self.errors is None:
             self.errors = self.output.rstrip("/") + ".errors.jsonl"
         if os.path.abspath(self.errors) in (os.path.abspath(self.output), os.path.abspath(self.input)):

@@ -130,4 +130,9 @@ class WorkFolder:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, indent=1, default=str) + "\n"
+    return json.dumps(value, indent=1, default=_plain) + "\n"
+
+
+def _plain(value: Any) -> Any:
+    """An option JSON does not know: an array (quantization ranges, say) as its nested lists, in full."""
+    return value.tolist() if hasattr(value, "tolist") else str(value)

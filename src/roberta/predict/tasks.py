@@ -1,8 +1,10 @@
 """What `roberta predict` does per task: one row per task says which input columns it reads, how a row becomes a
 pipeline input, which call options it fixes, and how the pipeline's results become typed output columns.
 
-A new task (or a task option that changes the output, such as a reranker's scores or a windowed variant) is one
-more `PredictTask` row in `TASKS`: the readers, the engines, resuming and the writers never look at the task.
+A new task is one more `PredictTask` row in `TASKS`: the readers, the engines, resuming and the writers never
+look at the task. Options that change a task's output (top_k, a sentence embedding's precision or late-chunked
+windows) change the columns its row gives; the other options (window, aggregation_strategy, ...) go to the
+pipeline as they are.
 """
 
 from __future__ import annotations
@@ -22,40 +24,27 @@ _ANSWER = pa.struct([("score", pa.float64()), ("start", pa.int64()), ("end", pa.
 _TOKEN = pa.struct(
     [("score", pa.float64()), ("token", pa.int64()), ("token_str", pa.string()), ("sequence", pa.string())]
 )
-_ENTITY = pa.struct(
-    [
-        ("entity", pa.string()),
-        ("score", pa.float64()),
-        ("index", pa.int64()),
-        ("word", pa.string()),
-        ("start", pa.int64()),
-        ("end", pa.int64()),
-    ]
-)
-_GROUP = pa.struct(
-    [
-        ("entity_group", pa.string()),
-        ("score", pa.float64()),
-        ("word", pa.string()),
-        ("start", pa.int64()),
-        ("end", pa.int64()),
-    ]
-)
+_SPAN = [("word", pa.string()), ("start", pa.int64()), ("end", pa.int64())]  # where an entity stands
+_ENTITY = pa.struct([("entity", pa.string()), ("score", pa.float64()), ("index", pa.int64()), *_SPAN])
+_GROUP = pa.struct([("entity_group", pa.string()), ("score", pa.float64()), *_SPAN])
 
 Columns = dict[str, pa.Array]
+FLOAT32 = pa.float32()
 
 
-def vectors(rows: list[Any], width: int) -> pa.FixedSizeListArray:
-    """(n, width) float32 vectors (tensors or arrays) -> a FixedSizeList<float32, width> array."""
-    flat = np.concatenate([np.asarray(r, dtype=np.float32).reshape(-1) for r in rows]) if rows else np.zeros(0)
-    return pa.FixedSizeListArray.from_arrays(pa.array(flat.astype(np.float32), pa.float32()), width)
+def vectors(rows: list[Any], width: int, value_type: pa.DataType = FLOAT32) -> pa.FixedSizeListArray:
+    """(n, width) vectors (tensors or arrays) -> a FixedSizeList<value_type, width> array (float32, or the
+    int8 / uint8 codes of a quantized embedding)."""
+    kind = value_type.to_pandas_dtype()
+    flat = np.concatenate([np.asarray(r, dtype=kind).reshape(-1) for r in rows]) if rows else np.zeros(0, kind)
+    return pa.FixedSizeListArray.from_arrays(pa.array(flat, value_type), width)
 
 
-def token_vectors(rows: list[Any], width: int) -> pa.ListArray:
-    """One (tokens, width) matrix per row -> List<FixedSizeList<float32, width>>."""
+def token_vectors(rows: list[Any], width: int, value_type: pa.DataType = FLOAT32) -> pa.ListArray:
+    """One (tokens, width) matrix per row -> List<FixedSizeList<value_type, width>>."""
     lengths = [int(np.asarray(r).reshape(-1, width).shape[0]) for r in rows]
     offsets = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)]).astype(np.int32)
-    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), vectors(rows, width))
+    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), vectors(rows, width, value_type))
 
 
 def _best(results: list[Any], fields: tuple[str, ...], types: dict[str, pa.DataType]) -> Columns:
@@ -97,16 +86,87 @@ def _features_columns(results: list[Any], pipe: Any, options: dict[str, Any]) ->
     return {"features": token_vectors([r[0] for r in results], width)}  # results: (1, tokens, hidden)
 
 
-def embedding_width(pipe: Any) -> int:
-    """The width of a sentence-embedding pipeline's vectors (a sentence-transformers folder's modules may change
-    it)."""
-    hidden = pipe.model.config.hidden_size
+# a quantized embedding's codes: int8 / uint8 one per dimension, binary / ubinary 8 dimensions a byte
+_PRECISION_TYPES = {
+    "float32": FLOAT32,
+    "int8": pa.int8(),
+    "uint8": pa.uint8(),
+    "binary": pa.int8(),
+    "ubinary": pa.uint8(),
+}
+
+
+def _window_aggregate(options: dict[str, Any]) -> str | None:
+    """The aggregate the `window` option names ((length, stride, aggregate), a dict, or a `Window`), if any."""
+    window = options.get("window")
+    if isinstance(window, dict):
+        return window.get("aggregate")
+    if isinstance(window, (tuple, list)):
+        return window[2] if len(window) == 3 else None
+    return getattr(window, "aggregate", None)
+
+
+def _embedding_column(options: dict[str, Any]) -> str:
+    """embedding (one vector a row), embeddings (late chunking: one per span) or token_embeddings."""
+    if options.get("output_value") == "token_embeddings":
+        return "token_embeddings"
+    return "embeddings" if _window_aggregate(options) == "late" else "embedding"
+
+
+def embedding_layout(pipe: Any, options: dict[str, Any]) -> tuple[int, pa.DataType]:
+    """The width and value type of a sentence-embedding pipeline's vectors under `options`: the vector's width
+    (a sentence-transformers folder's modules may change it; `truncate_dim` cuts it), an eighth of it rounded up
+    for the packed bits of binary / ubinary; a token embedding's width is the Pooling's."""
     folder = getattr(pipe, "folder", None)
-    return hidden if folder is None else folder.output_size(hidden)
+    if options.get("output_value") == "token_embeddings":
+        return (pipe.model.config.hidden_size if folder is None else folder.pooling.dimension), FLOAT32
+    width = options.get("truncate_dim") or pipe.embedding_size
+    precision = options.get("precision", "float32")
+    if precision in ("binary", "ubinary"):
+        width = -(-width // 8)
+    return width, _PRECISION_TYPES[precision]
 
 
 def _embedding_columns(results: list[Any], pipe: Any, options: dict[str, Any]) -> Columns:
-    return {"embedding": vectors(results, embedding_width(pipe))}
+    width, value_type = embedding_layout(pipe, options)
+    name = _embedding_column(options)
+    if name == "embedding":
+        return {name: vectors(results, width, value_type)}
+    return {name: token_vectors(results, width, value_type)}  # several vectors a row
+
+
+def _rerank_columns(results: list[Any], pipe: Any, options: dict[str, Any]) -> Columns:
+    # one pair's score: a float for a one-label cross-encoder, one float per label otherwise
+    several = pipe.model.config.num_labels != 1
+    return {"score": pa.array(results, pa.list_(pa.float64()) if several else pa.float64())}
+
+
+# ----------------------------------------------------------------------------------------------- checks
+def _check_nothing(options: dict[str, Any], paired: bool) -> None:
+    pass
+
+
+def _check_classification(options: dict[str, Any], paired: bool) -> None:
+    if paired and options.get("window") is not None:
+        raise ValueError("text-classification reads single texts in windows: a window takes no pair column")
+
+
+def _check_embedding(options: dict[str, Any], paired: bool) -> None:
+    ranged = options.get("quantization_ranges") is not None or options.get("calibration_embeddings") is not None
+    if options.get("precision") in ("int8", "uint8") and not ranged:
+        raise ValueError(
+            f"precision={options['precision']} needs quantization_ranges (or calibration_embeddings) in roberta "
+            f"predict: ranges taken from each batch's own rows would make a row's codes depend on its batch"
+        )
+
+
+def _check_rerank(options: dict[str, Any], paired: bool) -> None:
+    ranking = sorted({"top_k", "return_documents"} & set(options))
+    if ranking:
+        raise ValueError(
+            f"rerank in roberta predict scores each row's (query, document) pair: {ranking} apply to ranking "
+            f"one query's documents (pipeline('rerank')(query=..., documents=[...]))"
+        )
 
 
 # ----------------------------------------------------------------------------------------------- inputs
@@ -120,6 +180,10 @@ def _maybe_pair(text: str, pair: str | None) -> Any:
 
 def _question(text: str, pair: str | None) -> Any:
     return {"question": text, "context": pair}
+
+
+def _query_document(text: str, pair: str | None) -> Any:
+    return (text, pair)
 
 
 @dataclass(frozen=True)
@@ -136,6 +200,8 @@ class PredictTask:
         pair: "none" (the task takes no pair), "optional" or "required".
         fixed_options: call options the task always sets (tensors instead of nested lists, say).
         output_columns: the names `columns` returns, for each value of `options` (a clash check before work).
+        check: `(options, paired)` -> None, or ValueError for options the task takes but that make no sense
+            row by row (`paired`: the job reads a pair column).
     """
 
     name: str
@@ -146,6 +212,7 @@ class PredictTask:
     pair_column: str | None = None
     pair: str = "none"
     fixed_options: dict[str, Any] = field(default_factory=dict)
+    check: Callable[[dict[str, Any], bool], None] = _check_nothing
 
 
 def _names(*names: str, top_k: str | None = None) -> Callable[[dict[str, Any]], tuple[str, ...]]:
@@ -161,6 +228,7 @@ TASKS: dict[str, PredictTask] = {
         _classification_columns,
         _names("label", "score", top_k="labels"),
         pair="optional",
+        check=_check_classification,
     ),
     "token-classification": PredictTask("token-classification", "text", _text, _token_columns, _names("entities")),
     "question-answering": PredictTask(
@@ -185,15 +253,43 @@ TASKS: dict[str, PredictTask] = {
         "text",
         _text,
         _embedding_columns,
-        _names("embedding"),
+        lambda options: (_embedding_column(options),),
         fixed_options={"return_tensors": True},
+        check=_check_embedding,
+    ),
+    "rerank": PredictTask(
+        "rerank",
+        "query",
+        _query_document,
+        _rerank_columns,
+        _names("score"),
+        pair_column="document",
+        pair="required",
+        check=_check_rerank,
     ),
 }
 
 
+def task_names() -> list[str]:
+    """The tasks `roberta predict` runs, in the registry's order (the order `roberta run --help` lists)."""
+    from ..pipelines import SUPPORTED_TASKS
+
+    return [task for task in SUPPORTED_TASKS if task in TASKS]
+
+
+def task_choices() -> list[str]:
+    """The names `--task` takes: `task_names()` and the registry's aliases of them."""
+    from ..pipelines import TASK_ALIASES
+
+    names = task_names()
+    return [*names, *(alias for alias, task in TASK_ALIASES.items() if task in names)]
+
+
 def predict_task(task: str) -> PredictTask:
     """The `PredictTask` of a pipeline task name (aliases allowed); ValueError for a task predict does not run."""
+    from ..registry import describe_tasks
+
     name = resolve_task(task)
     if name not in TASKS:
-        raise ValueError(f"roberta predict does not run {name}; it runs {', '.join(TASKS)} (and their aliases)")
+        raise ValueError(f"roberta predict does not run {name}; it runs {describe_tasks(task_names())}")
     return TASKS[name]

@@ -53,6 +53,8 @@ class EncodeCallsMixin:
         """Encode (text, text_pair) tuples into one BatchEncoding (unbatched lists when `single`)."""
         raise NotImplementedError
 
+    # The reference's argument list, repeated per method (encode_plus, batch_encode_plus): users pass it
+    # positionally, so each method spells it out.
     def __call__(
         self,
         text: Any = None,
@@ -96,26 +98,11 @@ class EncodeCallsMixin:
                     f"{name} must be a str (one example), a list[str] (a batch, or one pre-split "
                     f"example) or a list[list[str]] (a batch of pre-split examples); got {value!r:.80}"
                 )
-        options = self._options(
-            add_special_tokens=add_special_tokens,
-            padding=padding,
-            truncation=truncation,
-            max_length=max_length,
-            stride=stride,
-            is_split_into_words=is_split_into_words,
-            pad_to_multiple_of=pad_to_multiple_of,
-            padding_side=padding_side,
-            return_tensors=return_tensors,
-            return_token_type_ids=return_token_type_ids,
-            return_attention_mask=return_attention_mask,
-            return_overflowing_tokens=return_overflowing_tokens,
-            return_special_tokens_mask=return_special_tokens_mask,
-            return_offsets_mapping=return_offsets_mapping,
-            return_length=return_length,
-            verbose=verbose,
-            split_special_tokens=kwargs.pop("split_special_tokens", None),
-            extra=kwargs,
-        )
+        options = self._options(  # in _options's order, which is the signature's (split_special_tokens: in kwargs)
+            add_special_tokens, padding, truncation, max_length, stride, is_split_into_words, pad_to_multiple_of,
+            padding_side, return_tensors, return_token_type_ids, return_attention_mask, return_overflowing_tokens,
+            return_special_tokens_mask, return_offsets_mapping, return_length, verbose, None, kwargs,
+        )  # fmt: skip
         encodings = None if text is None else self._call_one(text, text_pair, options)
         if text_target is None:
             return encodings
@@ -146,7 +133,6 @@ class EncodeCallsMixin:
 
     def _options(
         self,
-        *,
         add_special_tokens: bool,
         padding: Any,
         truncation: Any,
@@ -166,7 +152,12 @@ class EncodeCallsMixin:
         split_special_tokens: bool | None,
         extra: dict[str, Any],
     ) -> EncodeOptions:
-        """The arguments of one call, checked and resolved (`split_special_tokens` None: the tokenizer's)."""
+        """The arguments of one call, checked and resolved (`split_special_tokens` None: `extra`'s, else the
+        tokenizer's).
+
+        The callers pass them positionally: the parameters are in the order of the reference's signatures."""
+        if split_special_tokens is None:
+            split_special_tokens = extra.pop("split_special_tokens", None)
         pad, trunc, max_length = resolve_strategies(self, padding, truncation, max_length, pad_to_multiple_of)
         if padding_side is not None and padding_side not in ("left", "right"):
             raise ValueError(f"padding_side must be 'left' or 'right', got {padding_side!r}")
@@ -216,26 +207,11 @@ class EncodeCallsMixin:
         **kwargs: Any,
     ) -> BatchEncoding:
         """Encode one example (a string, pre-split words or ids) or one pair; returns unbatched lists."""
-        options = self._options(
-            add_special_tokens=add_special_tokens,
-            padding=padding,
-            truncation=truncation,
-            max_length=max_length,
-            stride=stride,
-            is_split_into_words=is_split_into_words,
-            pad_to_multiple_of=pad_to_multiple_of,
-            padding_side=padding_side,
-            return_tensors=return_tensors,
-            return_token_type_ids=return_token_type_ids,
-            return_attention_mask=return_attention_mask,
-            return_overflowing_tokens=return_overflowing_tokens,
-            return_special_tokens_mask=return_special_tokens_mask,
-            return_offsets_mapping=return_offsets_mapping,
-            return_length=return_length,
-            verbose=verbose,
-            split_special_tokens=kwargs.pop("split_special_tokens", None),
-            extra=kwargs,
-        )
+        options = self._options(  # in _options's order, which is the signature's (split_special_tokens: in kwargs)
+            add_special_tokens, padding, truncation, max_length, stride, is_split_into_words, pad_to_multiple_of,
+            padding_side, return_tensors, return_token_type_ids, return_attention_mask, return_overflowing_tokens,
+            return_special_tokens_mask, return_offsets_mapping, return_length, verbose, None, kwargs,
+        )  # fmt: skip
         return self._encode_batch([(text, text_pair)], single=True, options=options)
 
     def batch_encode_plus(
@@ -266,26 +242,11 @@ class EncodeCallsMixin:
             raise TypeError(
                 f"batch_text_or_text_pairs has to be a list or a tuple (got {type(batch_text_or_text_pairs).__name__})"
             )
-        options = self._options(
-            add_special_tokens=add_special_tokens,
-            padding=padding,
-            truncation=truncation,
-            max_length=max_length,
-            stride=stride,
-            is_split_into_words=is_split_into_words,
-            pad_to_multiple_of=pad_to_multiple_of,
-            padding_side=padding_side,
-            return_tensors=return_tensors,
-            return_token_type_ids=return_token_type_ids,
-            return_attention_mask=return_attention_mask,
-            return_overflowing_tokens=return_overflowing_tokens,
-            return_special_tokens_mask=return_special_tokens_mask,
-            return_offsets_mapping=return_offsets_mapping,
-            return_length=return_length,
-            verbose=verbose,
-            split_special_tokens=split_special_tokens,
-            extra=kwargs,
-        )
+        options = self._options(  # in _options's order, which is the signature's
+            add_special_tokens, padding, truncation, max_length, stride, is_split_into_words, pad_to_multiple_of,
+            padding_side, return_tensors, return_token_type_ids, return_attention_mask, return_overflowing_tokens,
+            return_special_tokens_mask, return_offsets_mapping, return_length, verbose, split_special_tokens, kwargs,
+        )  # fmt: skip
         inputs = _batch_inputs(batch_text_or_text_pairs, is_split_into_words)
         return self._encode_batch(inputs, single=False, options=options)
 

@@ -28,6 +28,7 @@ class TruncationStrategy(str, enum.Enum):
     DO_NOT_TRUNCATE = "do_not_truncate"
 
 
+# Kept repeat: EncodeOptions' field list; model_facts/trunk.py's TrunkInputs is another record of like shape.
 @dataclass(slots=True)
 class EncodeOptions:
     """Every encoding option, resolved once by `RobertaTokenizerBase` and handed down whole to the tokenizer

@@ -27,6 +27,7 @@ class PaddingMixin:
 
     def pad(
         self,
+        # Kept repeat: the reference's pad() argument list; the encoding methods list the same options.
         encoded_inputs: Any,
         padding: Any = True,
         max_length: int | None = None,

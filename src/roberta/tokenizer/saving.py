@@ -143,15 +143,26 @@ class SavingMixin:
         filename_prefix: str | None = None,
         **kwargs: Any,
     ) -> tuple[str, ...]:
-        """Write vocab.json, merges.txt, tokenizer_config.json, special_tokens_map.json (each atomically)."""
+        """Write vocab.json, merges.txt (`_save_vocabulary_files`), tokenizer_config.json (recording
+        `saved_class_name` and `_saved_settings`), special_tokens_map.json and `_save_extra`'s files, each
+        atomically."""
         directory = os.fspath(save_directory)
         if os.path.isfile(directory):
             raise ValueError(f"save_directory ({directory}) should be a directory, not a file")
         os.makedirs(directory, exist_ok=True)
-        files = write_config_files(self, directory, "RobertaTokenizer")
-        files += list(self.save_vocabulary(directory, filename_prefix=filename_prefix))
+        files = write_config_files(self, directory, self.saved_class_name, settings=self._saved_settings())
+        files += self._save_vocabulary_files(directory, filename_prefix)
         files += self._save_extra(directory)
         return tuple(files)
+
+    saved_class_name = "RobertaTokenizer"  # the class tokenizer_config.json records (the slow one, for both)
+
+    def _saved_settings(self) -> dict[str, Any] | None:
+        """Settings of this class that tokenizer_config.json records besides the shared ones."""
+        return None
+
+    def _save_vocabulary_files(self, directory: str, filename_prefix: str | None) -> list[str]:
+        return list(self.save_vocabulary(directory, filename_prefix=filename_prefix))
 
     def _save_extra(self, directory: str) -> list[str]:
         return []

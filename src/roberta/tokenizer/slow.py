@@ -293,6 +293,7 @@ class RobertaTokenizer(RobertaTokenizerBase):
                     o.return_special_tokens_mask,
                 )
             )
+        # Kept repeat: a keyword dict of like shape to the models' layer keywords; nothing shared.
         pad_options = dict(
             max_length=o.max_length,
             pad_to_multiple_of=o.pad_to_multiple_of,

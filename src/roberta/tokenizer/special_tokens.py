@@ -89,6 +89,19 @@ class SpecialTokenId:
         obj._special_tokens[self.role] = None if value is None else obj.convert_ids_to_tokens(value)
 
 
+def _derived_length(name: str, pair: bool, doc: str) -> property:
+    """`model_max_length` less the special tokens added around one sequence (or a pair); setting it only
+    checks the value (`_check_derived_length`), as the reference's setters do."""
+
+    def get(self: Any) -> int:
+        return self.model_max_length - self.num_special_tokens_to_add(pair=pair)
+
+    def set_(self: Any, value: int) -> None:
+        _check_derived_length(self, name, value)
+
+    return property(get, set_, doc=doc)
+
+
 class SpecialTokensMixin:
     """Holds the special tokens by role and lays them out around the sequences; subclasses provide
     `convert_tokens_to_ids`/`convert_ids_to_tokens`, `add_tokens` and `model_max_length`."""
@@ -207,23 +220,16 @@ class SpecialTokensMixin:
         """How many special tokens `build_inputs_with_special_tokens` adds (2, or 4 for a pair)."""
         return 4 if pair else 2
 
-    @property
-    def max_len_single_sentence(self) -> int:
-        """The longest single sequence the model takes, less the special tokens added around it."""
-        return self.model_max_length - self.num_special_tokens_to_add(pair=False)
-
-    @max_len_single_sentence.setter
-    def max_len_single_sentence(self, value: int) -> None:
-        _check_derived_length(self, "max_len_single_sentence", value)
-
-    @property
-    def max_len_sentences_pair(self) -> int:
-        """The longest pair of sequences (both together) the model takes, less the special tokens."""
-        return self.model_max_length - self.num_special_tokens_to_add(pair=True)
-
-    @max_len_sentences_pair.setter
-    def max_len_sentences_pair(self, value: int) -> None:
-        _check_derived_length(self, "max_len_sentences_pair", value)
+    max_len_single_sentence = _derived_length(
+        "max_len_single_sentence",
+        pair=False,
+        doc="The longest single sequence the model takes, less the special tokens added around it.",
+    )
+    max_len_sentences_pair = _derived_length(
+        "max_len_sentences_pair",
+        pair=True,
+        doc="The longest pair of sequences (both together) the model takes, less the special tokens.",
+    )
 
 
 def _check_derived_length(tok: Any, name: str, value: int) -> None:

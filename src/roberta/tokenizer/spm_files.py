@@ -10,7 +10,7 @@ from typing import Any
 
 from .._io import atomic_write_with, read_json
 from ..hub import HUB_KWARGS, resolve_file
-from .saving import CONFIG_FILE, write_config_files
+from .saving import CONFIG_FILE
 from .spm_convert import FairseqLayout
 
 SPM_FILE = "sentencepiece.bpe.model"
@@ -63,25 +63,15 @@ class SentencePieceFilesMixin:
         atomic_write_with(path, lambda tmp: Path(tmp).write_bytes(data))
         return (path,)
 
-    def save_pretrained(
-        self,
-        save_directory: str | os.PathLike,
-        legacy_format: bool | None = None,
-        filename_prefix: str | None = None,
-        **kwargs: Any,
-    ) -> tuple[str, ...]:
-        """Write tokenizer_config.json, special_tokens_map.json, sentencepiece.bpe.model (when this tokenizer
-        has one) and, for the fast tokenizer, tokenizer.json; each atomically. The reference loads them."""
-        directory = os.fspath(save_directory)
-        if os.path.isfile(directory):
-            raise ValueError(f"save_directory ({directory}) should be a directory, not a file")
-        os.makedirs(directory, exist_ok=True)
-        settings = {"sp_model_kwargs": dict(self.sp_model_kwargs)}
-        files = write_config_files(self, directory, self.saved_class_name, settings=settings)
-        if self._spm_bytes() is not None:
-            files += list(self.save_vocabulary(directory, filename_prefix=filename_prefix))
-        files += self._save_extra(directory)
-        return tuple(files)
+    def _saved_settings(self) -> dict[str, Any]:
+        return {"sp_model_kwargs": dict(self.sp_model_kwargs)}
+
+    def _save_vocabulary_files(self, directory: str, filename_prefix: str | None) -> list[str]:
+        """sentencepiece.bpe.model, when this tokenizer has one (one loaded from tokenizer.json alone has not);
+        the fast class adds tokenizer.json in `_save_extra`."""
+        if self._spm_bytes() is None:
+            return []
+        return list(self.save_vocabulary(directory, filename_prefix=filename_prefix))
 
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path: str | os.PathLike, *init_inputs: Any, **kwargs: Any):

@@ -9,6 +9,17 @@ from .options import TruncationStrategy
 logger = logging.getLogger(__name__)
 
 
+def _cut_or_keep(seq: list[int], n: int, stride: int, side: str, which: str) -> tuple[list[int], list[int]]:
+    """`seq` less `n` tokens and the overflow, or, when it is too short to lose them, `seq` whole (the
+    reference logs this error and does the same)."""
+    if len(seq) > n:
+        return _cut(seq, n, stride, side)
+    logger.error(
+        "We need to remove %d tokens to truncate the input but the %s sequence has a length %d.", n, which, len(seq)
+    )
+    return seq, []
+
+
 def _cut(ids: list[int], n: int, stride: int, side: str) -> tuple[list[int], list[int]]:
     """Remove `n` tokens from `side`; the overflow keeps `stride` extra tokens of context."""
     window = min(len(ids), stride + n)
@@ -30,13 +41,8 @@ def truncate_pair(
     if n <= 0:
         return ids, pair, []
     if strategy == TruncationStrategy.ONLY_FIRST or (strategy == TruncationStrategy.LONGEST_FIRST and pair is None):
-        if len(ids) > n:
-            ids, overflow = _cut(ids, n, stride, side)
-            return ids, pair, overflow
-        logger.error(
-            "We need to remove %d tokens to truncate the input but the first sequence has a length %d.", n, len(ids)
-        )
-        return ids, pair, []
+        ids, overflow = _cut_or_keep(ids, n, stride, side, "first")
+        return ids, pair, overflow
     if strategy == TruncationStrategy.LONGEST_FIRST:
         len_pair = len(pair)
         first_remove = min(abs(len_pair - len(ids)), n)
@@ -52,10 +58,6 @@ def truncate_pair(
             ids, pair = ids[from_ids:], pair[from_pair:]
         return ids, pair, []
     if strategy == TruncationStrategy.ONLY_SECOND and pair is not None:
-        if len(pair) > n:
-            pair, overflow = _cut(pair, n, stride, side)
-            return ids, pair, overflow
-        logger.error(
-            "We need to remove %d tokens to truncate the input but the second sequence has a length %d.", n, len(pair)
-        )
+        pair, overflow = _cut_or_keep(pair, n, stride, side, "second")
+        return ids, pair, overflow
     return ids, pair, []

@@ -85,6 +85,7 @@ def _windows(tokenizer: Any, examples: Sequence[QAExample], max_length: int, str
     )
 
 
+# Kept repeat: train and eval features walk the same windows but build different records.
 def train_features(
     tokenizer: Any, examples: Sequence[QAExample], max_length: int = 384, stride: int = 128
 ) -> list[dict[str, Any]]:
@@ -175,6 +176,7 @@ def postprocess(
     return out
 
 
+# Kept repeat: each task's __init__ keyword list, like finetune_token.py's TokenTask.
 class QATask(FeatureTask):
     """Extractive QA; metrics: SQuAD exact match and F1 (in %); predictions saved next to the model."""
 

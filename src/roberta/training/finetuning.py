@@ -237,6 +237,7 @@ def resolve_finetune_task(name: str) -> str:
 _TASK_OPTIONS = {f.name for f in dataclasses.fields(TaskOptions)}
 
 
+# Kept repeat: the public keyword list, shared in part with pretrain(), whose defaults differ (lr, batch_size).
 def finetune(
     task: str,
     model: str | os.PathLike,

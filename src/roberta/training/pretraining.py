@@ -126,6 +126,7 @@ def prepare_shards(
     return ShardedSequences(directory)
 
 
+# Kept repeat: the public keyword list, shared in part with finetune(), whose defaults differ (lr, batch_size).
 def pretrain(
     files: Sequence[str | os.PathLike],
     output_dir: str | os.PathLike,
