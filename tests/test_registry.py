@@ -120,7 +120,7 @@ def test_reference_has_the_same_classes_and_auto_mapping():
         assert CONFIG_MAPPING_NAMES[fam.model_type] == fam.config_class_name
         assert TOKENIZER_MAPPING_NAMES[fam.model_type] == fam.tokenizer_names
         for fw in registry.FRAMEWORKS:
-            has = fw.name in fam.frameworks  # where a family has no classes, the reference has none either
+            has = (fam.model_type, fw.name) != ("camembert", "flax")  # transformers 4.56.2 has no FlaxCamembert*
             assert (registry.pretrained_name(fam, fw) in public) is has, (fam, fw)
             for row in registry.HEADS:
                 name, auto = registry.class_name(row, fam, fw), registry.auto_name(row, fw)
@@ -128,7 +128,6 @@ def test_reference_has_the_same_classes_and_auto_mapping():
                 assert getattr(transformers, auto)._model_mapping._model_mapping.get(fam.model_type) == (
                     name if has else None
                 )
-    assert registry.family("camembert").frameworks == ("pt", "tf")  # no FlaxCamembert* in transformers 4.56.2
 
 
 def test_the_public_names_are_the_registry_s():

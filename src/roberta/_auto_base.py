@@ -63,15 +63,7 @@ class _AutoModel:
 
     @classmethod
     def model_class(cls, family: registry.Family = registry.ROBERTA) -> type:
-        """The class this Auto class loads for `family` (imports its framework); ValueError when the family
-        has no classes in this framework (CamemBERT in Flax, as in the reference)."""
-        fw = cls._framework
-        if fw.name not in family.frameworks:
-            has = ", ".join(repr(f.name) for f in registry.FRAMEWORKS if f.name in family.frameworks)
-            raise ValueError(
-                f"{cls.__name__} cannot load a {family.model_type!r} model: it has no {fw.name!r} classes (as in "
-                f"transformers); only {has}"
-            )
+        """The class this Auto class loads for `family` (imports its framework)."""
         return model_class(registry.class_name(cls._head, family, cls._framework))
 
     @classmethod

@@ -42,12 +42,9 @@ def model_class(name: str) -> type:
 
 
 def model_class_names(fw: Framework) -> list[str]:
-    """Every model class the framework's package exports: each family's PreTrainedModel and heads (of the
-    families that have classes in that framework)."""
+    """Every model class the framework's package exports: each family's PreTrainedModel and heads."""
     names = []
     for fam in registry.FAMILIES:
-        if fw.name not in fam.frameworks:
-            continue
         names += [pretrained_name(fam, fw), *(class_name(row, fam, fw) for row in registry.HEADS)]
     return names
 

@@ -89,14 +89,13 @@ class Head:
 @dataclass(frozen=True)
 class Family:
     """A model family: the `model_type` its config.json names, and its class-name prefix; its config class is
-    prefix + "Config" (in `config_module`), its tokenizers prefix + "Tokenizer" / "TokenizerFast".
-    `frameworks`: the frameworks that have its model classes (as in the reference: no Flax CamemBERT)."""
+    prefix + "Config" (in `config_module`), its tokenizers prefix + "Tokenizer" / "TokenizerFast". Every family
+    has its classes in the three frameworks (Flax CamemBERT too, which transformers 4.56.2 lacks)."""
 
     model_type: str
     prefix: str
     config_module: str = "roberta.config"
     tokenizer_module: str = "roberta.tokenizer"
-    frameworks: tuple[str, ...] = ("pt", "tf", "flax")
 
     @property
     def config_class_name(self) -> str:
@@ -242,7 +241,7 @@ HEADS: tuple[Head, ...] = (
 FAMILIES: tuple[Family, ...] = (
     Family("roberta", "Roberta"),
     Family("xlm-roberta", "XLMRoberta", "roberta.config_types", "roberta.tokenizer.xlm_roberta"),
-    Family("camembert", "Camembert", "roberta.config_types", "roberta.tokenizer.camembert", ("pt", "tf")),
+    Family("camembert", "Camembert", "roberta.config_types", "roberta.tokenizer.camembert"),
 )
 ROBERTA = FAMILIES[0]  # the family whose classes are written out; the others subclass them
 
@@ -328,7 +327,7 @@ def parse_class_name(name: str) -> tuple[Framework, Family, Head | None] | None:
     """(framework, family, head) of a model class name (head None: the family's PreTrainedModel); None if
     `name` is no model class of the registry."""
     for fw in sorted(FRAMEWORKS, key=lambda f: -len(f.prefix)):  # "TF" / "Flax" before the empty prefix
-        for fam in (f for f in FAMILIES if fw.name in f.frameworks):
+        for fam in FAMILIES:
             stem = name.removeprefix(fw.prefix + fam.prefix)
             if not name.startswith(fw.prefix + fam.prefix) or not stem:
                 continue

@@ -1,11 +1,11 @@
-"""XLM-RoBERTa in Flax (the reference has no Flax CamemBERT, and neither has roberta): the FlaxAuto classes
-choose every head's XLM-RoBERTa class and refuse a CamemBERT checkpoint, and the masked LM matches the
-reference's Flax class on the same weights, with saves loading both ways."""
+"""XLM-RoBERTa and CamemBERT in Flax: the FlaxAuto classes choose every head's class of the checkpoint's family,
+XLM-RoBERTa's masked LM matches the reference's Flax class on the same weights with saves loading both ways, and
+CamemBERT (which transformers 4.56.2 has no Flax classes for) matches the reference's PyTorch CamemBERT."""
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
+import torch
 import transformers
 
 import roberta
@@ -17,19 +17,40 @@ XLMR, CAMEMBERT = registry.family("xlm-roberta"), registry.family("camembert")
 TOL = 1e-5
 
 
-def test_flax_auto_classes_choose_xlm_roberta_and_refuse_camembert(tmp_path):
-    for row in registry.HEADS:
-        auto = getattr(roberta, registry.auto_name(row, FLAX))
-        cls = auto.model_class(XLMR)
-        assert cls.__name__ == registry.class_name(row, XLMR, FLAX) and cls is getattr(roberta, cls.__name__)
-        assert cls.config_class is roberta.XLMRobertaConfig
-        with pytest.raises(ValueError, match="cannot load a 'camembert' model: .* no 'flax' classes .*'pt', 'tf'"):
-            auto.model_class(CAMEMBERT)
-    (tmp_path / "config.json").write_text(roberta.CamembertConfig(**TINY).to_json_string())
-    with pytest.raises(ValueError, match="FlaxAutoModel cannot load a 'camembert' model"):
-        roberta.FlaxAutoModel.from_pretrained(tmp_path)
-    with pytest.raises(ValueError, match="camembert"):  # the reference refuses it too
-        transformers.FlaxAutoModel.from_config(transformers.CamembertConfig(**TINY))
+def test_flax_auto_classes_choose_the_checkpoint_s_family():
+    for fam in (XLMR, CAMEMBERT):
+        for row in registry.HEADS:
+            auto = getattr(roberta, registry.auto_name(row, FLAX))
+            cls = auto.model_class(fam)
+            assert cls.__name__ == registry.class_name(row, fam, FLAX) and cls is getattr(roberta, cls.__name__)
+            assert cls.config_class is getattr(roberta, fam.config_class_name)
+
+
+def _inputs():
+    rng = np.random.default_rng(0)
+    ids = rng.integers(3, TINY["vocab_size"], (2, 10)).astype(np.int32)
+    ids[:, 0] = 0
+    mask = np.ones_like(ids)
+    mask[1, 6:] = 0
+    return ids, mask
+
+
+def test_flax_camembert_matches_the_reference_s_pytorch_camembert(tmp_path):
+    ref = make_reference("CamembertForSequenceClassification", tmp_path / "pt")
+    ours = roberta.FlaxAutoModelForSequenceClassification.from_pretrained(tmp_path / "pt")
+    assert type(ours) is roberta.FlaxCamembertForSequenceClassification
+    assert type(ours.config) is roberta.CamembertConfig
+    ids, mask = _inputs()
+    with torch.no_grad():
+        want = ref(torch.from_numpy(ids).long(), attention_mask=torch.from_numpy(mask)).logits.numpy()
+    assert np.abs(np.asarray(ours(ids, mask).logits) - want).max() <= TOL
+    ours.save_pretrained(tmp_path / "ours")  # the reference's Flax layout: its FlaxRoberta class reads it
+    back = transformers.FlaxRobertaForSequenceClassification.from_pretrained(tmp_path / "ours")
+    assert np.abs(np.asarray(back(ids, attention_mask=mask).logits) - want).max() <= TOL
+    again = roberta.CamembertForSequenceClassification.from_pretrained(tmp_path / "ours", from_flax=True).eval()
+    with torch.no_grad():
+        got = again(torch.from_numpy(ids).long(), attention_mask=torch.from_numpy(mask)).logits.numpy()
+    assert np.abs(got - want).max() <= TOL
 
 
 def test_flax_masked_lm_matches_the_reference_both_ways(tmp_path):
@@ -37,11 +58,7 @@ def test_flax_masked_lm_matches_the_reference_both_ways(tmp_path):
     ours = roberta.FlaxAutoModelForMaskedLM.from_pretrained(tmp_path / "pt")
     assert type(ours) is roberta.FlaxXLMRobertaForMaskedLM and type(ours.config) is roberta.XLMRobertaConfig
     ref = transformers.FlaxXLMRobertaForMaskedLM.from_pretrained(tmp_path / "pt", from_pt=True)
-    rng = np.random.default_rng(0)
-    ids = rng.integers(3, TINY["vocab_size"], (2, 10)).astype(np.int32)
-    ids[:, 0] = 0
-    mask = np.ones_like(ids)
-    mask[1, 6:] = 0
+    ids, mask = _inputs()
     want = np.asarray(ref(ids, attention_mask=mask).logits)
     real = mask.astype(bool)
     assert np.abs(np.asarray(ours(ids, mask).logits) - want)[real].max() <= TOL
