@@ -1,26 +1,47 @@
-"""`python -m roberta run` / `fill-mask` through a subprocess: JSON lines out, one error line per bad input."""
+"""`roberta run` / `fill-mask`: JSON lines out, one error line per bad input. `python -m roberta` runs in a
+subprocess where the process matters (the first test, streaming, a terminal, Ctrl-C); the other cases call the
+command line's `main` in this process with stdin, stdout and stderr replaced, which spares an interpreter
+start-up per case."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
 import sys
+from contextlib import redirect_stderr, redirect_stdout
+from unittest import mock
 
 import pytest
 from pipelines.pipeline_helpers import assert_same
 
+from roberta.cli import main
 
-def cli(*args, stdin: bytes = b""):
+
+def cli_process(*args, stdin: bytes = b""):
+    """`python -m roberta ARGS` in a subprocess: (exit code, stdout, stderr)."""
     proc = subprocess.run(
         [sys.executable, "-m", "roberta", *map(str, args)], input=stdin, capture_output=True, timeout=120
     )
     return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
 
 
+def cli(*args, stdin: bytes = b""):
+    """`roberta ARGS` in this process, stdin read from `stdin`: (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with mock.patch.object(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin))), redirect_stdout(out):
+        with redirect_stderr(err):
+            try:
+                code = main([str(a) for a in args])
+            except SystemExit as e:  # argparse's errors
+                code = e.code
+    return code, out.getvalue(), err.getvalue()
+
+
 def test_run_fill_mask_json_lines(checkpoints, our_pipeline):
     lines = ["Paris is the <mask> of France.", "The <mask> sat on the <mask>.", "Hello <mask>!"]
-    rc, out, err = cli(
+    rc, out, err = cli_process(
         "run",
         "--task",
         "fill-mask",
