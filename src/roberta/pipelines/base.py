@@ -284,6 +284,25 @@ def check_text(item: Any, what: str = "input") -> str:
     return item
 
 
+def tokenizer_options(
+    truncation: Any, options: dict[str, Any] | None, *, max_length: int, name: str = "tokenize_kwargs"
+) -> dict[str, Any]:
+    """One call's tokenizer options: `options` (a pipeline's `tokenize_kwargs` / `tokenizer_kwargs`) with the
+    `truncation` option in (given twice is an error, as in the reference). Nothing is cut unless truncation is
+    asked for, and then at `max_length` (what the model reads) unless the options name another length; an
+    input too long for the model is then the pipeline's error (`windows.check_fits`), never a silent cut."""
+    if options is not None and not isinstance(options, dict):
+        raise TypeError(f"{name} must be a dict, got {type(options).__name__}")
+    options = dict(options or {})
+    if truncation is not None:
+        if "truncation" in options:
+            raise ValueError(f"truncation parameter defined twice (given as keyword argument as well as in {name})")
+        options["truncation"] = truncation
+    if options.get("truncation"):
+        options.setdefault("max_length", max_length)
+    return options
+
+
 def positive_int(name: str, value: Any, *, allow_none: bool = False) -> int | None:
     """Validate an option that must be an int >= 1 (or None when allowed)."""
     if value is None and allow_none:
