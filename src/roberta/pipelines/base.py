@@ -46,6 +46,8 @@ class Pipeline:
     #: whether the constructor takes `model_dir=` (the folder the model came from, or None), which `pipeline()`
     #: then passes: for tasks that read more of the folder than the model and tokenizer.
     reads_model_dir: bool = False
+    #: a lower input limit its owner sets (`roberta serve`'s --max-input-tokens, see `with_model_runner`)
+    input_limit: int | None = None
 
     def __init__(
         self, model: Any, tokenizer: Any, *, device: torch.device, batch_size: int = 8, task: str = "", **kwargs: Any
@@ -81,10 +83,13 @@ class Pipeline:
     @property
     def max_length(self) -> int:
         """Tokens one input (or one window of a long input) may hold: the model's usable positions, or the
-        tokenizer's `model_max_length` where that is lower. Inputs are truncated (or windowed) to it."""
+        tokenizer's `model_max_length` (or `input_limit`) where that is lower. A longer input is an error
+        unless truncation (cut to it) or a window (windows of at most it) is asked for."""
         limit = self.model.config.usable_positions
-        tok = getattr(self.tokenizer, "model_max_length", None)
-        return min(limit, tok) if isinstance(tok, int) and tok > 0 else limit
+        for lower in (getattr(self.tokenizer, "model_max_length", None), self.input_limit):
+            if isinstance(lower, int) and lower > 0:
+                limit = min(limit, lower)
+        return limit
 
     @property
     def dtype(self) -> torch.dtype:
@@ -195,11 +200,19 @@ class Pipeline:
             for row, n in enumerate(batch["lengths"])
         ]
 
-    def with_model_runner(self, runner: Callable[[list[dict[str, Any]]], list[dict[str, torch.Tensor]]]) -> Pipeline:
+    def with_model_runner(
+        self,
+        runner: Callable[[list[dict[str, Any]]], list[dict[str, torch.Tensor]]],
+        *,
+        max_length: int | None = None,
+    ) -> Pipeline:
         """A shallow copy of this pipeline whose model step is `runner(features)`, which answers with one
-        output per feature, in order; options, tokenization and post-processing stay this pipeline's.
-        `roberta serve` sends each call's features through its shared batching queue this way."""
+        output per feature, in order; options, tokenization and post-processing stay this pipeline's, and
+        `max_length`, when given, lowers the input limit. `roberta serve` sends each call's features through its
+        shared batching queue this way, within its --max-input-tokens."""
         clone = copy.copy(self)
+        if max_length is not None:
+            clone.input_limit = positive_int("max_length", max_length)
         clone.iter_model = lambda features, batch_size=None: enumerate(runner(list(features)))  # type: ignore[method-assign]
         return clone
 
