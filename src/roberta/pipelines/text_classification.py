@@ -99,7 +99,8 @@ class TextClassificationPipeline(Pipeline):
         ids = list(enc["input_ids"])
         if window is not None:
             return [{"input_ids": w} for w in split(ids, window)]
-        check_fits(len(ids), self.max_length)
+        is_pair = isinstance(item, dict) and item.get("text_pair") is not None
+        check_fits(len(ids), self.max_length, windows=not is_pair)  # a pair is not windowed
         return [{"input_ids": ids}]
 
     def _default_function(self) -> str:
