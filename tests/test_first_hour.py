@@ -50,23 +50,26 @@ def small_checkpoint(path: Path, cls: str, positions: int = 34, **config) -> Pat
 
 
 # 1. Limits ------------------------------------------------------------------------------------------------
-def test_the_bundled_tokenizer_says_what_the_model_reads_and_long_text_just_works():
+def test_the_bundled_tokenizer_says_what_the_model_reads_and_long_text_says_how_to_read_it():
     tok = roberta.AutoTokenizer.from_pretrained(default_model_dir())
     model = roberta.AutoModelForMaskedLM.from_pretrained(default_model_dir())
     assert tok.model_max_length == model.config.usable_positions == 64
     inputs = tok(PARAGRAPH, truncation=True, return_tensors="pt")  # the canonical snippet
     assert model(**inputs).logits.shape[1] == 64
-    assert len(roberta.pipeline("fill-mask")("The <mask> runs. " + PARAGRAPH)) == 5
-    features = roberta.pipeline("feature-extraction")(PARAGRAPH)
+    n = len(tok(PARAGRAPH)["input_ids"])
+    with pytest.raises(ValueError, match=f"holds {n} tokens, more than the model's 64: pass truncation=True"):
+        roberta.pipeline("feature-extraction")(PARAGRAPH)  # never cut silently
+    assert len(roberta.pipeline("fill-mask")("The <mask> runs. " + PARAGRAPH, truncation=True)) == 5
+    features = roberta.pipeline("feature-extraction")(PARAGRAPH, truncation=True)
     assert len(features[0]) == 64
-    assert len(roberta.pipeline("sentence-embedding")(PARAGRAPH)) == model.config.hidden_size
+    assert len(roberta.pipeline("sentence-embedding")(PARAGRAPH, window=(64, 16))) == model.config.hidden_size
     with pytest.raises(ValueError, match="lies beyond the first 64 tokens"):
-        roberta.pipeline("fill-mask")(PARAGRAPH + " The <mask> ends.")
-    proc = run("run", "--task", "fill-mask", stdin="The <mask> runs. " + PARAGRAPH + "\n")
+        roberta.pipeline("fill-mask")(PARAGRAPH + " The <mask> ends.", truncation=True)
+    proc = run("run", "--task", "fill-mask", "--truncation", stdin="The <mask> runs. " + PARAGRAPH + "\n")
     assert proc.returncode == 0 and len(json.loads(proc.stdout)) == 5, proc.stderr
 
 
-def test_ner_and_qa_window_long_text_and_classification_truncates(tmp_path):
+def test_ner_and_qa_window_long_text_and_classification_asks(tmp_path):
     ner = small_checkpoint(tmp_path / "ner", "RobertaForTokenClassification", id2label={0: "O", 1: "B-LOC"})
     pipe = roberta.pipeline("ner", model=ner, ignore_labels=[])
     tokens = pipe(PARAGRAPH)
@@ -78,7 +81,10 @@ def test_ner_and_qa_window_long_text_and_classification_truncates(tmp_path):
     answer = roberta.pipeline("question-answering", model=qa)(question="Where is the mill?", context=PARAGRAPH)
     assert answer["answer"] == PARAGRAPH[answer["start"] : answer["end"]]
     cls = small_checkpoint(tmp_path / "cls", "RobertaForSequenceClassification")
-    assert "label" in roberta.pipeline("text-classification", model=cls)(PARAGRAPH)[0]
+    classify = roberta.pipeline("text-classification", model=cls)
+    with pytest.raises(ValueError, match="more than the model's 32: pass truncation=True to cut it, or window="):
+        classify(PARAGRAPH)
+    assert "label" in classify(PARAGRAPH, truncation=True)[0] and "label" in classify(PARAGRAPH, window=(32, 8))[0]
 
 
 def test_pretrain_saves_the_model_limit_in_its_tokenizer(tmp_path):

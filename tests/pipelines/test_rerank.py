@@ -56,3 +56,14 @@ def test_rank_matches_the_cross_encoder(folders):
         pipe(PAIRS, activation_fn="softsign2")
     with pytest.raises(TypeError, match="pair of strings"):
         pipe(["a", "b", "c"])
+
+
+def test_a_long_pair_is_refused_or_cut_when_asked(folders):
+    """CrossEncoder always cuts a long pair; we cut it when asked (truncation=True), else name the lengths."""
+    path, ce = folders["sigmoid"]
+    pipe = pipeline("rerank", model=str(path))
+    long = ("a query", "word " * 600)
+    n = len(pipe.tokenizer([long[0]], [long[1]])["input_ids"][0])
+    with pytest.raises(ValueError, match=rf"holds {n} tokens, more than the model's 512: pass truncation=True"):
+        pipe(long)
+    assert_vectors(pipe([long], truncation=True), ce.predict([long]), "truncated")

@@ -133,15 +133,21 @@ def test_a_prompt_left_out_of_pooling_changes_the_vector(tmp_path, trunk):
     assert abs(with_prompt - without).max() > 1e-3  # the option is not ignored
 
 
-def test_max_seq_length_truncates(tmp_path, trunk):
+def test_max_seq_length_truncates_when_asked(tmp_path, trunk):
+    """encode always cuts at max_seq_length; we cut when asked (truncation=True) and refuse otherwise."""
     pooling = ["lasttoken", "mean"]
     st = save_st_folder(tmp_path / "st", trunk, pooling=pooling, max_seq_length=8, prompts=PROMPTS)
     pipe = pipeline("sentence-embedding", model=str(tmp_path / "st"))
     assert pipe.max_length == 8
-    assert_vectors(ours(tmp_path / "st"), st.encode(ST_TEXTS))
-    assert_vectors(ours(tmp_path / "st", prompt_name="query"), st.encode(ST_TEXTS, prompt_name="query"))
+    n = len(pipe.tokenizer(ST_TEXTS[-1])["input_ids"])
+    with pytest.raises(ValueError, match=rf"holds {n} tokens, more than the model's 8: pass truncation=True"):
+        pipe(ST_TEXTS[-1])
+    assert_vectors(ours(tmp_path / "st", truncation=True), st.encode(ST_TEXTS))
+    query = ours(tmp_path / "st", prompt_name="query", truncation=True)
+    assert_vectors(query, st.encode(ST_TEXTS, prompt_name="query"))
     long = save_st_folder(tmp_path / "long", trunk, pooling=pooling)
-    assert abs(ours(tmp_path / "long", ST_TEXTS[-1:]) - ours(tmp_path / "st", ST_TEXTS[-1:])).max() > 1e-3
+    cut = ours(tmp_path / "st", ST_TEXTS[-1:], truncation=True)
+    assert abs(ours(tmp_path / "long", ST_TEXTS[-1:]) - cut).max() > 1e-3
     assert_vectors(ours(tmp_path / "long", ST_TEXTS[-1:]), long.encode(ST_TEXTS[-1:]))
 
 

@@ -78,10 +78,15 @@ def test_no_entailment_label_warns_and_uses_the_last_class(nli, caplog):
     assert "Failed to determine 'entailment' label id" in caplog.text
 
 
-def test_long_texts_are_cut_but_the_hypothesis_is_not(nli):
+def test_long_texts_are_refused_or_cut_when_asked_never_the_hypothesis(nli):
+    """The reference always cuts the text; we cut it when asked (truncation=True), else name the lengths."""
     ours, ref, _ = nli["mnli"]
     long_text = "The committee met again to discuss the budget. " * 120  # far over 512 tokens
-    assert_same(ours(long_text, LABELS[:2]), ref(long_text, LABELS[:2]))
+    assert_same(ours(long_text, LABELS[:2], truncation=True), ref(long_text, LABELS[:2]))
+    n = len(ours.tokenizer(long_text, "This example is urgent.")["input_ids"])
+    with pytest.raises(ValueError, match=rf"holds {n} tokens, more than the model's 512: pass truncation=True"):
+        ours(long_text, LABELS[:2])
+    assert_same(ours(TEXTS, LABELS, truncation=False), ref(TEXTS, LABELS))  # what fits is never cut
 
 
 def test_options_given_to_pipeline_are_defaults(nli):

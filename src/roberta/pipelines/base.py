@@ -46,6 +46,8 @@ class Pipeline:
     #: whether the constructor takes `model_dir=` (the folder the model came from, or None), which `pipeline()`
     #: then passes: for tasks that read more of the folder than the model and tokenizer.
     reads_model_dir: bool = False
+    #: a lower input limit its owner sets (`roberta serve`'s --max-input-tokens, see `with_model_runner`)
+    input_limit: int | None = None
 
     def __init__(
         self, model: Any, tokenizer: Any, *, device: torch.device, batch_size: int = 8, task: str = "", **kwargs: Any
@@ -81,10 +83,13 @@ class Pipeline:
     @property
     def max_length(self) -> int:
         """Tokens one input (or one window of a long input) may hold: the model's usable positions, or the
-        tokenizer's `model_max_length` where that is lower. Inputs are truncated (or windowed) to it."""
+        tokenizer's `model_max_length` (or `input_limit`) where that is lower. A longer input is an error
+        unless truncation (cut to it) or a window (windows of at most it) is asked for."""
         limit = self.model.config.usable_positions
-        tok = getattr(self.tokenizer, "model_max_length", None)
-        return min(limit, tok) if isinstance(tok, int) and tok > 0 else limit
+        for lower in (getattr(self.tokenizer, "model_max_length", None), self.input_limit):
+            if isinstance(lower, int) and lower > 0:
+                limit = min(limit, lower)
+        return limit
 
     @property
     def dtype(self) -> torch.dtype:
@@ -195,11 +200,19 @@ class Pipeline:
             for row, n in enumerate(batch["lengths"])
         ]
 
-    def with_model_runner(self, runner: Callable[[list[dict[str, Any]]], list[dict[str, torch.Tensor]]]) -> Pipeline:
+    def with_model_runner(
+        self,
+        runner: Callable[[list[dict[str, Any]]], list[dict[str, torch.Tensor]]],
+        *,
+        max_length: int | None = None,
+    ) -> Pipeline:
         """A shallow copy of this pipeline whose model step is `runner(features)`, which answers with one
-        output per feature, in order; options, tokenization and post-processing stay this pipeline's.
-        `roberta serve` sends each call's features through its shared batching queue this way."""
+        output per feature, in order; options, tokenization and post-processing stay this pipeline's, and
+        `max_length`, when given, lowers the input limit. `roberta serve` sends each call's features through its
+        shared batching queue this way, within its --max-input-tokens."""
         clone = copy.copy(self)
+        if max_length is not None:
+            clone.input_limit = positive_int("max_length", max_length)
         clone.iter_model = lambda features, batch_size=None: enumerate(runner(list(features)))  # type: ignore[method-assign]
         return clone
 
@@ -282,6 +295,25 @@ def check_text(item: Any, what: str = "input") -> str:
     if not isinstance(item, str):
         raise TypeError(f"each {what} must be a str, got {type(item).__name__}: {item!r:.60}")
     return item
+
+
+def tokenizer_options(
+    truncation: Any, options: dict[str, Any] | None, *, max_length: int, name: str = "tokenize_kwargs"
+) -> dict[str, Any]:
+    """One call's tokenizer options: `options` (a pipeline's `tokenize_kwargs` / `tokenizer_kwargs`) with the
+    `truncation` option in (given twice is an error, as in the reference). Nothing is cut unless truncation is
+    asked for, and then at `max_length` (what the model reads) unless the options name another length; an
+    input too long for the model is then the pipeline's error (`windows.check_fits`), never a silent cut."""
+    if options is not None and not isinstance(options, dict):
+        raise TypeError(f"{name} must be a dict, got {type(options).__name__}")
+    options = dict(options or {})
+    if truncation is not None:
+        if "truncation" in options:
+            raise ValueError(f"truncation parameter defined twice (given as keyword argument as well as in {name})")
+        options["truncation"] = truncation
+    if options.get("truncation"):
+        options.setdefault("max_length", max_length)
+    return options
 
 
 def positive_int(name: str, value: Any, *, allow_none: bool = False) -> int | None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import torch
 
-from .base import Pipeline, check_text, to_json
+from .base import Pipeline, check_text, to_json, tokenizer_options
 from .embedding_vectors import Embedder, truncate_and_normalize
 from .quantize import check_precision, check_truncate_dim, quantize
 from .sentence_folder import SentenceFolder, read_sentence_folder
@@ -17,16 +17,12 @@ _TOKENIZE_OPTIONS = {"truncation", "max_length", "add_special_tokens"}
 OUTPUT_VALUES = ("sentence_embedding", "token_embeddings")
 
 
-def _tokenize_options(truncation: bool | None, tokenize_kwargs: dict[str, Any] | None) -> dict[str, Any]:
-    options = dict(tokenize_kwargs or {})
+def _tokenize_options(
+    truncation: bool | None, tokenize_kwargs: dict[str, Any] | None, max_length: int
+) -> dict[str, Any]:
+    options = tokenizer_options(truncation, tokenize_kwargs, max_length=max_length)
     if set(options) - _TOKENIZE_OPTIONS:
         raise TypeError(f"tokenize_kwargs supports only {sorted(_TOKENIZE_OPTIONS)}, got {sorted(options)}")
-    if truncation is not None:
-        if "truncation" in options:
-            raise ValueError(
-                "truncation parameter defined twice (given as keyword argument as well as in tokenize_kwargs)"
-            )
-        options["truncation"] = truncation
     return options
 
 
@@ -34,7 +30,8 @@ class FeatureExtractionPipeline(Pipeline):
     """The model's first output (the last hidden state for `RobertaModel`) for each token of each input.
 
     Call options: `return_tensors` (False: nested lists shaped [1][tokens][hidden], as the reference;
-    True: a float tensor of shape (1, tokens, hidden)), `truncation`, `tokenize_kwargs`.
+    True: a float tensor of shape (1, tokens, hidden)), `truncation` (True cuts an input longer than the model
+    reads; by default such an input is an error naming its length, never cut silently), `tokenize_kwargs`.
     """
 
     task = "feature-extraction"
@@ -49,18 +46,14 @@ class FeatureExtractionPipeline(Pipeline):
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         if unknown:
             raise TypeError(f"{self.task} got unexpected option(s) {sorted(unknown)}")
-        return self._truncated(_tokenize_options(truncation, tokenize_kwargs)), {"return_tensors": bool(return_tensors)}
-
-    def _truncated(self, options: dict[str, Any]) -> dict[str, Any]:
-        """Long texts are cut to what the model reads unless truncation=False is asked for."""
-        options.setdefault("truncation", True)
-        if options["truncation"]:
-            options.setdefault("max_length", self.max_length)
-        return options
+        options = _tokenize_options(truncation, tokenize_kwargs, self.max_length)
+        return options, {"return_tensors": bool(return_tensors)}
 
     def preprocess(self, item: Any, **tokenize_kwargs: Any) -> list[dict[str, Any]]:
         text = check_text(item, f"{self.task} input")
-        return [{"input_ids": list(self.tokenizer(text, **tokenize_kwargs)["input_ids"])}]
+        ids = list(self.tokenizer(text, **tokenize_kwargs)["input_ids"])
+        check_fits(len(ids), self.max_length, windows=False)
+        return [{"input_ids": ids}]
 
     def _forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, torch.Tensor]:
         out = self.model(input_ids=input_ids, attention_mask=attention_mask)
@@ -104,7 +97,8 @@ class SentenceEmbeddingPipeline(FeatureExtractionPipeline):
         window: `(length, stride)` or `{"length", "stride", "aggregate": "mean" | "late"}` for documents
             longer than the model (`windows.py`); "late" gives one vector per span.
         return_tensors (False: lists; True: tensors), truncation (True: inputs longer than the model, or the
-            folder's `max_seq_length`, are cut; False: they are an error), tokenize_kwargs.
+            folder's `max_seq_length`, are cut, as `encode` always does; by default they are an error naming
+            their length and the way out: truncation=True or window), tokenize_kwargs.
     """
 
     task = "sentence-embedding"
@@ -173,13 +167,9 @@ class SentenceEmbeddingPipeline(FeatureExtractionPipeline):
             "output_value": output_value,
             "window": parse_window(window, max_length=self.max_length, aggregates=EMBED_AGGREGATES),
         }
-        options = _tokenize_options(truncation, tokenize_kwargs)
-        if post["window"] is not None:
-            if options.get("truncation"):
-                raise ValueError("truncation=True and window exclude each other: a document is cut, or windowed")
-            pre = {**options, "truncation": False}
-        else:
-            pre = self._truncated(options)
+        pre = _tokenize_options(truncation, tokenize_kwargs, self.max_length)
+        if post["window"] is not None and pre.get("truncation"):
+            raise ValueError("truncation=True and window exclude each other: a document is cut, or windowed")
         pre["window"], pre["prompt"] = post["window"], prompt
         if self.folder is not None:  # the leading tokens its Pooling leaves out: the same for every input
             pre["prompt_length"] = self.folder.prompt_length(self.tokenizer, prompt, self.max_length)

@@ -8,7 +8,8 @@ from typing import Any
 
 import torch
 
-from .base import Pipeline, check_text, is_stream, positive_int
+from .base import Pipeline, check_text, is_stream, positive_int, tokenizer_options
+from .windows import check_fits
 
 logger = logging.getLogger(__name__)
 
@@ -18,7 +19,10 @@ class FillMaskPipeline(Pipeline):
 
     Call options: `top_k` (default 5), `targets` (a token or list of tokens to restrict the predictions to; a
     target missing from the vocabulary is replaced by the first token it tokenizes to, with a warning, as in
-    the reference), `tokenizer_kwargs` (passed to the tokenizer, e.g. `{"truncation": True}`).
+    the reference), `tokenizer_kwargs` (passed to the tokenizer, e.g. `{"truncation": True}`), `truncation`
+    (the same as `tokenizer_kwargs={"truncation": ...}`). A text longer than the model reads is an error
+    naming its token count and the limit unless truncation is asked for (the reference's model fails on it
+    with an index error); a mask cut off by the truncation is an error too.
 
     Returns, for one text with one mask, a list of `{"score", "token", "token_str", "sequence"}` dicts, best
     first; with several masks, one such list per mask (and then `sequence` keeps the special tokens, as the
@@ -33,6 +37,7 @@ class FillMaskPipeline(Pipeline):
         top_k: int | None = None,
         targets: None | str | Sequence[str] = None,
         tokenizer_kwargs: dict[str, Any] | None = None,
+        truncation: bool | None = None,
         **unknown: Any,
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         if unknown:
@@ -42,9 +47,8 @@ class FillMaskPipeline(Pipeline):
         post: dict[str, Any] = {"top_k": 5 if top_k is None else positive_int("top_k", top_k)}
         if targets is not None:
             post["target_ids"] = self.target_ids(targets)
-        if tokenizer_kwargs is not None and not isinstance(tokenizer_kwargs, dict):
-            raise TypeError(f"tokenizer_kwargs must be a dict, got {type(tokenizer_kwargs).__name__}")
-        return {"tokenizer_kwargs": dict(tokenizer_kwargs or {})}, post
+        options = tokenizer_options(truncation, tokenizer_kwargs, max_length=self.max_length, name="tokenizer_kwargs")
+        return {"tokenizer_kwargs": options}, post
 
     def target_ids(self, targets: str | Sequence[str]) -> list[int]:
         """The vocabulary ids of `targets` (deduplicated); unknown targets use their first sub-token."""
@@ -81,10 +85,11 @@ class FillMaskPipeline(Pipeline):
 
     def preprocess(self, item: Any, tokenizer_kwargs: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         text = check_text(item, "fill-mask input")
-        options = {"truncation": True, "max_length": self.max_length, **(tokenizer_kwargs or {})}
+        options = tokenizer_kwargs or {}
         ids = self.tokenizer(text, **options)["input_ids"]
+        check_fits(len(ids), self.max_length, windows=False)
         if self.tokenizer.mask_token_id not in ids:
-            if self.tokenizer.mask_token in text:
+            if self.tokenizer.mask_token in text and options.get("truncation"):
                 raise ValueError(
                     f"the {self.tokenizer.mask_token} lies beyond the first {options['max_length']} tokens, which are "
                     f"all this model reads; shorten the text before it: {text!r:.80}"

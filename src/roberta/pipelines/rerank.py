@@ -76,8 +76,9 @@ class RerankPipeline(Pipeline):
 
     Call options: `activation_fn` ("sigmoid", "identity", ... a `torch.nn` activation name; default: the
     folder's), `apply_softmax` (softmax over the labels after the activation, models with several labels),
-    `top_k` and `return_documents` (with `query=`), `truncation` (True, the default, cuts a pair to the
-    model's limit, the longer text first; False makes a long pair an error).
+    `top_k` and `return_documents` (with `query=`), `truncation` (True cuts a pair longer than the model reads,
+    the longer text first, as `CrossEncoder` always does; by default such a pair is an error naming its token
+    count and the limit, never cut silently).
     """
 
     task = "rerank"
@@ -92,7 +93,7 @@ class RerankPipeline(Pipeline):
         self,
         activation_fn: str | None = None,
         apply_softmax: bool = False,
-        truncation: bool = True,
+        truncation: bool = False,
         top_k: int | None = None,
         return_documents: bool = False,
         **unknown: Any,
@@ -121,14 +122,14 @@ class RerankPipeline(Pipeline):
             return False, list(inputs)
         raise TypeError(f"rerank inputs must be a (query, document) pair or a list of pairs, got {inputs!r:.60}")
 
-    def preprocess(self, item: Any, truncation: bool = True) -> list[dict[str, Any]]:
+    def preprocess(self, item: Any, truncation: bool = False) -> list[dict[str, Any]]:
         if not _is_pair(item):
             raise TypeError(f"each rerank input must be a (query, document) pair of strings, got {item!r:.60}")
         query, document = check_text(item[0], "query"), check_text(item[1], "document")
         cut = {"truncation": True, "max_length": self.max_length} if truncation else {}
         # as a batch of one, as CrossEncoder tokenizes (a single call would read an empty document as no pair)
         ids = list(self.tokenizer([query], [document], **cut)["input_ids"][0])
-        check_fits(len(ids), self.max_length)
+        check_fits(len(ids), self.max_length, windows=False)
         return [{"input_ids": ids}]
 
     def postprocess(

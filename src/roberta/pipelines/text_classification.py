@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .base import Pipeline, is_stream, softmax
+from .base import Pipeline, is_stream, softmax, tokenizer_options
 from .windows import CLASSIFY_AGGREGATES as CLASSIFY
 from .windows import Window, check_fits, combine_logits, parse_window, split
 
@@ -35,7 +35,9 @@ class TextClassificationPipeline(Pipeline):
         window: `(length, stride)` or `{"length", "stride", "aggregate": "mean" | "max" | "first"}`: a text
             longer than `length` tokens is read in overlapping windows and their logits combined (`windows.py`);
             a text that fits in one window gives the unwindowed answer. Single texts only, not pairs.
-        truncation: True (the default) cuts a long input to the model's limit; False makes it an error.
+        truncation: True cuts an input longer than the model reads (`max_length`: another limit); by default
+            such an input is an error naming its token count, the limit and the ways out (truncation=True,
+            or window), never cut silently; the reference's model fails on it with an index error.
     """
 
     task = "text-classification"
@@ -65,13 +67,12 @@ class TextClassificationPipeline(Pipeline):
         allowed = {"truncation", "max_length", "padding"}
         if set(tokenizer_kwargs) - allowed:
             raise TypeError(f"text-classification got unexpected option(s) {sorted(set(tokenizer_kwargs) - allowed)}")
+        pre = tokenizer_options(None, tokenizer_kwargs, max_length=self.max_length)
         if post["window"] is not None:
-            if tokenizer_kwargs.get("truncation"):
+            if pre.get("truncation"):
                 raise ValueError("truncation=True and window exclude each other: a text is cut, or windowed")
-            return {**tokenizer_kwargs, "truncation": False, "window": post["window"]}, post
-        if "truncation" not in tokenizer_kwargs:  # long texts are cut to what the model reads
-            tokenizer_kwargs = {"truncation": True, "max_length": self.max_length, **tokenizer_kwargs}
-        return tokenizer_kwargs, post
+            pre["window"] = post["window"]
+        return pre, post
 
     def preprocess(self, item: Any, window: Window | None = None, **tokenizer_kwargs: Any) -> list[dict[str, Any]]:
         if window is not None and isinstance(item, dict) and item.get("text_pair") is not None:
@@ -98,7 +99,8 @@ class TextClassificationPipeline(Pipeline):
         ids = list(enc["input_ids"])
         if window is not None:
             return [{"input_ids": w} for w in split(ids, window)]
-        check_fits(len(ids), self.max_length)
+        is_pair = isinstance(item, dict) and item.get("text_pair") is not None
+        check_fits(len(ids), self.max_length, windows=not is_pair)  # a pair is not windowed
         return [{"input_ids": ids}]
 
     def _default_function(self) -> str:

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from .base import Pipeline, check_text, softmax
-from .windows import TOKEN_AGGREGATES, parse_window
+from .windows import TOKEN_AGGREGATES, check_fits, parse_window
 
 STRATEGIES = ("none", "simple", "first", "average", "max")
 
@@ -31,6 +31,10 @@ class TokenClassificationPipeline(Pipeline):
             of a word first agree on one label, then words are merged as with "simple"); grouped results carry
             entity_group, score, word, start, end.
         ignore_labels: labels to drop (default ["O"]).
+        stride / window: a text longer than the model reads is read in overlapping windows (with a fast
+            tokenizer, by default); truncation=True reads only its first window instead, as the reference
+            does without a stride. With a slow tokenizer (no offsets, so no windows) a text that long is an
+            error naming its token count and the limit unless truncation=True.
 
     `start` / `end` are character offsets into the input and need a fast tokenizer (else they are None and
     only "none" / "simple" are allowed). Words are detected as in the reference for byte-level BPE: a token
@@ -46,11 +50,18 @@ class TokenClassificationPipeline(Pipeline):
         ignore_labels: Sequence[str] | None = None,
         stride: int | None = None,
         window: Any = None,
+        truncation: bool | None = None,
         **unknown: Any,
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         if unknown:
             raise TypeError(f"token-classification got unexpected option(s) {sorted(unknown)}")
         pre: dict[str, Any] = {}
+        if truncation:
+            if window is not None or stride is not None:
+                raise ValueError(
+                    "truncation=True and window (or stride) exclude each other: a text is cut, or windowed"
+                )
+            pre["truncation"] = True
         window = parse_window(window, max_length=self.max_length, aggregates=TOKEN_AGGREGATES)
         if window is not None:  # the shared option: windows of its length, sharing its stride
             if stride is not None:
@@ -80,22 +91,29 @@ class TokenClassificationPipeline(Pipeline):
             post["ignore_labels"] = list(ignore_labels)
         return pre, post
 
-    def preprocess(self, item: Any, stride: int | None = None, length: int | None = None) -> list[dict[str, Any]]:
+    def preprocess(
+        self, item: Any, stride: int | None = None, length: int | None = None, truncation: bool = False
+    ) -> list[dict[str, Any]]:
         """One feature per window: a text longer than the model reads is cut into windows that overlap by
-        `stride` tokens (default: a quarter of a window, at most 128), as the reference does with `stride`."""
+        `stride` tokens (default: a quarter of a window, at most 128), as the reference does with `stride`;
+        with `truncation`, its first window only."""
         text = check_text(item, "token-classification input")
-        if not self.tokenizer.is_fast:  # no offsets, so no windows: the text is truncated
-            enc = self.tokenizer(text, truncation=True, max_length=self.max_length, return_special_tokens_mask=True)
+        if not self.tokenizer.is_fast:  # no offsets, so no windows: cut only when asked
+            cut = {"truncation": True, "max_length": self.max_length} if truncation else {}
+            enc = self.tokenizer(text, return_special_tokens_mask=True, **cut)
+            check_fits(len(enc["input_ids"]), self.max_length, windows=False)
             return [{"input_ids": enc["input_ids"], "special_tokens_mask": enc["special_tokens_mask"], "offsets": None}]
         enc = self.tokenizer(
             text,
             truncation=True,
             max_length=length or self.max_length,
             stride=min(self.max_length // 4, 128) if stride is None else stride,
-            return_overflowing_tokens=True,
+            return_overflowing_tokens=not truncation,
             return_special_tokens_mask=True,
             return_offsets_mapping=True,
         )
+        if truncation:  # one window: the same shape as the windows'
+            enc = {k: [enc[k]] for k in ("input_ids", "special_tokens_mask", "offset_mapping")}
         return [
             {
                 "input_ids": list(enc["input_ids"][w]),

@@ -107,13 +107,23 @@ def split(ids: list[int], window: Window) -> list[list[int]]:
     return [head + body[s : s + window.room] + tail for s in starts(len(body), window)]
 
 
-def check_fits(n: int, max_length: int) -> None:
-    """ValueError for an input of `n` tokens that the model cannot read in one pass (no silent cut)."""
-    if n > max_length:
-        raise ValueError(
-            f"an input holds {n} tokens, more than the model's {max_length}: pass truncation=True to cut it, or "
-            f"window=(length, stride) to read it in windows"
+class InputTooLong(ValueError):
+    """An input longer than the model reads, given without truncation or a window: never cut silently.
+    `tokens` is the input's token count, `limit` what the model reads in one pass."""
+
+    def __init__(self, tokens: int, limit: int, *, windows: bool = True) -> None:
+        ways = "pass truncation=True to cut it" + (
+            ", or window=(length, stride) to read it in windows" if windows else ""
         )
+        super().__init__(f"an input holds {tokens} tokens, more than the model's {limit}: {ways}")
+        self.tokens, self.limit = tokens, limit
+
+
+def check_fits(n: int, max_length: int, *, windows: bool = True) -> None:
+    """InputTooLong for an input of `n` tokens that the model cannot read in one pass (no silent cut); its
+    message names the way out, and `window` too where the task takes one (`windows`)."""
+    if n > max_length:
+        raise InputTooLong(n, max_length, windows=windows)
 
 
 def combine_logits(logits: list[torch.Tensor], aggregate: str) -> torch.Tensor:

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from .base import Pipeline, check_text, is_stream, softmax
+from .windows import check_fits
 
 logger = logging.getLogger("roberta.pipelines")
 
@@ -45,6 +46,9 @@ class ZeroShotClassificationPipeline(Pipeline):
         multi_label: False (default): softmax of the entailment logits over the labels, so the scores sum to 1;
             True: each label alone, softmax of its entailment against its contradiction logit (also the rule for
             a single label). `multi_class` is the reference's deprecated name.
+        truncation: True cuts a text whose pair with a hypothesis is longer than the model reads (the text
+            only, never the hypothesis), as the reference always does; by default such a text is an error
+            naming the pair's token count and the limit, never cut silently.
 
     Each input gives `{"sequence", "labels", "scores"}`, labels ordered by score, best first.
     """
@@ -74,8 +78,13 @@ class ZeroShotClassificationPipeline(Pipeline):
         hypothesis_template: Any = None,
         multi_label: Any = None,
         multi_class: Any = None,
+        truncation: bool | None = None,
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         pre: dict[str, Any] = {}
+        if truncation is not None:
+            if not isinstance(truncation, bool):
+                raise TypeError(f"truncation must be True or False, got {truncation!r}")
+            pre["truncation"] = truncation
         post: dict[str, Any] = {}
         if multi_class is not None:
             logger.warning("The `multi_class` argument has been deprecated and renamed to `multi_label`.")
@@ -93,10 +102,14 @@ class ZeroShotClassificationPipeline(Pipeline):
         return pre, post
 
     def preprocess(
-        self, item: Any, candidate_labels: list[Any] | None = None, hypothesis_template: str = DEFAULT_TEMPLATE
+        self,
+        item: Any,
+        candidate_labels: list[Any] | None = None,
+        hypothesis_template: str = DEFAULT_TEMPLATE,
+        truncation: bool = False,
     ) -> list[dict[str, Any]]:
-        """One feature per candidate label: the text and the label's hypothesis as a pair, the text (only)
-        truncated so the hypothesis is never cut."""
+        """One feature per candidate label: the text and the label's hypothesis as a pair; with `truncation`,
+        the text (only) cut so the hypothesis is never cut."""
         sequence = check_text(item, "sequence")
         if candidate_labels is None:
             raise ValueError(
@@ -114,6 +127,11 @@ class ZeroShotClassificationPipeline(Pipeline):
         features = []
         for label in candidate_labels:
             hypothesis = hypothesis_template.format(label)
+            if not truncation:
+                ids = list(self.tokenizer(sequence, hypothesis)["input_ids"])
+                check_fits(len(ids), self.max_length, windows=False)
+                features.append({"input_ids": ids, "candidate_label": label})
+                continue
             try:
                 enc = self.tokenizer(sequence, hypothesis, truncation="only_first", max_length=self.max_length)
             except ValueError as e:

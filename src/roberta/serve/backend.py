@@ -221,7 +221,8 @@ class ModelBackend:
             raise ServeError(
                 "validation",
                 f"an input holds {n} tokens; model {self.name!r} takes at most {self.max_input_tokens}: "
-                f'shorten it or ask for truncation ("truncate": true)',
+                f'ask for truncation ("truncate": true) or, on /embed, /predict and /v1/embeddings, for windows '
+                f'("window": {{"length": N, "stride": S}})',
             )
 
     def require(self, task: str, route: str) -> None:

@@ -17,7 +17,7 @@ from ..pipelines.embedding_vectors import Embedder, truncate_and_normalize
 from ..pipelines.feature_extraction import quantize_results
 from ..pipelines.quantize import check_truncate_dim
 from ..pipelines.rerank import score
-from ..pipelines.windows import CLASSIFY_AGGREGATES, EMBED_AGGREGATES, Window, parse_window
+from ..pipelines.windows import CLASSIFY_AGGREGATES, EMBED_AGGREGATES, InputTooLong, Window, parse_window
 from . import limits
 from .backend import HIDDEN, TASK, ModelBackend
 from .errors import ServeError
@@ -194,21 +194,23 @@ def decode(work: Work, backend: ModelBackend, req: DecodeRequest) -> list[str]:
 
 def openai_embeddings(work: Work, backend: ModelBackend, req: OpenAIEmbeddingRequest) -> dict[str, Any]:
     """`/v1/embeddings`: OpenAI's answer shape; vectors L2-normalised (after keeping the first `dimensions`),
-    as float lists or base64 float32. Token ids are used as given (no prompt is put before them)."""
+    as float lists or base64 float32. Token ids are used as given (no prompt is put before them; `truncate`
+    keeps their first --max-input-tokens). An input over the limit without `truncate` or `window` is 413."""
     window = _window(backend, req.window, EMBED_AGGREGATES[:1])
     size = backend.embedding_size
     if req.dimensions is not None and req.dimensions > size:
         raise ServeError("invalid_request", f"model {backend.name!r} gives {size} dimensions, not {req.dimensions}")
+    truncate = _truncate(work, req.truncate, window)
     groups = []
     for item in req.input:
         if isinstance(item, str):
-            groups.append(backend.embedding_input(item, truncate=work.auto_truncate and not window, window=window))
+            groups.append(backend.embedding_input(item, truncate=truncate, window=window))
         elif max(item) >= backend.config.vocab_size:
             raise ServeError(
                 "invalid_request", f"token id {max(item)} is outside the vocabulary ({backend.config.vocab_size})"
             )
-        else:
-            groups.append([{"input_ids": list(item)}])
+        else:  # ids as given (never windowed: they may lack <s> and </s>); cut to the first N only when asked
+            groups.append([{"input_ids": list(item)[: backend.max_input_tokens] if truncate else list(item)}])
     vectors = torch.stack(_embedded(work, backend, groups, window, normalize=True, truncate_dim=req.dimensions)).numpy()
     if req.encoding_format == "base64":
         data = [base64.b64encode(v.astype("<f4").tobytes()).decode("ascii") for v in vectors]
@@ -234,7 +236,9 @@ def pipeline_call(work: Work, backend: ModelBackend, req: PipelineRequest) -> An
             limits.fill_mask_predictions(req.parameters, sum(f["input_ids"].count(mask_id) for f in features))
         return work.run(backend, TASK, features)
 
-    pipe = backend.task_pipe.with_model_runner(lambda features: run_model(list(features)))
+    pipe = backend.task_pipe.with_model_runner(
+        lambda features: run_model(list(features)), max_length=backend.max_input_tokens
+    )
     postprocess = pipe.postprocess
 
     def checked_postprocess(*args: Any, **kwargs: Any) -> Any:
@@ -246,6 +250,8 @@ def pipeline_call(work: Work, backend: ModelBackend, req: PipelineRequest) -> An
         return pipe(req.inputs, **req.parameters)
     except ServeError:
         raise
+    except InputTooLong as e:  # as every other route answers an input over the limit
+        raise ServeError("validation", f"{backend.task}: {e}") from None
     except (TypeError, ValueError, KeyError) as e:
         message = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
         raise ServeError("invalid_request", f"{backend.task}: {message}") from None

@@ -216,6 +216,7 @@ class OpenAIEmbeddingRequest(Request):
         "keep the first N dimensions (Matryoshka), then L2-normalise", None, shape=Scalar("integer", minimum=1)
     )
     window: dict[str, Any] | None = window_spec(EMBED_AGGREGATES[:1])
+    truncate: bool | None = spec("cut inputs to the model's limit (default: --auto-truncate)", None)
     user: str | None = spec("accepted and ignored (OpenAI's end-user id)", None)
 
 
