@@ -9,12 +9,12 @@ import json
 import pytest
 import torch
 import transformers
+from tokenizer.spm_helpers import FAMILIES as TOKENIZERS
+from tokenizer.spm_helpers import STRINGS, train_model
 
 import roberta
 from roberta import registry
 from roberta_testing import TINY, batch, make_reference
-from spm_testing import FAMILIES as TOKENIZERS
-from spm_testing import STRINGS, train_model
 
 FAMILIES = [f for f in registry.FAMILIES if f is not registry.ROBERTA]
 CASES = [(fam.model_type, row.stem) for fam in FAMILIES for row in registry.HEADS]

@@ -167,7 +167,7 @@ def assert_same():
 
 @pytest.fixture(scope="session")
 def spm_checkpoints(tmp_path_factory):
-    """(family, model type) -> small SentencePiece checkpoints saved by the reference (see spm_testing)."""
-    from spm_testing import build_checkpoints
+    """(family, model type) -> small SentencePiece checkpoints saved by the reference (see spm_helpers)."""
+    from spm_helpers import build_checkpoints
 
     return build_checkpoints(tmp_path_factory.mktemp("spm"))

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from spm_testing import FAMILIES, MODEL_TYPES
+from spm_helpers import FAMILIES, MODEL_TYPES
 
 CAMEMBERT = FAMILIES["camembert"]
 NOT_USED = ["<s>NOTUSED", "</s>NOTUSED", "<unk>NOTUSED"]

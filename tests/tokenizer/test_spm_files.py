@@ -13,7 +13,7 @@ import pytest
 from tokenizers import Tokenizer
 
 from roberta.tokenizer.sentencepiece_model import CONTROL, UNKNOWN, SentencePieceModelError, read_model
-from spm_testing import FAMILIES, MODEL_TYPES, STRINGS, train_model
+from spm_helpers import FAMILIES, MODEL_TYPES, STRINGS, train_model
 
 CASES = [(f, m) for f in FAMILIES for m in MODEL_TYPES]
 IDS = ["-".join(c) for c in CASES]

@@ -9,7 +9,7 @@ import copy
 
 import pytest
 
-from spm_testing import FAMILIES, MODEL_TYPES, PAIRS, STRINGS
+from spm_helpers import FAMILIES, MODEL_TYPES, PAIRS, STRINGS
 
 LOADS = ("slow-dir", "slow-model", "fast-json", "fast-converted", "fast-model")
 CASES = [(f, m, load) for f in FAMILIES for m in MODEL_TYPES for load in LOADS]

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from roberta.tokenizer.spm_convert import XLM_ROBERTA_LAYOUT
-from spm_testing import FAMILIES, MODEL_TYPES
+from spm_helpers import FAMILIES, MODEL_TYPES
 
 XLMR = FAMILIES["xlm-roberta"]
 

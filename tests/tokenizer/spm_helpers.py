@@ -2,7 +2,7 @@
 
 A small unigram and a small BPE SentencePiece model are trained on a multilingual text written here; each is
 saved as the reference saves it, by its slow tokenizer (sentencepiece.bpe.model + configs) and by its fast
-tokenizer (tokenizer.json too). Imported by name: `tests/` is on pytest's pythonpath.
+tokenizer (tokenizer.json too). The tokenizer tests import it by name, others as `tokenizer.spm_helpers`.
 """
 
 from __future__ import annotations
