@@ -92,23 +92,10 @@ class RobertaModel(RobertaPreTrainedModel):
         self.embeddings.word_embeddings = value
 
     # The reference's argument list (the heads repeat it in part): users and Keras call it positionally.
-    def forward(
-        self,
-        input_ids=None,
-        attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        head_mask=None,
-        inputs_embeds=None,
-        encoder_hidden_states=None,
-        encoder_attention_mask=None,
-        past_key_values=None,
-        use_cache=None,
-        output_attentions=None,
-        output_hidden_states=None,
-        return_dict=None,
-        cache_position=None,
-    ):
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, head_mask=None,
+                inputs_embeds=None, encoder_hidden_states=None, encoder_attention_mask=None, past_key_values=None,
+                use_cache=None, output_attentions=None, output_hidden_states=None, return_dict=None,
+                cache_position=None):  # fmt: skip
         out, _ = self.encode(
             TrunkInputs(
                 input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,

@@ -174,27 +174,12 @@ class TFRobertaModel(TFRobertaPreTrainedModel):
 
     # The reference's argument list (the heads repeat it in part): users and Keras call it positionally.
     @unpack_inputs
-    def call(
-        self,
-        input_ids=None,
-        attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        head_mask=None,
-        inputs_embeds=None,
-        encoder_hidden_states=None,
-        encoder_attention_mask=None,
-        past_key_values=None,
-        use_cache=None,
-        output_attentions=None,
-        output_hidden_states=None,
-        return_dict=None,
-        training=False,
-    ):
-        trunk = TrunkInputs(
-            input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
+    def call(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, head_mask=None,
+             inputs_embeds=None, encoder_hidden_states=None, encoder_attention_mask=None, past_key_values=None,
+             use_cache=None, output_attentions=None, output_hidden_states=None, return_dict=None,
+             training=False):  # fmt: skip
+        trunk = TrunkInputs(input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
             output_attentions=output_attentions, output_hidden_states=output_hidden_states,
             encoder_hidden_states=encoder_hidden_states, encoder_attention_mask=encoder_attention_mask,
-            past_key_values=past_key_values, use_cache=use_cache,
-        )  # fmt: skip
+            past_key_values=past_key_values, use_cache=use_cache)  # fmt: skip
         return self._finish(self.roberta.forward(trunk, training=training), return_dict)
