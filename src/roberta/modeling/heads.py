@@ -82,7 +82,8 @@ class RobertaForMaskedLM(_LMBase):
             logger.warning("RobertaForMaskedLM wants config.is_decoder=False for bi-directional self-attention.")
         super().__init__(config)
 
-    # The reference's argument list, repeated per head: users and Keras call heads positionally.
+    # Each head's forward takes the reference's argument list for that head, in its order, spelled out:
+    # users pass them positionally and Trainer, peft and torch.export read inspect.signature by name.
     def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, head_mask=None,
                 inputs_embeds=None, encoder_hidden_states=None, encoder_attention_mask=None, labels=None,
                 output_attentions=None, output_hidden_states=None, return_dict=None, sparse_logits=None):  # fmt: skip

@@ -68,6 +68,8 @@ class _Head(TFRobertaPreTrainedModel):
         raise NotImplementedError
 
 
+# Kept repeat: LMHead and ClassificationHead are both Keras blocks that store their sizes, then create their own
+# weights in build() under the reference's h5 names; the weights and the forward differ.
 class LMHead(Block):
     """dense -> gelu -> LayerNorm -> projection on the word embeddings (tied) + bias."""
 
@@ -120,7 +122,8 @@ class TFRobertaForMaskedLM(_LMBase):
             logger.warning("TFRobertaForMaskedLM wants config.is_decoder=False for bi-directional self-attention.")
         super().__init__(config, *inputs, **kwargs)
 
-    # The reference's argument list, repeated per head: users and Keras call heads positionally.
+    # Each head's call takes the reference's argument list for that head, in its order, spelled out:
+    # users and Keras pass them positionally, and unpack_inputs reads the signature by name.
     @unpack_inputs
     def call(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, head_mask=None,
              inputs_embeds=None, output_attentions=None, output_hidden_states=None, return_dict=None, labels=None,
