@@ -129,6 +129,7 @@ class Framework:
 
 _TOKEN_STATES = {"add_pooling_layer": False}  # pipelines that read the token states load no pooler
 
+# Kept repeat: one record a head, every record spelling out the same fields (a table, not logic).
 HEADS: tuple[Head, ...] = (
     Head(
         "ForMaskedLM",

@@ -19,27 +19,10 @@ from typing import Any
 import numpy as np
 
 from ..hub import resolve_model_dir
-from .files import (
-    BIN_INDEX,
-    BIN_WEIGHTS,
-    FLAX_INDEX,
-    FLAX_WEIGHTS,
-    SAFE_INDEX,
-    SAFE_WEIGHTS,
-    TF_INDEX,
-    TF_WEIGHTS,
-    CorruptCheckpointError,
-    Format,
-    format_of,
-)
+from .files import ALL_ENTRIES, FLAX_ENTRIES, PT_ENTRIES, SAFE_ENTRIES, TF_ENTRIES, Format, format_of
 from .names import flatten
-from .records import committed, header_record, present
+from .records import check_save, committed, header_record, present
 from .safetensors_file import format_tag, open_safetensors
-
-PT_ENTRIES = (SAFE_WEIGHTS, SAFE_INDEX, BIN_WEIGHTS, BIN_INDEX)  # the reference's PyTorch order
-TF_ENTRIES = (TF_WEIGHTS, TF_INDEX)
-FLAX_ENTRIES = (FLAX_WEIGHTS, FLAX_INDEX)
-ALL_ENTRIES = PT_ENTRIES + TF_ENTRIES + FLAX_ENTRIES
 
 
 def reading_order(framework: str, *, source: str | None = None, use_safetensors: bool | None = None) -> tuple[str, ...]:
@@ -48,9 +31,9 @@ def reading_order(framework: str, *, source: str | None = None, use_safetensors:
     pt = tuple(n for n in PT_ENTRIES if use_safetensors is None or n.startswith("model") == use_safetensors)
     if framework == "pt":
         if source == "tf":
-            return TF_ENTRIES + (SAFE_WEIGHTS, SAFE_INDEX)  # the safetensors only when TF-tagged
+            return TF_ENTRIES + SAFE_ENTRIES  # the safetensors only when TF-tagged
         if source == "flax":
-            return FLAX_ENTRIES + (SAFE_WEIGHTS, SAFE_INDEX)
+            return FLAX_ENTRIES + SAFE_ENTRIES
         return pt
     own = TF_ENTRIES if framework == "tf" else FLAX_ENTRIES
     return pt + own if source == "pt" else own + pt
@@ -129,9 +112,3 @@ def read_arrays(found: Found) -> dict[str, np.ndarray]:
                 part = {k.replace(".", "/"): v for k, v in part.items()}
         state.update(part)
     return state
-
-
-def check_save(record: dict | None, save_id: str | None, path: str) -> None:
-    """With `save_id`, the file must still carry that save's record (it was not replaced since it was chosen)."""
-    if save_id is not None and (record is None or record["id"] != save_id):
-        raise CorruptCheckpointError(f"{path} was replaced by another save while it was loaded; load again")

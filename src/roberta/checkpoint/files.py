@@ -17,6 +17,13 @@ BIN_WEIGHTS, BIN_INDEX = "pytorch_model.bin", "pytorch_model.bin.index.json"
 TF_WEIGHTS, TF_INDEX = "tf_model.h5", "tf_model.h5.index.json"
 FLAX_WEIGHTS, FLAX_INDEX = "flax_model.msgpack", "flax_model.msgpack.index.json"
 
+# Each framework's entry points (a single weights file, or a shard index), in the reference's reading order.
+SAFE_ENTRIES = (SAFE_WEIGHTS, SAFE_INDEX)
+PT_ENTRIES = SAFE_ENTRIES + (BIN_WEIGHTS, BIN_INDEX)
+TF_ENTRIES = (TF_WEIGHTS, TF_INDEX)
+FLAX_ENTRIES = (FLAX_WEIGHTS, FLAX_INDEX)
+ALL_ENTRIES = PT_ENTRIES + TF_ENTRIES + FLAX_ENTRIES
+
 SAVE_KEY = "roberta_save"  # where a file keeps the record of the save that wrote it (see records.py)
 
 A = TypeVar("A")

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._io import STAGING_PREFIX, remove_stale_staging
-from .files import CONFIG_NAME, SAVE_KEY, CorruptCheckpointError, index_shards, parse_record, read_index
+from .files import ALL_ENTRIES, CONFIG_NAME, SAVE_KEY, CorruptCheckpointError, index_shards, parse_record, read_index
 from .safetensors_file import SafetensorsHeader, read_header
 
 ZIP_MEMBER = "roberta_save.json"  # where a .bin file keeps the record (torch.load ignores it)
@@ -142,8 +142,6 @@ def committed_config(directory: str) -> dict[str, Any] | str | None:
 
     Of the entry points present (any framework's), the one whose save replaced the config.json now there
     speaks for it; otherwise config.json is the config."""
-    from .detect import ALL_ENTRIES
-
     path = os.path.join(directory, CONFIG_NAME)
     digest = config_digest(path)
     for entry in present(directory, ALL_ENTRIES):
@@ -176,3 +174,9 @@ def remove_temporaries(directory: str) -> None:
         path = os.path.join(directory, name)
         if _TEMPORARY.match(name) and os.path.isfile(path):
             os.remove(path)
+
+
+def check_save(record: dict | None, save_id: str | None, path: str) -> None:
+    """With `save_id`, the file must still carry that save's record (it was not replaced since it was chosen)."""
+    if save_id is not None and (record is None or record["id"] != save_id):
+        raise CorruptCheckpointError(f"{path} was replaced by another save while it was loaded; load again")

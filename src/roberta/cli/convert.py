@@ -9,22 +9,20 @@ import argparse
 import torch
 
 from .errors import user_errors
+from .parser import add_only_choice
 
 _DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    # Kept repeat: argparse's subcommand set-up, like export.py's; the help texts differ.
-    formats = parser.add_subparsers(dest="format", metavar="FORMAT", required=True)
-    p = formats.add_parser(
-        "fairseq",
-        help="a fairseq RoBERTa model.pt + dict.txt (read without running any code from the file)",
-        description="Convert a fairseq RoBERTa checkpoint (model.pt + dict.txt) into a model directory that "
-        "roberta and transformers load. The pickle is read without running any code from it.",
+    summary = "a fairseq RoBERTa model.pt + dict.txt (read without running any code from the file)"
+    description = (
+        "Convert a fairseq RoBERTa checkpoint (model.pt + dict.txt) into a model directory that "
+        "roberta and transformers load. The pickle is read without running any code from it."
     )
+    p = add_only_choice(parser, "format", "fairseq", "DIR", help=summary, description=description)
     p.add_argument("checkpoint", help="fairseq's model.pt")
     p.add_argument("--dict", required=True, dest="dict_path", metavar="DICT", help="the dict.txt it was trained with")
-    p.add_argument("-o", "--output", required=True, metavar="DIR", help="the directory to create (must not exist)")
     p.add_argument(
         "--head",
         default=None,

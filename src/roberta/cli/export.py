@@ -9,6 +9,7 @@ import textwrap
 
 from .errors import user_errors
 from .options import arg_values
+from .parser import add_only_choice
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,16 +19,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     tasks = describe_tasks(TASK_NAMES)
     parser.epilog = textwrap.fill(f"export onnx --task TASK: {tasks}", width=100)
-    # Kept repeat: argparse's subcommand set-up, like convert.py's; the help texts differ.
-    targets = parser.add_subparsers(dest="target", metavar="TARGET", required=True)
-    p = targets.add_parser(
-        "onnx",
-        help="model.onnx for onnxruntime, Triton or TEI (with config.json and the tokenizer files)",
-        description="Export a model directory's head to ONNX (dynamic batch and sequence axes, inputs input_ids "
-        "and attention_mask), then check onnxruntime's outputs against PyTorch's.",
+    summary = "model.onnx for onnxruntime, Triton or TEI (with config.json and the tokenizer files)"
+    description = (
+        "Export a model directory's head to ONNX (dynamic batch and sequence axes, inputs input_ids "
+        "and attention_mask), then check onnxruntime's outputs against PyTorch's."
     )
+    p = add_only_choice(parser, "target", "onnx", "OUT", help=summary, description=description)
     p.add_argument("model", metavar="DIR", help="the model directory to export")
-    p.add_argument("-o", "--output", required=True, metavar="OUT", help="the directory to create (must not exist)")
     p.add_argument(
         "--task",
         required=True,

@@ -60,3 +60,13 @@ def given_options(parser: argparse.ArgumentParser, argv: Sequence[str]) -> set[s
     finally:
         parser.set_defaults(**defaults)
     return {dest for dest, value in args.items() if value not in (None, [])}
+
+
+def add_only_choice(parser: argparse.ArgumentParser, dest: str, name: str, output: str, **texts: str):
+    """The sub-parser of `name`, so far the one choice of the required positional `dest` (`convert FORMAT`,
+    `export TARGET`): `texts` are its `help` and `description`. It takes `-o/--output` (shown as `output`), the
+    directory to create."""
+    choices = parser.add_subparsers(dest=dest, metavar=dest.upper(), required=True)
+    p = choices.add_parser(name, **texts)
+    p.add_argument("-o", "--output", required=True, metavar=output, help="the directory to create (must not exist)")
+    return p

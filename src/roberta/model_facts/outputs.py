@@ -84,7 +84,18 @@ def make_outputs(
     for stem, names in table.items():
         name = prefix + stem
         doc = (docs or {}).get(stem, f"The reference's `{name}`: {', '.join(names)} (each None when not computed).")
-        namespace = {"__module__": module, "__qualname__": name, "__doc__": doc}
+        namespace = {"__module__": module, "__qualname__": name, "__doc__": doc, "_field_names": names}
         cls = make_dataclass(name, [(field, Any, None) for field in names], bases=(base,), namespace=namespace)
         classes[name] = finish(cls) if finish else cls
     return classes
+
+
+# What a head's output passes on unchanged from the trunk's output, where its class has the field.
+_PASSED_ON = ("past_key_values", "hidden_states", "attentions", "cross_attentions")
+
+
+def head_output(cls: type, out: Any, **own: Any) -> Any:
+    """A head's output `cls` (made by `make_outputs`) from its `own` fields (loss, logits, ...) and those it
+    passes on from the trunk's output `out`: hidden_states and attentions, and the causal LM's cache and
+    cross-attentions."""
+    return cls(**own, **{name: getattr(out, name) for name in cls._field_names if name in _PASSED_ON})

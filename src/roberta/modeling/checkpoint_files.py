@@ -21,9 +21,8 @@ import torch
 
 from ..checkpoint.bin_file import read_bin_tensors, tensor_to_numpy
 from ..checkpoint.commit import write_save
-from ..checkpoint.detect import check_save
 from ..checkpoint.files import BIN, SAFETENSORS, split_shards
-from ..checkpoint.records import ZIP_MEMBER, header_record, save_record
+from ..checkpoint.records import ZIP_MEMBER, check_save, header_record, save_record
 from ..checkpoint.safetensors_file import StoredArray, open_safetensors
 from ..checkpoint.safetensors_file import write_safetensors as write_numpy_safetensors
 

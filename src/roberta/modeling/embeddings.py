@@ -15,20 +15,9 @@ def position_ids_from_input_ids(input_ids: torch.Tensor, padding_idx: int, past_
     return model_facts.position_ids_from_input_ids(TorchOps, input_ids, padding_idx, past_length).long()
 
 
-# Kept repeat: the embeddings' keyword-only sizes, as in modeling_tf/layers.py: each framework's own constructor.
 class RobertaEmbeddings(nn.Module):
-    def __init__(
-        self,
-        *,
-        vocab_size: int,
-        hidden_size: int,
-        max_positions: int,
-        type_vocab_size: int,
-        padding_idx: int,
-        eps: float,
-        dropout: float,
-        absolute: bool,
-    ) -> None:
+    def __init__(self, *, vocab_size: int, hidden_size: int, max_positions: int, type_vocab_size: int, padding_idx: int,
+                 eps: float, dropout: float, absolute: bool) -> None:  # fmt: skip
         super().__init__()
         self.word_embeddings = nn.Embedding(vocab_size, hidden_size, padding_idx=padding_idx)
         # Kept for every position type so checkpoints have the same keys; only added when `absolute`.

@@ -10,6 +10,7 @@ from torch import nn
 
 from ..config import RobertaConfig
 from ..model_facts import TrunkInputs, classifier_dropout, resolve_problem_type
+from ..model_facts.outputs import head_output
 from .generation import GenerationMixin
 from .head_modules import RobertaClassificationHead, RobertaLMHead
 from .model import RobertaModel
@@ -37,29 +38,34 @@ def _labelled(labels: torch.Tensor | None, shift: bool = False) -> torch.Tensor 
     return used
 
 
-def _return_dict(config: RobertaConfig, return_dict: bool | None) -> bool:
-    return config.use_return_dict if return_dict is None else return_dict
+def _output(config: RobertaConfig, return_dict: bool | None, cls: type, out, **own):
+    """The head's output `cls` (its `own` fields and what it passes on from the trunk's `out`), or its tuple."""
+    output = head_output(cls, out, **own)
+    return output if (config.use_return_dict if return_dict is None else return_dict) else output.to_tuple()
 
 
-def _finish(output, return_dict: bool):
-    return output if return_dict else output.to_tuple()
+class _Head(RobertaPreTrainedModel):
+    """A task head: the trunk `roberta` (with its pooler where `_pooled`), then the head's own modules
+    (`_build`), in the reference's order, then the weights' init."""
 
-
-def _logits_output(cls: type, config: RobertaConfig, return_dict: bool | None, out, loss, logits):
-    """A (loss, logits, hidden_states, attentions) output from the trunk's `out`, or its tuple."""
-    output = cls(loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions)
-    return _finish(output, _return_dict(config, return_dict))
-
-
-class _LMBase(RobertaPreTrainedModel):
-    _tied_weights_keys = ["lm_head.decoder.weight", "lm_head.decoder.bias"]
-    _keys_to_ignore_on_save = _tied_weights_keys  # stored once, under the input embeddings and lm_head.bias
+    _pooled = False
 
     def __init__(self, config: RobertaConfig) -> None:
         super().__init__(config)
-        self.roberta = RobertaModel(config, add_pooling_layer=False)
-        self.lm_head = RobertaLMHead(config.hidden_size, config.vocab_size, config.layer_norm_eps)
+        self.roberta = RobertaModel(config, add_pooling_layer=self._pooled)
+        self._build(config)
         self.post_init()
+
+    def _build(self, config: RobertaConfig) -> None:
+        raise NotImplementedError
+
+
+class _LMBase(_Head):
+    _tied_weights_keys = ["lm_head.decoder.weight", "lm_head.decoder.bias"]
+    _keys_to_ignore_on_save = _tied_weights_keys  # stored once, under the input embeddings and lm_head.bias
+
+    def _build(self, config: RobertaConfig) -> None:
+        self.lm_head = RobertaLMHead(config.hidden_size, config.vocab_size, config.layer_norm_eps)
 
     def get_output_embeddings(self) -> nn.Linear:
         return self.lm_head.decoder
@@ -76,31 +82,17 @@ class RobertaForMaskedLM(_LMBase):
             logger.warning("RobertaForMaskedLM wants config.is_decoder=False for bi-directional self-attention.")
         super().__init__(config)
 
-    # The reference's argument list, repeated per head: users and Keras call heads positionally.
-    def forward(
-        self,
-        input_ids=None,
-        attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        head_mask=None,
-        inputs_embeds=None,
-        encoder_hidden_states=None,
-        encoder_attention_mask=None,
-        labels=None,
-        output_attentions=None,
-        output_hidden_states=None,
-        return_dict=None,
-        sparse_logits=None,
-    ):
+    # Each head's forward takes the reference's argument list for that head, in its order, spelled out:
+    # users pass them positionally and Trainer, peft and torch.export read inspect.signature by name.
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, head_mask=None,
+                inputs_embeds=None, encoder_hidden_states=None, encoder_attention_mask=None, labels=None,
+                output_attentions=None, output_hidden_states=None, return_dict=None, sparse_logits=None):  # fmt: skip
         """`sparse_logits=True` (opt-in; `roberta pretrain` uses it) runs the LM head only where labels != -100:
         the loss is the same, and `logits` then holds those rows only, shaped (num_labelled, vocab). By default
         `logits` has the reference's shape (batch, seq, vocab), in training too."""
-        trunk = TrunkInputs(
-            input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
+        trunk = TrunkInputs(input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
             output_attentions=output_attentions, output_hidden_states=output_hidden_states,
-            encoder_hidden_states=encoder_hidden_states, encoder_attention_mask=encoder_attention_mask,
-        )  # fmt: skip
+            encoder_hidden_states=encoder_hidden_states, encoder_attention_mask=encoder_attention_mask)  # fmt: skip
         out, layout = self.roberta.encode(trunk, keep=_labelled(labels))
         hidden = out.last_hidden_state
         loss = None
@@ -115,7 +107,7 @@ class RobertaForMaskedLM(_LMBase):
             logits = layout.unpack(self.lm_head(layout.pack(hidden)))  # the vocabulary projection on real tokens
             if labels is not None:
                 loss = F.cross_entropy(logits.view(-1, logits.size(-1)), labels.to(logits.device).view(-1))
-        return _logits_output(MaskedLMOutput, self.config, return_dict, out, loss, logits)
+        return _output(self.config, return_dict, MaskedLMOutput, out, loss=loss, logits=logits)
 
 
 class RobertaForCausalLM(GenerationMixin, _LMBase):
@@ -130,33 +122,16 @@ class RobertaForCausalLM(GenerationMixin, _LMBase):
             logger.warning("To use RobertaForCausalLM as a standalone decoder, set config.is_decoder=True.")
         super().__init__(config)
 
-    def forward(
-        self,
-        input_ids=None,
-        attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        head_mask=None,
-        inputs_embeds=None,
-        encoder_hidden_states=None,
-        encoder_attention_mask=None,
-        labels=None,
-        past_key_values=None,
-        use_cache=None,
-        output_attentions=None,
-        output_hidden_states=None,
-        return_dict=None,
-        num_items_in_batch=None,
-        **kwargs,
-    ):
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, head_mask=None,
+                inputs_embeds=None, encoder_hidden_states=None, encoder_attention_mask=None, labels=None,
+                past_key_values=None, use_cache=None, output_attentions=None, output_hidden_states=None,
+                return_dict=None, num_items_in_batch=None, **kwargs):  # fmt: skip
         if labels is not None:
             use_cache = False
-        trunk = TrunkInputs(
-            input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
+        trunk = TrunkInputs(input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
             output_attentions=output_attentions, output_hidden_states=output_hidden_states,
             encoder_hidden_states=encoder_hidden_states, encoder_attention_mask=encoder_attention_mask,
-            past_key_values=past_key_values, use_cache=use_cache,
-        )  # fmt: skip
+            past_key_values=past_key_values, use_cache=use_cache)  # fmt: skip
         out, layout = self.roberta.encode(trunk, keep=_labelled(labels, shift=True))
         logits = layout.unpack(self.lm_head(layout.pack(out.last_hidden_state)))
         loss = None
@@ -168,17 +143,7 @@ class RobertaForCausalLM(GenerationMixin, _LMBase):
             else:
                 loss = F.cross_entropy(flat_logits, flat_labels, ignore_index=-100, reduction="sum")
                 loss = loss / num_items_in_batch
-        return _finish(
-            CausalLMOutputWithCrossAttentions(
-                loss=loss,
-                logits=logits,
-                past_key_values=out.past_key_values,
-                hidden_states=out.hidden_states,
-                attentions=out.attentions,
-                cross_attentions=out.cross_attentions,
-            ),
-            _return_dict(self.config, return_dict),
-        )
+        return _output(self.config, return_dict, CausalLMOutputWithCrossAttentions, out, loss=loss, logits=logits)
 
     def prepare_inputs_for_generation(self, input_ids, past_key_values=None, attention_mask=None, **kwargs):
         if past_key_values is not None:
@@ -204,64 +169,37 @@ def sequence_classification_loss(config: RobertaConfig, logits: torch.Tensor, la
     return F.binary_cross_entropy_with_logits(logits, labels.to(logits.dtype))
 
 
-class RobertaForSequenceClassification(RobertaPreTrainedModel):
+class RobertaForSequenceClassification(_Head):
     """Sentence (pair) classification or regression on the <s> token."""
 
-    def __init__(self, config: RobertaConfig) -> None:
-        super().__init__(config)
+    def _build(self, config: RobertaConfig) -> None:
         self.num_labels = config.num_labels
-        self.roberta = RobertaModel(config, add_pooling_layer=False)
         self.classifier = RobertaClassificationHead(config.hidden_size, config.num_labels, classifier_dropout(config))
-        self.post_init()
 
-    def forward(
-        self,
-        input_ids=None,
-        attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        head_mask=None,
-        inputs_embeds=None,
-        labels=None,
-        output_attentions=None,
-        output_hidden_states=None,
-        return_dict=None,
-    ):
-        trunk = TrunkInputs(
-            input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
-            output_attentions=output_attentions, output_hidden_states=output_hidden_states,
-        )  # fmt: skip
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, head_mask=None,
+                inputs_embeds=None, labels=None, output_attentions=None, output_hidden_states=None,
+                return_dict=None):  # fmt: skip
+        trunk = TrunkInputs(input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
+            output_attentions=output_attentions, output_hidden_states=output_hidden_states)  # fmt: skip
         out, _ = self.roberta.encode(trunk)
         logits = self.classifier(out.last_hidden_state)
         loss = None if labels is None else sequence_classification_loss(self.config, logits, labels.to(logits.device))
-        return _logits_output(SequenceClassifierOutput, self.config, return_dict, out, loss, logits)
+        return _output(self.config, return_dict, SequenceClassifierOutput, out, loss=loss, logits=logits)
 
 
-class RobertaForMultipleChoice(RobertaPreTrainedModel):
+class RobertaForMultipleChoice(_Head):
     """Scores each of `num_choices` candidates: inputs are (batch, num_choices, seq); logits (batch, num_choices)."""
 
     _ignore_unexpected = ()
+    _pooled = True
 
-    def __init__(self, config: RobertaConfig) -> None:
-        super().__init__(config)
-        self.roberta = RobertaModel(config)
+    def _build(self, config: RobertaConfig) -> None:
         self.dropout = nn.Dropout(config.hidden_dropout_prob)
         self.classifier = nn.Linear(config.hidden_size, 1)
-        self.post_init()
 
-    def forward(
-        self,
-        input_ids=None,
-        token_type_ids=None,
-        attention_mask=None,
-        labels=None,
-        position_ids=None,
-        head_mask=None,
-        inputs_embeds=None,
-        output_attentions=None,
-        output_hidden_states=None,
-        return_dict=None,
-    ):
+    def forward(self, input_ids=None, token_type_ids=None, attention_mask=None, labels=None, position_ids=None,
+                head_mask=None, inputs_embeds=None, output_attentions=None, output_hidden_states=None,
+                return_dict=None):  # fmt: skip
         ref = input_ids if input_ids is not None else inputs_embeds
         if ref is None:
             raise ValueError("pass input_ids or inputs_embeds")
@@ -270,82 +208,50 @@ class RobertaForMultipleChoice(RobertaPreTrainedModel):
         def flat(t):  # (B, C, T[, H]) -> (B * C, T[, H])
             return None if t is None else t.reshape(-1, *t.shape[2:])
 
-        trunk = TrunkInputs(
-            input_ids=flat(input_ids), attention_mask=flat(attention_mask), token_type_ids=flat(token_type_ids),
-            position_ids=flat(position_ids), head_mask=head_mask, inputs_embeds=flat(inputs_embeds),
-            output_attentions=output_attentions, output_hidden_states=output_hidden_states,
-        )  # fmt: skip
+        trunk = TrunkInputs(input_ids=flat(input_ids), attention_mask=flat(attention_mask),
+            token_type_ids=flat(token_type_ids), position_ids=flat(position_ids), head_mask=head_mask,
+            inputs_embeds=flat(inputs_embeds), output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states)  # fmt: skip
         out, _ = self.roberta.encode(trunk)
         logits = self.classifier(self.dropout(out.pooler_output)).view(-1, num_choices)
         loss = None if labels is None else F.cross_entropy(logits, labels.to(logits.device))
-        return _logits_output(MultipleChoiceModelOutput, self.config, return_dict, out, loss, logits)
+        return _output(self.config, return_dict, MultipleChoiceModelOutput, out, loss=loss, logits=logits)
 
 
-class RobertaForTokenClassification(RobertaPreTrainedModel):
+class RobertaForTokenClassification(_Head):
     """Per-token labels (NER and the like). Loss: cross-entropy over labels != -100."""
 
-    def __init__(self, config: RobertaConfig) -> None:
-        super().__init__(config)
+    def _build(self, config: RobertaConfig) -> None:
         self.num_labels = config.num_labels
-        self.roberta = RobertaModel(config, add_pooling_layer=False)
         self.dropout = nn.Dropout(classifier_dropout(config))
         self.classifier = nn.Linear(config.hidden_size, config.num_labels)
-        self.post_init()
 
-    def forward(
-        self,
-        input_ids=None,
-        attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        head_mask=None,
-        inputs_embeds=None,
-        labels=None,
-        output_attentions=None,
-        output_hidden_states=None,
-        return_dict=None,
-    ):
-        trunk = TrunkInputs(
-            input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
-            output_attentions=output_attentions, output_hidden_states=output_hidden_states,
-        )  # fmt: skip
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, head_mask=None,
+                inputs_embeds=None, labels=None, output_attentions=None, output_hidden_states=None,
+                return_dict=None):  # fmt: skip
+        trunk = TrunkInputs(input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
+            output_attentions=output_attentions, output_hidden_states=output_hidden_states)  # fmt: skip
         out, _ = self.roberta.encode(trunk, keep=_labelled(labels))
         logits = self.classifier(self.dropout(out.last_hidden_state))
         loss = None
         if labels is not None:
             loss = F.cross_entropy(logits.view(-1, self.num_labels), labels.to(logits.device).view(-1))
-        return _logits_output(TokenClassifierOutput, self.config, return_dict, out, loss, logits)
+        return _output(self.config, return_dict, TokenClassifierOutput, out, loss=loss, logits=logits)
 
 
-class RobertaForQuestionAnswering(RobertaPreTrainedModel):
+class RobertaForQuestionAnswering(_Head):
     """Extractive QA: start/end logits per token. Positions outside the sequence are clamped and ignored."""
 
-    def __init__(self, config: RobertaConfig) -> None:
-        super().__init__(config)
+    def _build(self, config: RobertaConfig) -> None:
         self.num_labels = config.num_labels
-        self.roberta = RobertaModel(config, add_pooling_layer=False)
         self.qa_outputs = nn.Linear(config.hidden_size, config.num_labels)
-        self.post_init()
 
-    def forward(
-        self,
-        input_ids=None,
-        attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        head_mask=None,
-        inputs_embeds=None,
-        start_positions=None,
-        end_positions=None,
-        output_attentions=None,
-        output_hidden_states=None,
-        return_dict=None,
-    ):
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, head_mask=None,
+                inputs_embeds=None, start_positions=None, end_positions=None, output_attentions=None,
+                output_hidden_states=None, return_dict=None):  # fmt: skip
         # the loss's softmax runs over every position, padding included, as in the reference
-        trunk = TrunkInputs(
-            input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
-            output_attentions=output_attentions, output_hidden_states=output_hidden_states,
-        )  # fmt: skip
+        trunk = TrunkInputs(input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
+            output_attentions=output_attentions, output_hidden_states=output_hidden_states)  # fmt: skip
         out, _ = self.roberta.encode(trunk, every_position=start_positions is not None)
         logits = self.qa_outputs(out.last_hidden_state)
         start_logits, end_logits = (t.squeeze(-1).contiguous() for t in logits.split(1, dim=-1))
@@ -358,13 +264,5 @@ class RobertaForQuestionAnswering(RobertaPreTrainedModel):
                 F.cross_entropy(start_logits, start, ignore_index=ignored)
                 + F.cross_entropy(end_logits, end, ignore_index=ignored)
             ) / 2
-        return _finish(
-            QuestionAnsweringModelOutput(
-                loss=loss,
-                start_logits=start_logits,
-                end_logits=end_logits,
-                hidden_states=out.hidden_states,
-                attentions=out.attentions,
-            ),
-            _return_dict(self.config, return_dict),
-        )
+        own = dict(loss=loss, start_logits=start_logits, end_logits=end_logits)
+        return _output(self.config, return_dict, QuestionAnsweringModelOutput, out, **own)

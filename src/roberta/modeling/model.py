@@ -11,6 +11,7 @@ from torch import nn
 
 from ..config import RobertaConfig
 from ..model_facts import TrunkInputs, check_id_range, per_layer_head_masks
+from ..model_facts.sizes import embedding_sizes
 from .attention import check_backend_name, resolve_kernel
 from .cache import KVCache, as_cache
 from .embeddings import RobertaEmbeddings, position_ids_from_input_ids
@@ -70,17 +71,7 @@ class RobertaModel(RobertaPreTrainedModel):
     def __init__(self, config: RobertaConfig, add_pooling_layer: bool = True) -> None:
         super().__init__(config)
         c = config
-        # Kept repeat: config fields to the embeddings' keywords, as in the TF and Flax models.
-        self.embeddings = RobertaEmbeddings(
-            vocab_size=c.vocab_size,
-            hidden_size=c.hidden_size,
-            max_positions=c.max_position_embeddings,
-            type_vocab_size=c.type_vocab_size,
-            padding_idx=c.pad_token_id,
-            eps=c.layer_norm_eps,
-            dropout=c.hidden_dropout_prob,
-            absolute=c.position_embedding_type == "absolute",
-        )
+        self.embeddings = RobertaEmbeddings(padding_idx=c.pad_token_id, **embedding_sizes(c))
         self.encoder = RobertaEncoder(c)
         self.pooler = RobertaPooler(c.hidden_size) if add_pooling_layer else None
         self.post_init()
@@ -92,23 +83,10 @@ class RobertaModel(RobertaPreTrainedModel):
         self.embeddings.word_embeddings = value
 
     # The reference's argument list (the heads repeat it in part): users and Keras call it positionally.
-    def forward(
-        self,
-        input_ids=None,
-        attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        head_mask=None,
-        inputs_embeds=None,
-        encoder_hidden_states=None,
-        encoder_attention_mask=None,
-        past_key_values=None,
-        use_cache=None,
-        output_attentions=None,
-        output_hidden_states=None,
-        return_dict=None,
-        cache_position=None,
-    ):
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, head_mask=None,
+                inputs_embeds=None, encoder_hidden_states=None, encoder_attention_mask=None, past_key_values=None,
+                use_cache=None, output_attentions=None, output_hidden_states=None, return_dict=None,
+                cache_position=None):  # fmt: skip
         out, _ = self.encode(
             TrunkInputs(
                 input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,

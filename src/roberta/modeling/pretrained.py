@@ -176,16 +176,9 @@ class RobertaPreTrainedModel(ModuleUtilities, nn.Module):
         return self.get_input_embeddings()
 
     # ------------------------------------------------------------------ saving
-    def save_pretrained(
-        self,
-        save_directory: str | os.PathLike,
-        *,
-        safe_serialization: bool = True,
-        max_shard_size: int | str = "5GB",
-        state_dict: dict | None = None,
-        is_main_process: bool = True,
-        **_: Any,
-    ) -> None:
+    def save_pretrained(self, save_directory: str | os.PathLike, *, safe_serialization: bool = True,
+                        max_shard_size: int | str = "5GB", state_dict: dict | None = None, is_main_process: bool = True,
+                        **_: Any) -> None:  # fmt: skip
         """Write `config.json` and the weights in the reference's layout, atomically across files: after a
         kill at any point the folder loads as the previous save or this one, never a mix (see
         `roberta.checkpoint.commit`). Only files that earlier saves wrote are replaced or removed."""
@@ -219,20 +212,11 @@ class RobertaPreTrainedModel(ModuleUtilities, nn.Module):
 
     # ------------------------------------------------------------------ loading
     @classmethod
-    def from_pretrained(
-        cls,
-        pretrained_model_name_or_path: str | os.PathLike,
-        *model_args: Any,
-        config: RobertaConfig | None = None,
-        state_dict: dict | None = None,
-        ignore_mismatched_sizes: bool = False,
-        output_loading_info: bool = False,
-        dtype: Any = None,
-        torch_dtype: Any = None,
-        attn_implementation: str | None = None,
-        device_map: Any = None,
-        **kwargs: Any,
-    ):
+    def from_pretrained(cls, pretrained_model_name_or_path: str | os.PathLike, *model_args: Any,
+                        config: RobertaConfig | None = None, state_dict: dict | None = None,
+                        ignore_mismatched_sizes: bool = False, output_loading_info: bool = False, dtype: Any = None,
+                        torch_dtype: Any = None, attn_implementation: str | None = None, device_map: Any = None,
+                        **kwargs: Any):  # fmt: skip
         """Load a checkpoint directory (or a cached hub id) in the reference's layout.
 
         Accepts the reference's keywords: `config`, `num_labels`, `id2label`, `label2id`, `problem_type` and any

@@ -243,23 +243,11 @@ class FlaxRobertaPreTrainedModel:
 
     # ------------------------------------------------------------------ the call
     # The reference's argument list (the Flax model, trunk and heads share its start): users call it positionally.
-    def __call__(
-        self,
-        input_ids,
-        attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        head_mask=None,
-        encoder_hidden_states=None,
-        encoder_attention_mask=None,
-        params: dict | None = None,
-        dropout_rng: jax.Array | None = None,
-        train: bool = False,
-        output_attentions: bool | None = None,
-        output_hidden_states: bool | None = None,
-        return_dict: bool | None = None,
-        past_key_values: dict | None = None,
-    ):
+    def __call__(self, input_ids, attention_mask=None, token_type_ids=None, position_ids=None, head_mask=None,
+                 encoder_hidden_states=None, encoder_attention_mask=None, params: dict | None = None,
+                 dropout_rng: jax.Array | None = None, train: bool = False, output_attentions: bool | None = None,
+                 output_hidden_states: bool | None = None, return_dict: bool | None = None,
+                 past_key_values: dict | None = None):  # fmt: skip
         """Run the model. Arrays may be NumPy or JAX; ids are (batch, seq) ((batch, choices, seq) for multiple
         choice). `train=True` turns dropout on and needs `dropout_rng`. `past_key_values` (from `init_cache`,
         decoders only) makes a cached step: the output's `past_key_values` is the updated cache, and

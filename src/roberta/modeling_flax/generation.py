@@ -88,26 +88,12 @@ def _decode(module, params, input_ids, attention_mask, encoder_states, encoder_m
     return lax.while_loop(cond, body, state)[1]
 
 
-# Kept repeat: the reference's generate() options, as TF's GenerationMixin.generate lists them.
-def generate(
-    model,
-    input_ids,
-    attention_mask=None,
-    *,
-    max_length: int | None = None,
-    max_new_tokens: int | None = None,
-    do_sample: bool = False,
-    temperature: float = 1.0,
-    top_k: int = 0,
-    top_p: float = 1.0,
-    prng_key: jax.Array | None = None,
-    eos_token_id: int | None = None,
-    pad_token_id: int | None = None,
-    params: dict | None = None,
-    encoder_hidden_states=None,
-    encoder_attention_mask=None,
-    position_ids_from_zero: bool = False,
-) -> Any:
+# The reference's generate() options, by name (TF's GenerationMixin.generate takes the same).
+def generate(model, input_ids, attention_mask=None, *, max_length: int | None = None, max_new_tokens: int | None = None,
+             do_sample: bool = False, temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0,
+             prng_key: jax.Array | None = None, eos_token_id: int | None = None, pad_token_id: int | None = None,
+             params: dict | None = None, encoder_hidden_states=None, encoder_attention_mask=None,
+             position_ids_from_zero: bool = False) -> Any:  # fmt: skip
     """Continue `input_ids` (batch, seq) up to `max_length` tokens in all (default 20, as the reference) or
     by `max_new_tokens`. Returns `FlaxGreedySearchOutput` / `FlaxSampleOutput` with `sequences` (batch,
     max_length): prompt, new tokens, then `pad_token_id` after `eos_token_id` (defaults: the config's)."""

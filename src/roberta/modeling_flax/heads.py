@@ -133,16 +133,8 @@ class HeadModule(nn.Module):
 
     # The reference's argument list (the Flax model, trunk and heads share its start): users call it positionally.
     @nn.compact
-    def __call__(
-        self,
-        input_ids,
-        attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        head_mask=None,
-        return_dict: bool = True,
-        **options,
-    ):
+    def __call__(self, input_ids, attention_mask=None, token_type_ids=None, position_ids=None, head_mask=None,
+                 return_dict: bool = True, **options):  # fmt: skip
         head, pooler, ties = HEADS[self.task]
         choices = input_ids.shape[1] if self.task == "multiple_choice" else None
         if choices is not None:

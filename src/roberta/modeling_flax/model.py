@@ -50,21 +50,10 @@ class RobertaModule(nn.Module):
 
     # The reference's argument list (the Flax model, trunk and heads share its start): users call it positionally.
     @nn.compact
-    def __call__(
-        self,
-        input_ids,
-        attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        head_mask=None,
-        encoder_hidden_states=None,
-        encoder_attention_mask=None,
-        init_cache: bool = False,
-        deterministic: bool = True,
-        output_attentions: bool = False,
-        output_hidden_states: bool = False,
-        return_dict: bool = True,
-    ):
+    def __call__(self, input_ids, attention_mask=None, token_type_ids=None, position_ids=None, head_mask=None,
+                 encoder_hidden_states=None, encoder_attention_mask=None, init_cache: bool = False,
+                 deterministic: bool = True, output_attentions: bool = False, output_hidden_states: bool = False,
+                 return_dict: bool = True):  # fmt: skip
         s = self.spec
         b, t = input_ids.shape
         decode = init_cache or self.has_variable("cache", "cache_index")

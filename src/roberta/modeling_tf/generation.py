@@ -33,22 +33,11 @@ def _check(max_new_tokens, temperature, top_k, top_p) -> None:
 class GenerationMixin:
     """Adds `generate` to a causal LM whose call takes position_ids, past_key_values and use_cache."""
 
-    # Kept repeat: the reference's generate() options, as the Flax generate() lists them.
-    def generate(
-        self,
-        input_ids,
-        attention_mask=None,
-        *,
-        max_new_tokens: int | None = None,
-        max_length: int | None = None,
-        do_sample: bool = False,
-        temperature: float = 1.0,
-        top_k: int = 0,
-        top_p: float = 1.0,
-        eos_token_id: int | None = None,
-        pad_token_id: int | None = None,
-        seed: int | None = None,
-    ) -> tf.Tensor:
+    # The reference's generate() options, by name (the Flax generate() takes the same).
+    def generate(self, input_ids, attention_mask=None, *, max_new_tokens: int | None = None,
+                 max_length: int | None = None, do_sample: bool = False, temperature: float = 1.0, top_k: int = 0,
+                 top_p: float = 1.0, eos_token_id: int | None = None, pad_token_id: int | None = None,
+                 seed: int | None = None) -> tf.Tensor:  # fmt: skip
         """Continue each prompt of `input_ids` (batch, seq) by up to `max_new_tokens` tokens (default 20; or up
         to `max_length` tokens in all) and return (batch, seq + new) ids; a row that produced `eos_token_id`
         (default: the config's) is filled with `pad_token_id` after it, and generation stops when every row

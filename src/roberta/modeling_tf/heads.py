@@ -10,6 +10,7 @@ import logging
 
 from ..config import RobertaConfig
 from ..model_facts import TrunkInputs, classifier_dropout
+from ..model_facts.outputs import head_output
 from ._keras import in_xla, tf
 from .array_ops import TFOps
 from .generation import GenerationMixin
@@ -48,12 +49,27 @@ def _labelled(labels, shift: bool = False):
     return used
 
 
-def _logits_output(model: TFRobertaPreTrainedModel, cls: type, return_dict, out, loss, logits):
-    """A (loss, logits, hidden_states, attentions) output from the trunk's `out`, or its tuple."""
-    output = cls(loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions)
-    return model._finish(output, return_dict)
+def _output(model: TFRobertaPreTrainedModel, return_dict, cls: type, out, **own):
+    """The head's output `cls` (its `own` fields and what it passes on from the trunk's `out`), or its tuple."""
+    return model._finish(head_output(cls, out, **own), return_dict)
 
 
+class _Head(TFRobertaPreTrainedModel):
+    """A task head: the trunk `roberta` (with its pooler where `_pooled`), then the head's own layers (`_build`)."""
+
+    _pooled = False
+
+    def __init__(self, config: RobertaConfig, *inputs, **kwargs) -> None:
+        super().__init__(config, *inputs, **kwargs)
+        self.roberta = MainLayer(config, add_pooling_layer=self._pooled)
+        self._build(config)
+
+    def _build(self, config: RobertaConfig) -> None:
+        raise NotImplementedError
+
+
+# Kept repeat: LMHead and ClassificationHead are both Keras blocks that store their sizes, then create their own
+# weights in build() under the reference's h5 names; the weights and the forward differ.
 class LMHead(Block):
     """dense -> gelu -> LayerNorm -> projection on the word embeddings (tied) + bias."""
 
@@ -74,12 +90,10 @@ class LMHead(Block):
         return tf.reshape(tf.nn.bias_add(flat, self.bias), tf.concat([tf.shape(x)[:-1], [self.vocab]], 0))
 
 
-class _LMBase(TFRobertaPreTrainedModel):
+class _LMBase(_Head):
     _h5_shared = {"lm_head": "roberta/embeddings/"}
 
-    def __init__(self, config: RobertaConfig, *inputs, **kwargs) -> None:
-        super().__init__(config, *inputs, **kwargs)
-        self.roberta = MainLayer(config, add_pooling_layer=False)
+    def _build(self, config: RobertaConfig) -> None:
         self.lm_head = LMHead(
             hidden_size=config.hidden_size,
             vocab_size=config.vocab_size,
@@ -108,30 +122,18 @@ class TFRobertaForMaskedLM(_LMBase):
             logger.warning("TFRobertaForMaskedLM wants config.is_decoder=False for bi-directional self-attention.")
         super().__init__(config, *inputs, **kwargs)
 
-    # The reference's argument list, repeated per head: users and Keras call heads positionally.
+    # Each head's call takes the reference's argument list for that head, in its order, spelled out:
+    # users and Keras pass them positionally, and unpack_inputs reads the signature by name.
     @unpack_inputs
-    def call(
-        self,
-        input_ids=None,
-        attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        head_mask=None,
-        inputs_embeds=None,
-        output_attentions=None,
-        output_hidden_states=None,
-        return_dict=None,
-        labels=None,
-        training=False,
-    ):
-        trunk = TrunkInputs(
-            input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
-            output_attentions=output_attentions, output_hidden_states=output_hidden_states,
-        )  # fmt: skip
+    def call(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, head_mask=None,
+             inputs_embeds=None, output_attentions=None, output_hidden_states=None, return_dict=None, labels=None,
+             training=False):  # fmt: skip
+        trunk = TrunkInputs(input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
+            output_attentions=output_attentions, output_hidden_states=output_hidden_states)  # fmt: skip
         out = self.roberta.forward(trunk, keep=_labelled(labels), training=training)
         logits = self._logits(out["last_hidden_state"], attention_mask, _labelled(labels))
         loss = None if labels is None else masked_lm_loss(labels, logits)
-        return _logits_output(self, TFMaskedLMOutput, return_dict, out, loss, logits)
+        return _output(self, return_dict, TFMaskedLMOutput, out, loss=loss, logits=logits)
 
 
 class TFRobertaForCausalLM(GenerationMixin, _LMBase):
@@ -146,43 +148,19 @@ class TFRobertaForCausalLM(GenerationMixin, _LMBase):
         super().__init__(config, *inputs, **kwargs)
 
     @unpack_inputs
-    def call(
-        self,
-        input_ids=None,
-        attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        head_mask=None,
-        inputs_embeds=None,
-        encoder_hidden_states=None,
-        encoder_attention_mask=None,
-        past_key_values=None,
-        use_cache=None,
-        output_attentions=None,
-        output_hidden_states=None,
-        return_dict=None,
-        labels=None,
-        training=False,
-    ):
-        trunk = TrunkInputs(
-            input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
+    def call(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, head_mask=None,
+             inputs_embeds=None, encoder_hidden_states=None, encoder_attention_mask=None, past_key_values=None,
+             use_cache=None, output_attentions=None, output_hidden_states=None, return_dict=None, labels=None,
+             training=False):  # fmt: skip
+        trunk = TrunkInputs(input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
             output_attentions=output_attentions, output_hidden_states=output_hidden_states,
             encoder_hidden_states=encoder_hidden_states, encoder_attention_mask=encoder_attention_mask,
-            past_key_values=past_key_values, use_cache=use_cache and labels is None,
-        )  # fmt: skip
+            past_key_values=past_key_values, use_cache=use_cache and labels is None)  # fmt: skip
         out = self.roberta.forward(trunk, keep=_labelled(labels, shift=True), training=training)
         mask = attention_mask if past_key_values is None else None
         logits = self._logits(out["last_hidden_state"], mask, _labelled(labels, shift=True))
         loss = None if labels is None else causal_lm_loss(labels, logits)
-        output = TFCausalLMOutputWithCrossAttentions(
-            loss=loss,
-            logits=logits,
-            past_key_values=out.past_key_values,
-            hidden_states=out.hidden_states,
-            attentions=out.attentions,
-            cross_attentions=out.cross_attentions,
-        )
-        return self._finish(output, return_dict)
+        return _output(self, return_dict, TFCausalLMOutputWithCrossAttentions, out, loss=loss, logits=logits)
 
 
 class ClassificationHead(Block):
@@ -203,15 +181,13 @@ class ClassificationHead(Block):
         return linear(x, self.out_proj)
 
 
-class TFRobertaForSequenceClassification(TFRobertaPreTrainedModel):
+class TFRobertaForSequenceClassification(_Head):
     """Sentence (pair) classification or regression on the <s> token; the loss is per example, shaped (batch,)."""
 
     _ignore_unexpected = (r"position_ids$", r"^roberta/pooler/", r"^lm_head/")
 
-    def __init__(self, config: RobertaConfig, *inputs, **kwargs) -> None:
-        super().__init__(config, *inputs, **kwargs)
+    def _build(self, config: RobertaConfig) -> None:
         self.num_labels = config.num_labels
-        self.roberta = MainLayer(config, add_pooling_layer=False)
         self.classifier = ClassificationHead(
             hidden_size=config.hidden_size,
             num_labels=config.num_labels,
@@ -220,56 +196,31 @@ class TFRobertaForSequenceClassification(TFRobertaPreTrainedModel):
         )
 
     @unpack_inputs
-    def call(
-        self,
-        input_ids=None,
-        attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        head_mask=None,
-        inputs_embeds=None,
-        output_attentions=None,
-        output_hidden_states=None,
-        return_dict=None,
-        labels=None,
-        training=False,
-    ):
-        trunk = TrunkInputs(
-            input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
-            output_attentions=output_attentions, output_hidden_states=output_hidden_states,
-        )  # fmt: skip
+    def call(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, head_mask=None,
+             inputs_embeds=None, output_attentions=None, output_hidden_states=None, return_dict=None, labels=None,
+             training=False):  # fmt: skip
+        trunk = TrunkInputs(input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
+            output_attentions=output_attentions, output_hidden_states=output_hidden_states)  # fmt: skip
         out = self.roberta.forward(trunk, training=training)
         logits = self.classifier.forward(out["last_hidden_state"], training)
         loss = None if labels is None else sequence_classification_loss(self.config, labels, logits)
-        return _logits_output(self, TFSequenceClassifierOutput, return_dict, out, loss, logits)
+        return _output(self, return_dict, TFSequenceClassifierOutput, out, loss=loss, logits=logits)
 
 
-class TFRobertaForMultipleChoice(TFRobertaPreTrainedModel):
+class TFRobertaForMultipleChoice(_Head):
     """Scores each of `num_choices` candidates: inputs (batch, num_choices, seq), logits (batch, num_choices)."""
 
     _ignore_unexpected = (r"position_ids$", r"^lm_head/")
+    _pooled = True
 
-    def __init__(self, config: RobertaConfig, *inputs, **kwargs) -> None:
-        super().__init__(config, *inputs, **kwargs)
-        self.roberta = MainLayer(config)
+    def _build(self, config: RobertaConfig) -> None:
         self.rate = config.hidden_dropout_prob
         self.classifier = Linear(n_in=config.hidden_size, n_out=1, name="classifier", std=config.initializer_range)
 
     @unpack_inputs
-    def call(
-        self,
-        input_ids=None,
-        attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        head_mask=None,
-        inputs_embeds=None,
-        output_attentions=None,
-        output_hidden_states=None,
-        return_dict=None,
-        labels=None,
-        training=False,
-    ):
+    def call(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, head_mask=None,
+             inputs_embeds=None, output_attentions=None, output_hidden_states=None, return_dict=None, labels=None,
+             training=False):  # fmt: skip
         ref = input_ids if input_ids is not None else inputs_embeds
         if ref is None:
             raise ValueError("pass input_ids or inputs_embeds")
@@ -280,108 +231,70 @@ class TFRobertaForMultipleChoice(TFRobertaPreTrainedModel):
         def flat(t):  # (B, C, T[, H]) -> (B * C, T[, H])
             return None if t is None else tf.reshape(t, [-1, *dims(t, 2)])
 
-        trunk = TrunkInputs(
-            input_ids=flat(input_ids), attention_mask=flat(attention_mask), token_type_ids=flat(token_type_ids),
-            position_ids=flat(position_ids), head_mask=head_mask, inputs_embeds=flat(inputs_embeds),
-            output_attentions=output_attentions, output_hidden_states=output_hidden_states,
-        )  # fmt: skip
+        trunk = TrunkInputs(input_ids=flat(input_ids), attention_mask=flat(attention_mask),
+            token_type_ids=flat(token_type_ids), position_ids=flat(position_ids), head_mask=head_mask,
+            inputs_embeds=flat(inputs_embeds), output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states)  # fmt: skip
         out = self.roberta.forward(trunk, training=training)
         pooled = dropout(out["pooler_output"], self.rate, training)
         logits = tf.reshape(self.classifier.forward(pooled), [-1, num_choices])
         loss = None if labels is None else multiple_choice_loss(labels, logits)
-        return _logits_output(self, TFMultipleChoiceModelOutput, return_dict, out, loss, logits)
+        return _output(self, return_dict, TFMultipleChoiceModelOutput, out, loss=loss, logits=logits)
 
 
-class TFRobertaForTokenClassification(TFRobertaPreTrainedModel):
+class TFRobertaForTokenClassification(_Head):
     """Per-token labels (NER and the like). Loss: cross-entropy over labels >= 0, shaped (1,)."""
 
     _ignore_unexpected = (r"position_ids$", r"^roberta/pooler/", r"^lm_head/")
 
-    def __init__(self, config: RobertaConfig, *inputs, **kwargs) -> None:
-        super().__init__(config, *inputs, **kwargs)
+    def _build(self, config: RobertaConfig) -> None:
         self.num_labels = config.num_labels
-        self.roberta = MainLayer(config, add_pooling_layer=False)
         self.rate = classifier_dropout(config)
         self.classifier = Linear(
             n_in=config.hidden_size, n_out=config.num_labels, name="classifier", std=config.initializer_range
         )
 
     @unpack_inputs
-    def call(
-        self,
-        input_ids=None,
-        attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        head_mask=None,
-        inputs_embeds=None,
-        output_attentions=None,
-        output_hidden_states=None,
-        return_dict=None,
-        labels=None,
-        training=False,
-    ):
-        trunk = TrunkInputs(
-            input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
-            output_attentions=output_attentions, output_hidden_states=output_hidden_states,
-        )  # fmt: skip
+    def call(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, head_mask=None,
+             inputs_embeds=None, output_attentions=None, output_hidden_states=None, return_dict=None, labels=None,
+             training=False):  # fmt: skip
+        trunk = TrunkInputs(input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
+            output_attentions=output_attentions, output_hidden_states=output_hidden_states)  # fmt: skip
         out = self.roberta.forward(trunk, keep=None if labels is None else labels >= 0, training=training)
         logits = self.classifier.forward(dropout(out["last_hidden_state"], self.rate, training))
         loss = None if labels is None else token_classification_loss(labels, logits)
-        return _logits_output(self, TFTokenClassifierOutput, return_dict, out, loss, logits)
+        return _output(self, return_dict, TFTokenClassifierOutput, out, loss=loss, logits=logits)
 
 
-class TFRobertaForQuestionAnswering(TFRobertaPreTrainedModel):
+class TFRobertaForQuestionAnswering(_Head):
     """Extractive QA: start / end logits per token. Loss per example; positions past the end do not count."""
 
     _ignore_unexpected = (r"position_ids$", r"^roberta/pooler/", r"^lm_head/")
     _label_names = ("start_positions", "end_positions")
 
-    def __init__(self, config: RobertaConfig, *inputs, **kwargs) -> None:
-        super().__init__(config, *inputs, **kwargs)
+    def _build(self, config: RobertaConfig) -> None:
         self.num_labels = config.num_labels
-        self.roberta = MainLayer(config, add_pooling_layer=False)
         self.qa_outputs = Linear(
             n_in=config.hidden_size, n_out=config.num_labels, name="qa_outputs", std=config.initializer_range
         )
 
     @unpack_inputs
-    def call(
-        self,
-        input_ids=None,
-        attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        head_mask=None,
-        inputs_embeds=None,
-        output_attentions=None,
-        output_hidden_states=None,
-        return_dict=None,
-        start_positions=None,
-        end_positions=None,
-        training=False,
-    ):
+    def call(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, head_mask=None,
+             inputs_embeds=None, output_attentions=None, output_hidden_states=None, return_dict=None,
+             start_positions=None, end_positions=None, training=False):  # fmt: skip
         labelled = start_positions is not None and end_positions is not None
         # With labels every position is computed: a label may point at padding.
         keep = None
         if labelled:
             ref = input_ids if input_ids is not None else inputs_embeds[..., 0]
             keep = tf.ones(tf.shape(ref)[:2], tf.bool)
-        trunk = TrunkInputs(
-            input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
-            output_attentions=output_attentions, output_hidden_states=output_hidden_states,
-        )  # fmt: skip
+        trunk = TrunkInputs(input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
+            output_attentions=output_attentions, output_hidden_states=output_hidden_states)  # fmt: skip
         out = self.roberta.forward(trunk, keep=keep, training=training)
         logits = self.qa_outputs.forward(out["last_hidden_state"])
         start_logits, end_logits = tf.unstack(logits, num=2, axis=-1)
         loss = None
         if labelled:
             loss = question_answering_loss(start_positions, end_positions, start_logits, end_logits)
-        output = TFQuestionAnsweringModelOutput(
-            loss=loss,
-            start_logits=start_logits,
-            end_logits=end_logits,
-            hidden_states=out.hidden_states,
-            attentions=out.attentions,
-        )
-        return self._finish(output, return_dict)
+        own = dict(loss=loss, start_logits=start_logits, end_logits=end_logits)
+        return _output(self, return_dict, TFQuestionAnsweringModelOutput, out, **own)

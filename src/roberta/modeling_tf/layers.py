@@ -133,20 +133,9 @@ class Linear(Block):
         return linear(x, self.kernel_bias)
 
 
-# Kept repeat: the embeddings' keyword-only sizes, as in modeling/embeddings.py: each framework's own constructor.
 class Embeddings(Block):
-    def __init__(
-        self,
-        *,
-        vocab_size: int,
-        hidden_size: int,
-        max_positions: int,
-        type_vocab_size: int,
-        eps: float,
-        dropout: float,
-        absolute: bool,
-        std: float,
-    ) -> None:
+    def __init__(self, *, vocab_size: int, hidden_size: int, max_positions: int, type_vocab_size: int, eps: float,
+                 dropout: float, absolute: bool, std: float) -> None:  # fmt: skip
         super().__init__(name="embeddings", std=std)
         self.sizes = (vocab_size, hidden_size, max_positions, type_vocab_size)
         self.eps, self.rate, self.absolute = eps, dropout, absolute
@@ -179,22 +168,9 @@ class LayerOutput:
 class TransformerLayer(Block):
     """Self-attention (+ cross-attention) + feed-forward, each followed by dropout, residual and LayerNorm."""
 
-    def __init__(
-        self,
-        *,
-        index: int,
-        hidden_size: int,
-        num_heads: int,
-        intermediate_size: int,
-        act: str,
-        eps: float,
-        dropout: float,
-        attn_dropout: float,
-        relative: str | None,
-        max_positions: int,
-        cross: bool,
-        std: float,
-    ) -> None:
+    def __init__(self, *, index: int, hidden_size: int, num_heads: int, intermediate_size: int, act: str, eps: float,
+                 dropout: float, attn_dropout: float, relative: str | None, max_positions: int, cross: bool,
+                 std: float) -> None:  # fmt: skip
         super().__init__(name=f"layer_._{index}", std=std)
         self.hidden, self.heads, self.intermediate = hidden_size, num_heads, intermediate_size
         self.head_dim = hidden_size // num_heads

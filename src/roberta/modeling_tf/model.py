@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..config import RobertaConfig
 from ..model_facts import TrunkInputs, first_position, per_layer_head_masks, position_ids_from_input_ids
+from ..model_facts.sizes import embedding_sizes
 from ._keras import in_xla, tf
 from .array_ops import TFOps
 from .inputs import check_ids, check_positions, check_rank, unpack_inputs
@@ -29,7 +30,7 @@ class MainLayer(Block):
         self.padding_idx, self.max_positions = c.pad_token_id, c.max_position_embeddings
         self.is_decoder, self.absolute = c.is_decoder, c.position_embedding_type == "absolute"
         self.add_pooling_layer = add_pooling_layer
-        # Kept repeat: config fields to the encoder's and embeddings' keywords, as in the PyTorch and Flax models.
+        # Kept repeat: config fields to the encoder's keywords, as in the PyTorch and Flax models.
         self.encoder = Encoder(
             num_layers=c.num_hidden_layers,
             std=c.initializer_range,
@@ -44,16 +45,7 @@ class MainLayer(Block):
             max_positions=c.max_position_embeddings,
             cross=c.add_cross_attention,
         )
-        self.embeddings = Embeddings(
-            vocab_size=c.vocab_size,
-            hidden_size=c.hidden_size,
-            max_positions=c.max_position_embeddings,
-            type_vocab_size=c.type_vocab_size,
-            eps=c.layer_norm_eps,
-            dropout=c.hidden_dropout_prob,
-            absolute=self.absolute,
-            std=c.initializer_range,
-        )
+        self.embeddings = Embeddings(std=c.initializer_range, **embedding_sizes(c))
 
     def build(self, input_shape=None) -> None:
         if self.add_pooling_layer:
@@ -174,27 +166,12 @@ class TFRobertaModel(TFRobertaPreTrainedModel):
 
     # The reference's argument list (the heads repeat it in part): users and Keras call it positionally.
     @unpack_inputs
-    def call(
-        self,
-        input_ids=None,
-        attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        head_mask=None,
-        inputs_embeds=None,
-        encoder_hidden_states=None,
-        encoder_attention_mask=None,
-        past_key_values=None,
-        use_cache=None,
-        output_attentions=None,
-        output_hidden_states=None,
-        return_dict=None,
-        training=False,
-    ):
-        trunk = TrunkInputs(
-            input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
+    def call(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, head_mask=None,
+             inputs_embeds=None, encoder_hidden_states=None, encoder_attention_mask=None, past_key_values=None,
+             use_cache=None, output_attentions=None, output_hidden_states=None, return_dict=None,
+             training=False):  # fmt: skip
+        trunk = TrunkInputs(input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
             output_attentions=output_attentions, output_hidden_states=output_hidden_states,
             encoder_hidden_states=encoder_hidden_states, encoder_attention_mask=encoder_attention_mask,
-            past_key_values=past_key_values, use_cache=use_cache,
-        )  # fmt: skip
+            past_key_values=past_key_values, use_cache=use_cache)  # fmt: skip
         return self._finish(self.roberta.forward(trunk, training=training), return_dict)

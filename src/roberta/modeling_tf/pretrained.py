@@ -113,17 +113,10 @@ class TFRobertaPreTrainedModel(keras.Model):
 
     # ------------------------------------------------------------------ loading
     @classmethod
-    def from_pretrained(
-        cls,
-        pretrained_model_name_or_path: str | os.PathLike,
-        *model_args: Any,
-        config: RobertaConfig | None = None,
-        from_pt: bool | None = None,
-        ignore_mismatched_sizes: bool = False,
-        output_loading_info: bool = False,
-        use_safetensors: bool | None = None,
-        **kwargs: Any,
-    ):
+    def from_pretrained(cls, pretrained_model_name_or_path: str | os.PathLike, *model_args: Any,
+                        config: RobertaConfig | None = None, from_pt: bool | None = None,
+                        ignore_mismatched_sizes: bool = False, output_loading_info: bool = False,
+                        use_safetensors: bool | None = None, **kwargs: Any):  # fmt: skip
         """Load a checkpoint directory (or a cached hub id): `tf_model.h5`, a TF-tagged `model.safetensors`, or
         PyTorch weights (`model.safetensors`, shards, `pytorch_model.bin`), which are read first with
         `from_pt=True` and also when they are the only weights present.
@@ -183,14 +176,8 @@ class TFRobertaPreTrainedModel(keras.Model):
         return result.info()
 
     # ------------------------------------------------------------------ saving
-    def save_pretrained(
-        self,
-        save_directory: str | os.PathLike,
-        *,
-        safe_serialization: bool = False,
-        max_shard_size: int | str = "5GB",
-        **_: Any,
-    ) -> None:
+    def save_pretrained(self, save_directory: str | os.PathLike, *, safe_serialization: bool = False,
+                        max_shard_size: int | str = "5GB", **_: Any) -> None:  # fmt: skip
         """Write `config.json` and `tf_model.h5` (the reference's Keras layout, which its TF classes load), or a
         TF-tagged `model.safetensors` with `safe_serialization=True`; past `max_shard_size`, shards and an index
         as the reference names them (`tf_model-00001-of-00002.h5`, `tf_model.h5.index.json`). Atomic across

@@ -55,30 +55,14 @@ class EncodeCallsMixin:
 
     # The reference's argument list, repeated per method (encode_plus, batch_encode_plus): users pass it
     # positionally, so each method spells it out.
-    def __call__(
-        self,
-        text: Any = None,
-        text_pair: Any = None,
-        text_target: Any = None,
-        text_pair_target: Any = None,
-        add_special_tokens: bool = True,
-        padding: Any = False,
-        truncation: Any = None,
-        max_length: int | None = None,
-        stride: int = 0,
-        is_split_into_words: bool = False,
-        pad_to_multiple_of: int | None = None,
-        padding_side: str | None = None,
-        return_tensors: str | None = None,
-        return_token_type_ids: bool | None = None,
-        return_attention_mask: bool | None = None,
-        return_overflowing_tokens: bool = False,
-        return_special_tokens_mask: bool = False,
-        return_offsets_mapping: bool = False,
-        return_length: bool = False,
-        verbose: bool = True,
-        **kwargs: Any,
-    ) -> BatchEncoding:
+    def __call__(self, text: Any = None, text_pair: Any = None, text_target: Any = None, text_pair_target: Any = None,
+                 add_special_tokens: bool = True, padding: Any = False, truncation: Any = None,
+                 max_length: int | None = None, stride: int = 0, is_split_into_words: bool = False,
+                 pad_to_multiple_of: int | None = None, padding_side: str | None = None,
+                 return_tensors: str | None = None, return_token_type_ids: bool | None = None,
+                 return_attention_mask: bool | None = None, return_overflowing_tokens: bool = False,
+                 return_special_tokens_mask: bool = False, return_offsets_mapping: bool = False,
+                 return_length: bool = False, verbose: bool = True, **kwargs: Any) -> BatchEncoding:  # fmt: skip
         """Tokenize a string, a pair, a batch of strings/pairs or pre-split words, ready for the model.
         `text_target` (and `text_pair_target`) are encoded the same way; their input ids become `labels`
         (or, without `text`, the target's encoding is returned)."""
@@ -131,27 +115,12 @@ class EncodeCallsMixin:
         pairs = list(zip(text, text_pair)) if text_pair is not None else text
         return self._encode_batch(_batch_inputs(pairs, options.is_split_into_words), single=False, options=options)
 
-    def _options(
-        self,
-        add_special_tokens: bool,
-        padding: Any,
-        truncation: Any,
-        max_length: int | None,
-        stride: int,
-        is_split_into_words: bool,
-        pad_to_multiple_of: int | None,
-        padding_side: str | None,
-        return_tensors: str | None,
-        return_token_type_ids: bool | None,
-        return_attention_mask: bool | None,
-        return_overflowing_tokens: bool,
-        return_special_tokens_mask: bool,
-        return_offsets_mapping: bool,
-        return_length: bool,
-        verbose: bool,
-        split_special_tokens: bool | None,
-        extra: dict[str, Any],
-    ) -> EncodeOptions:
+    def _options(self, add_special_tokens: bool, padding: Any, truncation: Any, max_length: int | None, stride: int,
+                 is_split_into_words: bool, pad_to_multiple_of: int | None, padding_side: str | None,
+                 return_tensors: str | None, return_token_type_ids: bool | None, return_attention_mask: bool | None,
+                 return_overflowing_tokens: bool, return_special_tokens_mask: bool, return_offsets_mapping: bool,
+                 return_length: bool, verbose: bool, split_special_tokens: bool | None,
+                 extra: dict[str, Any]) -> EncodeOptions:  # fmt: skip
         """The arguments of one call, checked and resolved (`split_special_tokens` None: `extra`'s, else the
         tokenizer's).
 
@@ -184,28 +153,14 @@ class EncodeCallsMixin:
             extra=extra,
         )
 
-    def encode_plus(
-        self,
-        text: Any,
-        text_pair: Any = None,
-        add_special_tokens: bool = True,
-        padding: Any = False,
-        truncation: Any = None,
-        max_length: int | None = None,
-        stride: int = 0,
-        is_split_into_words: bool = False,
-        pad_to_multiple_of: int | None = None,
-        padding_side: str | None = None,
-        return_tensors: str | None = None,
-        return_token_type_ids: bool | None = None,
-        return_attention_mask: bool | None = None,
-        return_overflowing_tokens: bool = False,
-        return_special_tokens_mask: bool = False,
-        return_offsets_mapping: bool = False,
-        return_length: bool = False,
-        verbose: bool = True,
-        **kwargs: Any,
-    ) -> BatchEncoding:
+    def encode_plus(self, text: Any, text_pair: Any = None, add_special_tokens: bool = True, padding: Any = False,
+                    truncation: Any = None, max_length: int | None = None, stride: int = 0,
+                    is_split_into_words: bool = False, pad_to_multiple_of: int | None = None,
+                    padding_side: str | None = None, return_tensors: str | None = None,
+                    return_token_type_ids: bool | None = None, return_attention_mask: bool | None = None,
+                    return_overflowing_tokens: bool = False, return_special_tokens_mask: bool = False,
+                    return_offsets_mapping: bool = False, return_length: bool = False, verbose: bool = True,
+                    **kwargs: Any) -> BatchEncoding:  # fmt: skip
         """Encode one example (a string, pre-split words or ids) or one pair; returns unbatched lists."""
         options = self._options(  # in _options's order, which is the signature's (split_special_tokens: in kwargs)
             add_special_tokens, padding, truncation, max_length, stride, is_split_into_words, pad_to_multiple_of,
@@ -214,28 +169,14 @@ class EncodeCallsMixin:
         )  # fmt: skip
         return self._encode_batch([(text, text_pair)], single=True, options=options)
 
-    def batch_encode_plus(
-        self,
-        batch_text_or_text_pairs: Sequence[Any],
-        add_special_tokens: bool = True,
-        padding: Any = False,
-        truncation: Any = None,
-        max_length: int | None = None,
-        stride: int = 0,
-        is_split_into_words: bool = False,
-        pad_to_multiple_of: int | None = None,
-        padding_side: str | None = None,
-        return_tensors: str | None = None,
-        return_token_type_ids: bool | None = None,
-        return_attention_mask: bool | None = None,
-        return_overflowing_tokens: bool = False,
-        return_special_tokens_mask: bool = False,
-        return_offsets_mapping: bool = False,
-        return_length: bool = False,
-        verbose: bool = True,
-        split_special_tokens: bool | None = None,
-        **kwargs: Any,
-    ) -> BatchEncoding:
+    def batch_encode_plus(self, batch_text_or_text_pairs: Sequence[Any], add_special_tokens: bool = True,
+                          padding: Any = False, truncation: Any = None, max_length: int | None = None, stride: int = 0,
+                          is_split_into_words: bool = False, pad_to_multiple_of: int | None = None,
+                          padding_side: str | None = None, return_tensors: str | None = None,
+                          return_token_type_ids: bool | None = None, return_attention_mask: bool | None = None,
+                          return_overflowing_tokens: bool = False, return_special_tokens_mask: bool = False,
+                          return_offsets_mapping: bool = False, return_length: bool = False, verbose: bool = True,
+                          split_special_tokens: bool | None = None, **kwargs: Any) -> BatchEncoding:  # fmt: skip
         """Encode a batch of examples; an example may be a (text, text_pair) tuple. `split_special_tokens`
         None (the default) keeps the tokenizer's setting."""
         if not isinstance(batch_text_or_text_pairs, (list, tuple)):

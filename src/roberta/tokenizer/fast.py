@@ -76,18 +76,10 @@ class RobertaTokenizerFast(RobertaTokenizerBase):
     # tokenizers mark every word anyway
     _words_need_prefix_space = True
 
-    def __init__(
-        self,
-        vocab_file: str | None = None,
-        merges_file: str | None = None,
-        tokenizer_file: str | None = None,
-        errors: str = "replace",
-        add_prefix_space: bool = False,
-        trim_offsets: bool = True,
-        added_tokens_decoder: dict[int, AddedToken] | None = None,
-        tokenizer_object: Tokenizer | None = None,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, vocab_file: str | None = None, merges_file: str | None = None, tokenizer_file: str | None = None,
+                 errors: str = "replace", add_prefix_space: bool = False, trim_offsets: bool = True,
+                 added_tokens_decoder: dict[int, AddedToken] | None = None, tokenizer_object: Tokenizer | None = None,
+                 **kwargs: Any) -> None:  # fmt: skip
         special = default_special_tokens(kwargs)
         additional = list(kwargs.pop("additional_special_tokens", None) or [])
         mask = special.get("mask_token")

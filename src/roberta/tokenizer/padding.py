@@ -25,18 +25,11 @@ class PaddingMixin:
     model_input_names: list[str]
     padding_side: str
 
-    def pad(
-        self,
-        # Kept repeat: the reference's pad() argument list; the encoding methods list the same options.
-        encoded_inputs: Any,
-        padding: Any = True,
-        max_length: int | None = None,
-        pad_to_multiple_of: int | None = None,
-        padding_side: str | None = None,
-        return_attention_mask: bool | None = None,
-        return_tensors: str | None = None,
-        verbose: bool = True,
-    ) -> BatchEncoding:
+    # The reference's pad() argument list (the encoding methods list the same options): users pass it positionally.
+    def pad(self, encoded_inputs: Any, padding: Any = True, max_length: int | None = None,
+            pad_to_multiple_of: int | None = None, padding_side: str | None = None,
+            return_attention_mask: bool | None = None, return_tensors: str | None = None,
+            verbose: bool = True) -> BatchEncoding:  # fmt: skip
         """Pad one encoding, a batch of them (dict of lists) or a list of encodings to the same length."""
         if isinstance(encoded_inputs, (list, tuple)) and encoded_inputs and isinstance(encoded_inputs[0], dict):
             encoded_inputs = {k: [ex[k] for ex in encoded_inputs] for k in encoded_inputs[0]}

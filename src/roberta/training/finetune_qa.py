@@ -85,14 +85,21 @@ def _windows(tokenizer: Any, examples: Sequence[QAExample], max_length: int, str
     )
 
 
-# Kept repeat: train and eval features walk the same windows but build different records.
+def _features(tokenizer: Any, examples: Sequence[QAExample], max_length: int, stride: int, fields: Any) -> list[dict]:
+    """One feature per window: its input_ids and attention_mask, then `fields(enc, i)` of window i."""
+    enc = _windows(tokenizer, examples, max_length, stride)
+    return [
+        {"input_ids": ids, "attention_mask": enc["attention_mask"][i], **fields(enc, i)}
+        for i, ids in enumerate(enc["input_ids"])
+    ]
+
+
 def train_features(
     tokenizer: Any, examples: Sequence[QAExample], max_length: int = 384, stride: int = 128
 ) -> list[dict[str, Any]]:
     """One feature per window with `start_positions`/`end_positions`; (0, 0) = no answer in this window."""
-    enc = _windows(tokenizer, examples, max_length, stride)
-    feats = []
-    for i, ids in enumerate(enc["input_ids"]):
+
+    def answer(enc: Any, i: int) -> dict[str, int]:
         ex = examples[enc["overflow_to_sample_mapping"][i]]
         offsets, seq = enc["offset_mapping"][i], enc.sequence_ids(i)
         start_tok = end_tok = 0
@@ -103,34 +110,22 @@ def train_features(
             if ctx and offsets[ctx[0]][0] <= a_start and offsets[ctx[-1]][1] >= a_end:
                 start_tok = next(j for j in ctx if offsets[j][1] > a_start)
                 end_tok = next(j for j in reversed(ctx) if offsets[j][0] < a_end)
-        feats.append(
-            {
-                "input_ids": ids,
-                "attention_mask": enc["attention_mask"][i],
-                "start_positions": start_tok,
-                "end_positions": end_tok,
-            }
-        )
-    return feats
+        return {"start_positions": start_tok, "end_positions": end_tok}
+
+    return _features(tokenizer, examples, max_length, stride, answer)
 
 
 def eval_features(
     tokenizer: Any, examples: Sequence[QAExample], max_length: int = 384, stride: int = 128
 ) -> list[dict[str, Any]]:
     """Windows with their example index and context offsets (None outside the context)."""
-    enc = _windows(tokenizer, examples, max_length, stride)
-    feats = []
-    for i, ids in enumerate(enc["input_ids"]):
+
+    def context(enc: Any, i: int) -> dict[str, Any]:
         seq = enc.sequence_ids(i)
-        feats.append(
-            {
-                "input_ids": ids,
-                "attention_mask": enc["attention_mask"][i],
-                "example": enc["overflow_to_sample_mapping"][i],
-                "offsets": [tuple(o) if s == 1 else None for o, s in zip(enc["offset_mapping"][i], seq)],
-            }
-        )
-    return feats
+        offsets = [tuple(o) if s == 1 else None for o, s in zip(enc["offset_mapping"][i], seq)]
+        return {"example": enc["overflow_to_sample_mapping"][i], "offsets": offsets}
+
+    return _features(tokenizer, examples, max_length, stride, context)
 
 
 def postprocess(
@@ -176,23 +171,13 @@ def postprocess(
     return out
 
 
-# Kept repeat: each task's __init__ keyword list, like finetune_token.py's TokenTask.
 class QATask(FeatureTask):
     """Extractive QA; metrics: SQuAD exact match and F1 (in %); predictions saved next to the model."""
 
-    def __init__(
-        self,
-        features: list[dict[str, Any]],
-        tokenizer: Any,
-        eval_examples: list[QAExample] | None = None,
-        eval_feats: list[dict[str, Any]] | None = None,
-        *,
-        n_best: int = 20,
-        max_answer_length: int = 30,
-        allow_impossible: bool = False,
-        null_threshold: float = 0.0,
-        output_dir: str | None = None,
-    ) -> None:
+    def __init__(self, features: list[dict[str, Any]], tokenizer: Any, eval_examples: list[QAExample] | None = None,
+                 eval_feats: list[dict[str, Any]] | None = None, *, n_best: int = 20, max_answer_length: int = 30,
+                 allow_impossible: bool = False, null_threshold: float = 0.0,
+                 output_dir: str | None = None) -> None:  # fmt: skip
         super().__init__(features, tokenizer)
         self.eval_examples, self.eval_feats = eval_examples, eval_feats
         self.options = dict(

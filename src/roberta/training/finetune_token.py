@@ -89,7 +89,6 @@ def align_features(
     return features
 
 
-# Kept repeat: each task's __init__ keyword list, like finetune_qa.py's QATask.
 class TokenTask(FeatureTask):
     """Token classification; loss summed over labelled sub-words; metrics: entity-level P/R/F1."""
 

@@ -237,26 +237,12 @@ def resolve_finetune_task(name: str) -> str:
 _TASK_OPTIONS = {f.name for f in dataclasses.fields(TaskOptions)}
 
 
-# Kept repeat: the public keyword list, shared in part with pretrain(), whose defaults differ (lr, batch_size).
-def finetune(
-    task: str,
-    model: str | os.PathLike,
-    train_file: str | os.PathLike,
-    output_dir: str | os.PathLike,
-    *,
-    validation_file: str | os.PathLike | None = None,
-    tokenizer: Any = None,
-    max_seq_length: int | None = None,
-    config_overrides: dict[str, Any] | None = None,
-    info: DistInfo | None = None,
-    log: Callable[[str], None] = lambda s: None,
-    max_steps: int | None = None,
-    epochs: float | None = None,
-    warmup: float = 0.06,
-    lr: float = 3e-5,
-    batch_size: int = 16,
-    **options: Any,
-) -> dict[str, Any]:
+def finetune(task: str, model: str | os.PathLike, train_file: str | os.PathLike, output_dir: str | os.PathLike, *,
+             validation_file: str | os.PathLike | None = None, tokenizer: Any = None, max_seq_length: int | None = None,
+             config_overrides: dict[str, Any] | None = None, info: DistInfo | None = None,
+             log: Callable[[str], None] = lambda s: None, max_steps: int | None = None, epochs: float | None = None,
+             warmup: float = 0.06, lr: float = 3e-5, batch_size: int = 16,
+             **options: Any) -> dict[str, Any]:  # fmt: skip
     """Fine-tune the head of `task` on `train_file`, starting from the checkpoint `model`; write the model,
     tokenizer, metrics and checkpoints to `output_dir`. Returns the final record (loss and eval metrics).
 

@@ -126,29 +126,14 @@ def prepare_shards(
     return ShardedSequences(directory)
 
 
-# Kept repeat: the public keyword list, shared in part with finetune(), whose defaults differ (lr, batch_size).
-def pretrain(
-    files: Sequence[str | os.PathLike],
-    output_dir: str | os.PathLike,
-    *,
-    tokenizer: Any = None,
-    model: str | os.PathLike | None = None,
-    size: str = "base",
-    max_seq_length: int = 512,
-    document_per_file: bool = False,
-    validation_files: Sequence[str | os.PathLike] = (),
-    data_dir: str | os.PathLike | None = None,
-    mlm_probability: float = 0.15,
-    config_overrides: dict[str, Any] | None = None,
-    info: DistInfo | None = None,
-    log: Callable[[str], None] = lambda s: None,
-    max_steps: int | None = None,
-    epochs: float | None = None,
-    warmup: float = 0.06,
-    lr: float = 6e-4,
-    batch_size: int = 8,
-    **training: Any,
-) -> dict[str, Any]:
+def pretrain(files: Sequence[str | os.PathLike], output_dir: str | os.PathLike, *, tokenizer: Any = None,
+             model: str | os.PathLike | None = None, size: str = "base", max_seq_length: int = 512,
+             document_per_file: bool = False, validation_files: Sequence[str | os.PathLike] = (),
+             data_dir: str | os.PathLike | None = None, mlm_probability: float = 0.15,
+             config_overrides: dict[str, Any] | None = None, info: DistInfo | None = None,
+             log: Callable[[str], None] = lambda s: None, max_steps: int | None = None, epochs: float | None = None,
+             warmup: float = 0.06, lr: float = 6e-4, batch_size: int = 8,
+             **training: Any) -> dict[str, Any]:  # fmt: skip
     """Pretrain a masked LM on raw text files (one sentence a line, documents split by blank lines), from
     scratch at `size` or continuing `model`; write the model, tokenizer, metrics and checkpoints to `output_dir`.
 
