@@ -59,6 +59,7 @@ class FeatureExtractionPipeline(Pipeline):
         out = self.model(input_ids=input_ids, attention_mask=attention_mask)
         return {"features": out[0]}
 
+    # Kept repeat: Pipeline.postprocess's hook (item, its features, their outputs), then this task's options.
     def postprocess(
         self,
         item: Any,
@@ -193,6 +194,7 @@ class SentenceEmbeddingPipeline(FeatureExtractionPipeline):
             {"input_ids": w, "prompt_length": prompt_length if i == 0 else 0} for i, w in enumerate(split(ids, window))
         ]
 
+    # Kept repeat: Pipeline.postprocess's hook (item, its features, their outputs), then this task's options.
     def postprocess(
         self,
         item: Any,

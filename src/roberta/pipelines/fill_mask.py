@@ -97,6 +97,7 @@ class FillMaskPipeline(Pipeline):
             raise ValueError(f"No mask_token ({self.tokenizer.mask_token}) found on the input: {text!r:.80}")
         return [{"input_ids": list(ids)}]
 
+    # Kept repeat: Pipeline.postprocess's hook (item, its features, their outputs), then this task's options.
     def postprocess(
         self,
         item: Any,

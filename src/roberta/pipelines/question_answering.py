@@ -193,6 +193,7 @@ class QuestionAnsweringPipeline(Pipeline):
                 pass
         return enc.offsets[s][0], enc.offsets[e][1]
 
+    # Kept repeat: Pipeline.postprocess's hook (item, its features, their outputs), then this task's options.
     def postprocess(
         self,
         item: Any,

@@ -132,6 +132,7 @@ class RerankPipeline(Pipeline):
         check_fits(len(ids), self.max_length, windows=False)
         return [{"input_ids": ids}]
 
+    # Kept repeat: Pipeline.postprocess's hook (item, its features, their outputs), then this task's options.
     def postprocess(
         self,
         item: Any,

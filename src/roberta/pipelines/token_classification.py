@@ -155,6 +155,7 @@ class TokenClassificationPipeline(Pipeline):
         backend = getattr(self.tokenizer, "backend_tokenizer", None)
         return bool(backend is not None and getattr(backend.model, "continuing_subword_prefix", None))
 
+    # Kept repeat: Pipeline.postprocess's hook (item, its features, their outputs), then this task's options.
     def postprocess(
         self,
         item: str,

@@ -141,6 +141,7 @@ class ZeroShotClassificationPipeline(Pipeline):
             features.append({"input_ids": list(enc["input_ids"]), "candidate_label": label})
         return features
 
+    # Kept repeat: Pipeline.postprocess's hook (item, its features, their outputs), then this task's options.
     def postprocess(
         self,
         item: Any,
