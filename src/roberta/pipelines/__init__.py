@@ -111,8 +111,8 @@ def pipeline(
 
     import torch
 
-    from .. import auto as auto_classes
     from .. import modeling
+    from .._auto_base import auto_class_of
     from ..devices import parse_device, parse_dtype
     from ..hub import resolve_model_dir
     from ..tokenizer import load_tokenizer
@@ -148,7 +148,7 @@ def pipeline(
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(0)
             if framework == backends.NATIVE:
-                auto = getattr(auto_classes, registry.auto_name(registry.head_of_task(name)))  # the family's class
+                auto = auto_class_of(spec.model_class, backends.NATIVE)  # the checkpoint's family's class
                 model = auto.from_pretrained(str(path), dtype=torch_dt, **{**spec.model_kwargs, **opts.model_kwargs})
             else:
                 _cpu_only(framework, dev)
